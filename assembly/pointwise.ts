@@ -1,0 +1,211 @@
+// Pointwise regression losses: MSE, L1 and SmoothL1, as float64 partial sums (reductions) or elementwise maps
+// ('none').
+//
+// Pointer contract (all kernels here): `a`, `b` and `out` are byte offsets of `n` contiguous elements of the
+// kernel's dtype; they may be unaligned and `out` may alias `a` or `b`. Nothing is allocated, nothing throws.
+//
+// Precision: each element's term is computed in float64 (float32 lanes are promoted first), and sums are
+// accumulated in float64 across several independent lane accumulators, so a float32 result rounded once by the
+// facade is the float64 value rounded once. Lane layout: f32 kernels load 4 floats (one v128) and promote them to
+// two f64x2 halves (low lanes 0-1, high lanes 2-3); f64 kernels load 2 doubles per v128. Every SIMD loop has a
+// scalar tail, and the scalar build (no `simd` feature) runs the tails alone.
+
+// ---------------------------------------------------------------------------------------------------------------
+// Lane helpers (inlined; only compiled into the SIMD build).
+
+/** Low two f32 lanes of `v`, promoted to f64x2. */
+// @ts-ignore: decorator
+@inline function lo64(v: v128): v128 {
+  return f64x2.promote_low_f32x4(v);
+}
+
+/** High two f32 lanes of `v`, promoted to f64x2. */
+// @ts-ignore: decorator
+@inline function hi64(v: v128): v128 {
+  return f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1));
+}
+
+/** Sum of both f64 lanes. */
+// @ts-ignore: decorator
+@inline function hsum(v: v128): f64 {
+  return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Elementwise terms, float64 in and out.
+
+// @ts-ignore: decorator
+@inline function sqTerm(d: f64): f64 { return d * d; }
+// @ts-ignore: decorator
+@inline function absTerm(d: f64): f64 { return abs(d); }
+/** SmoothL1 term for difference `d`: 0.5·d²/β when |d| < β, else |d| − 0.5·β (β > 0). */
+// @ts-ignore: decorator
+@inline function smoothTerm(d: f64, beta: f64): f64 {
+  const ad = abs(d);
+  return ad < beta ? 0.5 * d * d / beta : ad - 0.5 * beta;
+}
+
+// @ts-ignore: decorator
+@inline function sqLanes(d: v128): v128 { return f64x2.mul(d, d); }
+// @ts-ignore: decorator
+@inline function absLanes(d: v128): v128 { return f64x2.abs(d); }
+// @ts-ignore: decorator
+@inline function smoothLanes(d: v128, beta: v128, halfOverBeta: v128, halfBeta: v128): v128 {
+  const ad = f64x2.abs(d);
+  const quad = f64x2.mul(f64x2.mul(d, d), halfOverBeta);
+  const lin = f64x2.sub(ad, halfBeta);
+  return v128.bitselect(quad, lin, f64x2.lt(ad, beta));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Which loss: a compile-time constant at every call site, so after inlining the optimiser folds each `op == …`
+// test away and every exported kernel is a straight loop.
+
+const SQ: i32 = 0; // MSE:      (a − b)²
+const ABS: i32 = 1; // L1:       |a − b|
+const SMOOTH: i32 = 2; // SmoothL1: 0.5·d²/β if |d| < β else |d| − 0.5·β, with d = a − b and β > 0
+
+/** Scalar term of loss `op` for the difference `d`; `halfOverBeta` = 0.5/β and `beta` only matter for SMOOTH. */
+// @ts-ignore: decorator
+@inline function term(op: i32, d: f64, beta: f64, halfOverBeta: f64): f64 {
+  if (op == SQ) return d * d;
+  if (op == ABS) return abs(d);
+  const ad = abs(d);
+  return ad < beta ? d * d * halfOverBeta : ad - 0.5 * beta;
+}
+
+/** Two-lane term of loss `op` for the f64x2 difference `d` (same formula as `term`, lane by lane). */
+// @ts-ignore: decorator
+@inline function lanes(op: i32, d: v128, beta: v128, halfOverBeta: v128, halfBeta: v128): v128 {
+  if (op == SQ) return f64x2.mul(d, d);
+  if (op == ABS) return f64x2.abs(d);
+  const ad = f64x2.abs(d);
+  const quad = f64x2.mul(f64x2.mul(d, d), halfOverBeta);
+  return v128.bitselect(quad, f64x2.sub(ad, halfBeta), f64x2.lt(ad, beta));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Generic loops (inlined into each exported kernel).
+
+/** Σ term(a[i] − b[i]) over float32 inputs; 8 elements per SIMD iteration into 4 f64x2 accumulators. */
+// @ts-ignore: decorator
+@inline function sumF32(op: i32, a: usize, b: usize, n: i32, beta: f64): f64 {
+  const hob = op == SMOOTH ? 0.5 / beta : 0.0;
+  let i = 0;
+  let acc: f64 = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vb = f64x2.splat(beta), vhob = f64x2.splat(hob), vhb = f64x2.splat(0.5 * beta);
+    let s0 = f64x2.splat(0), s1 = s0, s2 = s0, s3 = s0;
+    for (; i + 8 <= n; i += 8) {
+      const off = <usize>i << 2;
+      const a0 = v128.load(a + off), b0 = v128.load(b + off);
+      const a1 = v128.load(a + off, 16), b1 = v128.load(b + off, 16);
+      // Promote the operands, not their f32 difference (which is rounded unless Sterbenz applies).
+      s0 = f64x2.add(s0, lanes(op, f64x2.sub(lo64(a0), lo64(b0)), vb, vhob, vhb));
+      s1 = f64x2.add(s1, lanes(op, f64x2.sub(hi64(a0), hi64(b0)), vb, vhob, vhb));
+      s2 = f64x2.add(s2, lanes(op, f64x2.sub(lo64(a1), lo64(b1)), vb, vhob, vhb));
+      s3 = f64x2.add(s3, lanes(op, f64x2.sub(hi64(a1), hi64(b1)), vb, vhob, vhb));
+    }
+    acc = hsum(f64x2.add(f64x2.add(s0, s1), f64x2.add(s2, s3)));
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    acc += term(op, <f64>load<f32>(a + off) - <f64>load<f32>(b + off), beta, hob);
+  }
+  return acc;
+}
+
+/** Σ term(a[i] − b[i]) over float64 inputs; 8 elements per SIMD iteration into 4 f64x2 accumulators. */
+// @ts-ignore: decorator
+@inline function sumF64(op: i32, a: usize, b: usize, n: i32, beta: f64): f64 {
+  const hob = op == SMOOTH ? 0.5 / beta : 0.0;
+  let i = 0;
+  let acc: f64 = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vb = f64x2.splat(beta), vhob = f64x2.splat(hob), vhb = f64x2.splat(0.5 * beta);
+    let s0 = f64x2.splat(0), s1 = s0, s2 = s0, s3 = s0;
+    for (; i + 8 <= n; i += 8) {
+      const off = <usize>i << 3;
+      s0 = f64x2.add(s0, lanes(op, f64x2.sub(v128.load(a + off), v128.load(b + off)), vb, vhob, vhb));
+      s1 = f64x2.add(s1, lanes(op, f64x2.sub(v128.load(a + off, 16), v128.load(b + off, 16)), vb, vhob, vhb));
+      s2 = f64x2.add(s2, lanes(op, f64x2.sub(v128.load(a + off, 32), v128.load(b + off, 32)), vb, vhob, vhb));
+      s3 = f64x2.add(s3, lanes(op, f64x2.sub(v128.load(a + off, 48), v128.load(b + off, 48)), vb, vhob, vhb));
+    }
+    acc = hsum(f64x2.add(f64x2.add(s0, s1), f64x2.add(s2, s3)));
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 3;
+    acc += term(op, load<f64>(a + off) - load<f64>(b + off), beta, hob);
+  }
+  return acc;
+}
+
+/** out[i] = f32(term(a[i] − b[i])): each element computed in float64 and rounded once. */
+// @ts-ignore: decorator
+@inline function mapF32(op: i32, a: usize, b: usize, out: usize, n: i32, beta: f64): void {
+  const hob = op == SMOOTH ? 0.5 / beta : 0.0;
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vb = f64x2.splat(beta), vhob = f64x2.splat(hob), vhb = f64x2.splat(0.5 * beta);
+    for (; i + 4 <= n; i += 4) {
+      const off = <usize>i << 2;
+      const va = v128.load(a + off), vbb = v128.load(b + off);
+      const lo = f32x4.demote_f64x2_zero(lanes(op, f64x2.sub(lo64(va), lo64(vbb)), vb, vhob, vhb));
+      const hi = f32x4.demote_f64x2_zero(lanes(op, f64x2.sub(hi64(va), hi64(vbb)), vb, vhob, vhb));
+      v128.store(out + off, i32x4.shuffle(lo, hi, 0, 1, 4, 5));
+    }
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    store<f32>(out + off, <f32>term(op, <f64>load<f32>(a + off) - <f64>load<f32>(b + off), beta, hob));
+  }
+}
+
+/** out[i] = term(a[i] − b[i]) in float64. */
+// @ts-ignore: decorator
+@inline function mapF64(op: i32, a: usize, b: usize, out: usize, n: i32, beta: f64): void {
+  const hob = op == SMOOTH ? 0.5 / beta : 0.0;
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vb = f64x2.splat(beta), vhob = f64x2.splat(hob), vhb = f64x2.splat(0.5 * beta);
+    for (; i + 2 <= n; i += 2) {
+      const off = <usize>i << 3;
+      v128.store(out + off, lanes(op, f64x2.sub(v128.load(a + off), v128.load(b + off)), vb, vhob, vhb));
+    }
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 3;
+    store<f64>(out + off, term(op, load<f64>(a + off) - load<f64>(b + off), beta, hob));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Exported kernels. `*_sum_*` return the float64 sum of the n terms; the others write the n terms to `out`.
+// SmoothL1 kernels require β > 0 (the facade routes β = 0 to L1, as PyTorch does).
+
+/** Σ (a[i] − b[i])² over float32 a, b. */
+export function sq_diff_sum_f32(a: usize, b: usize, n: i32): f64 { return sumF32(SQ, a, b, n, 0); }
+/** Σ (a[i] − b[i])² over float64 a, b. */
+export function sq_diff_sum_f64(a: usize, b: usize, n: i32): f64 { return sumF64(SQ, a, b, n, 0); }
+/** out[i] = (a[i] − b[i])², float32. */
+export function sq_diff_f32(a: usize, b: usize, out: usize, n: i32): void { mapF32(SQ, a, b, out, n, 0); }
+/** out[i] = (a[i] − b[i])², float64. */
+export function sq_diff_f64(a: usize, b: usize, out: usize, n: i32): void { mapF64(SQ, a, b, out, n, 0); }
+
+/** Σ |a[i] − b[i]| over float32 a, b. */
+export function abs_diff_sum_f32(a: usize, b: usize, n: i32): f64 { return sumF32(ABS, a, b, n, 0); }
+/** Σ |a[i] − b[i]| over float64 a, b. */
+export function abs_diff_sum_f64(a: usize, b: usize, n: i32): f64 { return sumF64(ABS, a, b, n, 0); }
+/** out[i] = |a[i] − b[i]|, float32. */
+export function abs_diff_f32(a: usize, b: usize, out: usize, n: i32): void { mapF32(ABS, a, b, out, n, 0); }
+/** out[i] = |a[i] − b[i]|, float64. */
+export function abs_diff_f64(a: usize, b: usize, out: usize, n: i32): void { mapF64(ABS, a, b, out, n, 0); }
+
+/** Σ smoothL1(a[i] − b[i]; β) over float32 a, b. */
+export function smooth_l1_sum_f32(a: usize, b: usize, n: i32, beta: f64): f64 { return sumF32(SMOOTH, a, b, n, beta); }
+/** Σ smoothL1(a[i] − b[i]; β) over float64 a, b. */
+export function smooth_l1_sum_f64(a: usize, b: usize, n: i32, beta: f64): f64 { return sumF64(SMOOTH, a, b, n, beta); }
+/** out[i] = smoothL1(a[i] − b[i]; β), float32. */
+export function smooth_l1_f32(a: usize, b: usize, out: usize, n: i32, beta: f64): void { mapF32(SMOOTH, a, b, out, n, beta); }
+/** out[i] = smoothL1(a[i] − b[i]; β), float64. */
+export function smooth_l1_f64(a: usize, b: usize, out: usize, n: i32, beta: f64): void { mapF64(SMOOTH, a, b, out, n, beta); }

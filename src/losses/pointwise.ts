@@ -1,0 +1,66 @@
+// The shared driver of the pointwise regression losses (MSE, L1, SmoothL1): PyTorch broadcasts input and
+// target, applies an elementwise term, then reduces.
+import type { DType } from '../tensor/dtype.js';
+import { isFloat } from '../tensor/dtype.js';
+import { asTensor } from '../tensor/coerce.js';
+import { broadcastShapes, numelOf, sameShape, shapeStr } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { rangeError, typeError } from '../errors.js';
+import { warnOnce } from '../warnings.js';
+import { streamMap, streamSum } from '../wasm/stream.js';
+import type { FloatDType } from '../wasm/stream.js';
+import type { Reduction } from './reduction.js';
+
+/** One pointwise loss's kernels for a dtype: the float64 sum of terms, and the elementwise terms. */
+export interface PointwiseKernels {
+  sum(a: number, b: number, n: number): number;
+  map(a: number, b: number, out: number, n: number): void;
+}
+
+/** The float dtype two float tensors compute in: float64 when either is (PyTorch's type promotion). */
+export function promoteFloat(fn: string, a: Tensor, b: Tensor): FloatDType {
+  for (const [arg, t] of [['input', a], ['target', b]] as const) {
+    if (!isFloat(t.dtype)) throw typeError(fn, `${arg} must be a float32 or float64 tensor`, t.dtype);
+  }
+  return a.dtype === 'float64' || b.dtype === 'float64' ? 'float64' : 'float32';
+}
+
+/** input and target as Tensors; untyped target data takes the input's float dtype. */
+export function inputAndTarget(fn: string, input: unknown, target: unknown): [Tensor, Tensor] {
+  const x = asTensor(fn, 'input', input);
+  const plain: DType = x.dtype === 'float64' ? 'float64' : 'float32';
+  return [x, asTensor(fn, 'target', target, plain)];
+}
+
+/** A reduced number as the result dtype holds it: float32 results are rounded once, here. */
+export function asResult(value: number, dtype: FloatDType): number {
+  return dtype === 'float32' ? Math.fround(value) : value;
+}
+
+/**
+ * Runs a pointwise loss: validates and broadcasts input and target, then reduces with `pick(dtype)`'s kernels.
+ * Returns a number for 'mean' and 'sum', a Tensor of the broadcast shape for 'none'.
+ */
+export function pointwiseLoss(
+  fn: string, input: unknown, target: unknown, reduction: Reduction,
+  pick: (dtype: FloatDType) => PointwiseKernels,
+): number | Tensor {
+  const [x, t] = inputAndTarget(fn, input, target);
+  const dtype = promoteFloat(fn, x, t);
+  const shape = broadcastShapes(x.shape, t.shape);
+  if (!shape) {
+    throw rangeError(fn, 'input and target shapes must broadcast', `${shapeStr(x.shape)} and ${shapeStr(t.shape)}`);
+  }
+  if (!sameShape(x.shape, t.shape)) {
+    warnOnce(`${fn}:broadcast`,
+      `${fn}: using a target size (${shapeStr(t.shape)}) that is different to the input size (${shapeStr(x.shape)}). ` +
+      'This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.',
+      'UserWarning');
+  }
+  const k = pick(dtype);
+  if (reduction === 'none') {
+    return new Tensor(streamMap(dtype, [x, t], shape, (p, out, n) => k.map(p[0], p[1], out, n)), shape, dtype);
+  }
+  const total = streamSum(dtype, [x, t], shape, (p, n) => k.sum(p[0], p[1], n));
+  return asResult(reduction === 'sum' ? total : total / numelOf(shape), dtype);
+}
