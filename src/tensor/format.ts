@@ -24,7 +24,8 @@ function pyFloat(x: number, digits: number, style: 'f' | 'e'): string {
     s = roundTieToEven(x, digits, style, s);
   }
   if (style === 'e') s = s.replace(/e([+-])(\d)$/, 'e$10$2');
-  if (Object.is(x, -0) && style === 'f' && !s.startsWith('-')) s = '-' + s;
+  // Python keeps the sign of -0.0 in both styles ('-0.0000', '-0.0000e+00'); JS drops it.
+  if (Object.is(x, -0) && !s.startsWith('-')) s = '-' + s;
   return s;
 }
 
