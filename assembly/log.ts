@@ -1,0 +1,275 @@
+// Natural logarithm and log1p without imports: f64x2 and f32x4 lane versions for SIMD loops, plus scalar twins
+// that run the same operations in the same order, so a SIMD lane and a scalar tail (or the scalar build) give the
+// same bits for the same input.
+//
+// Algorithm (fdlibm / musl `log` and `logf`, ported to lanes):
+//   range reduction  x = 2^k · m with m ∈ [√2/2, √2) (subnormals are first scaled by 2^54, resp. 2^23), found
+//                    by integer arithmetic on the bits: adding 0x3ff00000 − 0x3fe6a09e to the high word carries
+//                    into the exponent exactly when m ≥ √2.
+//   core             f = m − 1 (exact), s = f / (2 + f), so log(1 + f) = log(1 + s) − log(1 − s)
+//                    = 2s + 2s³/3 + 2s⁵/5 + … ; with hfsq = f²/2 and R(z) ≈ the odd series as a polynomial in
+//                    z = s² (Remez, |error| < 2^-58.45 for f64, < 2^-34.24 for f32):
+//                    log(x) = k·ln2_hi + (f − hfsq + s·(hfsq + R) + k·ln2_lo)
+//                    where ln2_hi has trailing zero bits so k·ln2_hi is exact for every k.
+//   error bound      f64: < 1 ulp (musl's stated bound; tested against Math.log in test/log.test.ts).
+//                    f32: ≤ 2 ulp stated and tested (measured 0.83 ulp worst over every float32 in (0, 1]: the
+//                    full sweep runs with SIMDLOSS_EXHAUSTIVE=1, the default test run a dense subset; random
+//                    float32s above 1 are tested too).
+//   specials         log(±0) = −∞, log(x < 0) = NaN, log(+∞) = +∞, log(NaN) = NaN.
+//
+// log1p(t) = log(u) + c/u with u = fl(1 + t) and c = t − (u − 1), the rounding error of 1 + t (exact by Fast2Sum
+// for |t| ≤ 1; for |t| > 1 it is inexact but far below an ulp of the result): since log(1 + t) = log(u) +
+// log1p(c/u) and |c/u| ≤ 2^-53, the correction restores the bits of t that 1 + t dropped, so log1p keeps full
+// relative accuracy for tiny t (log1p(t) = t when |t| < 2^-54). Tested within 1 ulp of Math.log1p.
+// (BCE does not use it: PyTorch 1.13 takes log(1 − x); see assembly/bce.ts.)
+//
+// Why BCE runs float32 inputs through the f64 log: each term is accumulated in float64 and the float32 result is
+// rounded once from the float64 sum; a float32 log (≤ 2 ulp ≈ 1.2e-7 relative per term) would bias that sum by
+// more than the final rounding, so the float32 BCE result would not be the float64 value rounded once. The f32x4
+// log is here for float32 paths that round each term to float32 anyway, and is tested exhaustively.
+
+// ---------------------------------------------------------------------------------------------------------------
+// float64
+
+const LN2_HI: f64 = 6.93147180369123816490e-01; // 0x3fe62e42fee00000
+const LN2_LO: f64 = 1.90821492927058770002e-10; // 0x3dea39ef35793c76
+const LG1: f64 = 6.666666666666735130e-01;
+const LG2: f64 = 3.999999999940941908e-01;
+const LG3: f64 = 2.857142874366239149e-01;
+const LG4: f64 = 2.222219843214978396e-01;
+const LG5: f64 = 1.818357216161805012e-01;
+const LG6: f64 = 1.531383769920937332e-01;
+const LG7: f64 = 1.479819860511658591e-01;
+const TWO54: f64 = 18014398509481984.0; // 2^54, lifts subnormals into the normal range
+const MIN_NORMAL64: f64 = 2.2250738585072014e-308;
+// High-word shift that moves m ≥ √2 into the next binade (musl's 0x3ff00000 − 0x3fe6a09e), in 64-bit form.
+const SHIFT64: i64 = (<i64>(0x3ff00000 - 0x3fe6a09e)) << 32;
+const MBASE64: i64 = (<i64>0x3fe6a09e) << 32;
+const MANT64: i64 = 0x000fffffffffffff;
+
+/** Natural log of each f64 lane of `x` (< 1 ulp; specials as Math.log). */
+// @ts-ignore: decorator
+@inline export function log_f64x2(x: v128): v128 {
+  const zero = f64x2.splat(0);
+  const tiny = f64x2.lt(x, f64x2.splat(MIN_NORMAL64));
+  const xs = v128.bitselect(f64x2.mul(x, f64x2.splat(TWO54)), x, tiny);
+  const kAdjust = v128.and(tiny, f64x2.splat(-54.0));
+  const ix = i64x2.add(xs, i64x2.splat(SHIFT64));
+  const kBits = i64x2.sub(i64x2.shr_s(ix, 52), i64x2.splat(1023));
+  // k fits in i32: gather the low words of both i64 lanes and convert them to f64.
+  const k = f64x2.add(f64x2.convert_low_i32x4_s(i32x4.shuffle(kBits, kBits, 0, 2, 0, 2)), kAdjust);
+  const m = i64x2.add(v128.and(ix, i64x2.splat(MANT64)), i64x2.splat(MBASE64));
+  const f = f64x2.sub(m, f64x2.splat(1.0));
+  const hfsq = f64x2.mul(f64x2.mul(f64x2.splat(0.5), f), f);
+  const s = f64x2.div(f, f64x2.add(f64x2.splat(2.0), f));
+  const z = f64x2.mul(s, s);
+  const w = f64x2.mul(z, z);
+  const t1 = f64x2.mul(w, f64x2.add(f64x2.splat(LG2), f64x2.mul(w, f64x2.add(f64x2.splat(LG4), f64x2.mul(w, f64x2.splat(LG6))))));
+  const t2 = f64x2.mul(z, f64x2.add(f64x2.splat(LG1), f64x2.mul(w, f64x2.add(f64x2.splat(LG3),
+    f64x2.mul(w, f64x2.add(f64x2.splat(LG5), f64x2.mul(w, f64x2.splat(LG7))))))));
+  const r = f64x2.add(t2, t1);
+  let y = f64x2.mul(s, f64x2.add(hfsq, r));
+  y = f64x2.add(y, f64x2.mul(k, f64x2.splat(LN2_LO)));
+  y = f64x2.sub(y, hfsq);
+  y = f64x2.add(y, f);
+  y = f64x2.add(y, f64x2.mul(k, f64x2.splat(LN2_HI)));
+  // Lanes outside (0, +∞): −∞ for ±0, NaN below 0, the input itself for +∞ and NaN.
+  const regular = v128.and(f64x2.gt(x, zero), f64x2.lt(x, f64x2.splat(Infinity)));
+  const special = v128.bitselect(f64x2.splat(-Infinity),
+    v128.bitselect(f64x2.splat(NaN), x, f64x2.lt(x, zero)), f64x2.eq(x, zero));
+  return v128.bitselect(y, special, regular);
+}
+
+/** Scalar twin of `log_f64x2` (same operations, same bits). */
+// @ts-ignore: decorator
+@inline export function log_f64(x: f64): f64 {
+  if (!(x > 0 && x < Infinity)) return x == 0 ? -Infinity : x < 0 ? NaN : x;
+  let kAdjust: f64 = 0;
+  let xs = x;
+  if (x < MIN_NORMAL64) { xs = x * TWO54; kAdjust = -54.0; }
+  const ix = reinterpret<i64>(xs) + SHIFT64;
+  const k = <f64>(<i32>((ix >> 52) - 1023)) + kAdjust;
+  const f = reinterpret<f64>((ix & MANT64) + MBASE64) - 1.0;
+  const hfsq = 0.5 * f * f;
+  const s = f / (2.0 + f);
+  const z = s * s;
+  const w = z * z;
+  const t1 = w * (LG2 + w * (LG4 + w * LG6));
+  const t2 = z * (LG1 + w * (LG3 + w * (LG5 + w * LG7)));
+  const r = t2 + t1;
+  let y = s * (hfsq + r);
+  y = y + k * LN2_LO;
+  y = y - hfsq;
+  y = y + f;
+  return y + k * LN2_HI;
+}
+
+/** log(1 + t) of each f64 lane, accurate for tiny |t| (see the header); log1p(−1) = −∞, log1p(+∞) = +∞. */
+// @ts-ignore: decorator
+@inline export function log1p_f64x2(t: v128): v128 {
+  const one = f64x2.splat(1.0);
+  const u = f64x2.add(one, t);
+  const c = f64x2.sub(t, f64x2.sub(u, one));
+  // The correction only where it carries information: c = 0 covers u = 0 (0/0), t = +∞ makes c NaN.
+  const useC = v128.and(f64x2.ne(c, f64x2.splat(0)), f64x2.ne(t, f64x2.splat(Infinity)));
+  const corr = v128.and(f64x2.div(c, u), useC);
+  // ±0 passes through with its sign, as log1p(±0) = ±0.
+  return v128.bitselect(t, f64x2.add(log_f64x2(u), corr), f64x2.eq(t, f64x2.splat(0)));
+}
+
+/** Scalar twin of `log1p_f64x2`. */
+// @ts-ignore: decorator
+@inline export function log1p_f64(t: f64): f64 {
+  const u = 1.0 + t;
+  const c = t - (u - 1.0);
+  const corr = c != 0 && t != Infinity ? c / u : 0.0;
+  return t == 0 ? t : log_f64(u) + corr;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// float32
+
+const LN2_HI32: f32 = 6.9313812256e-01; // 0x3f317180
+const LN2_LO32: f32 = 9.0580006145e-06; // 0x3717f7d1
+const LG1_32: f32 = 0.66666662693; // 0xaaaaaa.0p-24
+const LG2_32: f32 = 0.40000972152; // 0xccce13.0p-25
+const LG3_32: f32 = 0.28498786688; // 0x91e9ee.0p-25
+const LG4_32: f32 = 0.24279078841; // 0xf89e26.0p-26
+const TWO23: f32 = 8388608.0;
+const MIN_NORMAL32: f32 = 1.17549435e-38;
+const SHIFT32: i32 = 0x3f800000 - 0x3f3504f3;
+const MBASE32: i32 = 0x3f3504f3;
+const MANT32: i32 = 0x007fffff;
+
+/** Natural log of each f32 lane of `x` (≤ 2 ulp, tested on every float32 in (0, 1]; specials as Math.log). */
+// @ts-ignore: decorator
+@inline export function log_f32x4(x: v128): v128 {
+  const zero = f32x4.splat(0);
+  const tiny = f32x4.lt(x, f32x4.splat(MIN_NORMAL32));
+  const xs = v128.bitselect(f32x4.mul(x, f32x4.splat(TWO23)), x, tiny);
+  const kAdjust = v128.and(tiny, f32x4.splat(-23.0));
+  const ix = i32x4.add(xs, i32x4.splat(SHIFT32));
+  const k = f32x4.add(f32x4.convert_i32x4_s(i32x4.sub(i32x4.shr_s(ix, 23), i32x4.splat(127))), kAdjust);
+  const m = i32x4.add(v128.and(ix, i32x4.splat(MANT32)), i32x4.splat(MBASE32));
+  const f = f32x4.sub(m, f32x4.splat(1.0));
+  const s = f32x4.div(f, f32x4.add(f32x4.splat(2.0), f));
+  const z = f32x4.mul(s, s);
+  const w = f32x4.mul(z, z);
+  const t1 = f32x4.mul(w, f32x4.add(f32x4.splat(LG2_32), f32x4.mul(w, f32x4.splat(LG4_32))));
+  const t2 = f32x4.mul(z, f32x4.add(f32x4.splat(LG1_32), f32x4.mul(w, f32x4.splat(LG3_32))));
+  const r = f32x4.add(t2, t1);
+  const hfsq = f32x4.mul(f32x4.mul(f32x4.splat(0.5), f), f);
+  let y = f32x4.mul(s, f32x4.add(hfsq, r));
+  y = f32x4.add(y, f32x4.mul(k, f32x4.splat(LN2_LO32)));
+  y = f32x4.sub(y, hfsq);
+  y = f32x4.add(y, f);
+  y = f32x4.add(y, f32x4.mul(k, f32x4.splat(LN2_HI32)));
+  const regular = v128.and(f32x4.gt(x, zero), f32x4.lt(x, f32x4.splat(Infinity)));
+  const special = v128.bitselect(f32x4.splat(-Infinity),
+    v128.bitselect(f32x4.splat(NaN), x, f32x4.lt(x, zero)), f32x4.eq(x, zero));
+  return v128.bitselect(y, special, regular);
+}
+
+/** Scalar twin of `log_f32x4`. */
+// @ts-ignore: decorator
+@inline export function log_f32(x: f32): f32 {
+  if (!(x > 0 && x < Infinity)) return x == 0 ? <f32>-Infinity : x < 0 ? <f32>NaN : x;
+  let kAdjust: f32 = 0;
+  let xs = x;
+  if (x < MIN_NORMAL32) { xs = x * TWO23; kAdjust = -23.0; }
+  const ix = reinterpret<i32>(xs) + SHIFT32;
+  const k = <f32>((ix >> 23) - 127) + kAdjust;
+  const f = reinterpret<f32>((ix & MANT32) + MBASE32) - <f32>1.0;
+  const s = f / (<f32>2.0 + f);
+  const z = s * s;
+  const w = z * z;
+  const t1 = w * (LG2_32 + w * LG4_32);
+  const t2 = z * (LG1_32 + w * LG3_32);
+  const r = t2 + t1;
+  const hfsq = <f32>0.5 * f * f;
+  let y = s * (hfsq + r);
+  y = y + k * LN2_LO32;
+  y = y - hfsq;
+  y = y + f;
+  return y + k * LN2_HI32;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Exported elementwise maps (for tests and for facade code that needs a plain log), and the float32 accuracy
+// sweep. Pointer contract: `x` and `out` are byte offsets of `n` elements of the kernel's dtype, may be unaligned
+// and may alias. Lane layout: 2 doubles / 4 floats per v128, scalar tail for the rest.
+
+/** out[i] = log(x[i]), float64. */
+export function log_f64_map(x: usize, out: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 2 <= n; i += 2) v128.store(out + (<usize>i << 3), log_f64x2(v128.load(x + (<usize>i << 3))));
+  }
+  for (; i < n; i++) store<f64>(out + (<usize>i << 3), log_f64(load<f64>(x + (<usize>i << 3))));
+}
+
+/** out[i] = log1p(x[i]), float64. */
+export function log1p_f64_map(x: usize, out: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 2 <= n; i += 2) v128.store(out + (<usize>i << 3), log1p_f64x2(v128.load(x + (<usize>i << 3))));
+  }
+  for (; i < n; i++) store<f64>(out + (<usize>i << 3), log1p_f64(load<f64>(x + (<usize>i << 3))));
+}
+
+/** out[i] = log(x[i]), float32 (the ≤ 2 ulp float32 log, not the promoted one). */
+export function log_f32_map(x: usize, out: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 4 <= n; i += 4) v128.store(out + (<usize>i << 2), log_f32x4(v128.load(x + (<usize>i << 2))));
+  }
+  for (; i < n; i++) store<f32>(out + (<usize>i << 2), log_f32(load<f32>(x + (<usize>i << 2))));
+}
+
+/** |log_f32(x) − log(x)| in float32 ulps of the exact value, for a positive finite reference `ref` = log(x). */
+// @ts-ignore: decorator
+@inline function ulpError32(got: f32, ref: f64): f64 {
+  if (ref == 0) return got == 0 ? 0 : NaN;
+  // ulp of a float32 in |ref|'s binade: 2^(exponent(ref) − 23), built from the float64 exponent bits.
+  const ulp = reinterpret<f64>((reinterpret<i64>(ref) & 0x7ff0000000000000) - (<i64>23 << 52));
+  return abs(<f64>got - ref) / ulp;
+}
+
+/** `ulpError32` for two lanes (got already promoted); a zero reference gives 0 when got is 0, else NaN. */
+// @ts-ignore: decorator
+@inline function ulpErrorLanes(got: v128, ref: v128): v128 {
+  const ulp = i64x2.sub(v128.and(ref, i64x2.splat(0x7ff0000000000000)), i64x2.splat(<i64>23 << 52));
+  const exactZero = f64x2.eq(ref, f64x2.splat(0));
+  const err = f64x2.div(f64x2.abs(f64x2.sub(got, ref)), v128.bitselect(f64x2.splat(1.0), ulp, exactZero));
+  return v128.bitselect(v128.bitselect(f64x2.splat(0), f64x2.splat(NaN), f64x2.eq(got, ref)), err, exactZero);
+}
+
+/**
+ * Self-check of the float32 log: the largest error, in float32 ulps, of `log_f32x4` (SIMD build) or `log_f32`
+ * (scalar build) over the `count` positive float32 values with bit patterns firstBits + i·stride (i < count),
+ * against the float64 log (< 1 ulp of float64, i.e. exact to ~2^-29 float32 ulps). Used by test/log.test.ts to
+ * sweep float32 ranges without a JS loop per value. NaN when a zero reference meets a nonzero result.
+ */
+export function log_f32_max_ulp_error(firstBits: i32, count: i32, stride: i32): f64 {
+  let worst: f64 = 0;
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const step = i32x4.splat(stride << 2);
+    let bits = i32x4.add(i32x4.splat(firstBits), i32x4.mul(i32x4.splat(stride), i32x4(0, 1, 2, 3)));
+    let w = f64x2.splat(0);
+    for (; i + 4 <= count; i += 4) {
+      const got = log_f32x4(bits);
+      const refLo = log_f64x2(f64x2.promote_low_f32x4(bits));
+      const refHi = log_f64x2(f64x2.promote_low_f32x4(i32x4.shuffle(bits, bits, 2, 3, 0, 1)));
+      w = f64x2.max(w, ulpErrorLanes(f64x2.promote_low_f32x4(got), refLo));
+      w = f64x2.max(w, ulpErrorLanes(f64x2.promote_low_f32x4(i32x4.shuffle(got, got, 2, 3, 0, 1)), refHi));
+      bits = i32x4.add(bits, step);
+    }
+    worst = max(f64x2.extract_lane(w, 0), f64x2.extract_lane(w, 1));
+  }
+  for (; i < count; i++) {
+    const x = reinterpret<f32>(firstBits + i * stride);
+    worst = max(worst, ulpError32(log_f32(x), log_f64(<f64>x)));
+  }
+  return worst;
+}
