@@ -1,0 +1,247 @@
+// Vectorised e^x: float32 lanes (f32x4) and float64 lanes (f64x2, the one CrossEntropy uses for both dtypes), each
+// with a scalar twin that performs the same IEEE operations in the same order, so SIMD lanes, scalar
+// tails and the scalar build give identical bits.
+//
+// Method (both precisions): Cody–Waite range reduction x = n·ln2 + r with n = nearest(x·log2 e), ln2 split in a
+// high part with trailing zero bits (n·LN2_HI is exact) and a low correction, so |r| ≤ ln2/2 + tiny. Then a
+// polynomial e^r ≈ 1 + r + r²·P(r), and the scale 2^n applied in two exact-exponent steps 2^(n>>1)·2^(n−(n>>1))
+// so that results in the subnormal range are rounded once (by the last multiply) and overflow gives +Inf.
+// The input is clamped first (min/max propagate NaN, so NaN stays NaN); −Inf gives 0, +Inf gives +Inf.
+//
+// Error bounds (checked by test/exp.test.ts in both builds against Math.exp):
+//   expf: < 1 ulp of the exact value (measured max 0.982 ulp at x = −81.39479) for every float32 x in
+//         [−104, −2^-10], and on every 61st float32 in (−2^-10, 0]: the range a log-sum-exp uses (x − max ≤ 0;
+//         below ≈ −103.97 e^x rounds to 0). The contract is ≤ 2 ulp. Polynomial: Cephes expf's degree-5 minimax P.
+//         (CrossEntropy itself uses the float64 exp for float32 input too; see assembly/cross_entropy.ts.)
+//   exp (f64): ≤ 1 ulp from Math.exp on the tested samples (random x in [−745, 0], [−1, 0], [−700, 700] and
+//         near 0). Polynomial: Taylor to degree 13, truncation ≤ (ln2/2)^14/14! ≈ 4e-18 relative.
+
+// ---------------------------------------------------------------------------------------------------------------
+// float32
+
+const LOG2E_F: f32 = 1.44269504088896341;
+const LN2_HI_F: f32 = 0.693359375; // 10 significant bits: n·LN2_HI_F is exact for |n| < 2^14
+const LN2_LO_F: f32 = -2.12194440e-4; // ln2 − LN2_HI_F
+const P0_F: f32 = 1.9875691500e-4;
+const P1_F: f32 = 1.3981999507e-3;
+const P2_F: f32 = 8.3334519073e-3;
+const P3_F: f32 = 4.1665795894e-2;
+const P4_F: f32 = 1.6666665459e-1;
+const P5_F: f32 = 5.0000001201e-1;
+const XMIN_F: f32 = -110; // e^-110 < 2^-158: rounds to 0 through the two-step scale
+const XMAX_F: f32 = 89; // e^89 > FLT_MAX: overflows to +Inf through the two-step scale
+
+/** e^x on four float32 lanes (see the file header for method and bound). */
+// @ts-ignore: decorator
+@inline export function expf4(x: v128): v128 {
+  x = f32x4.min(f32x4.max(x, f32x4.splat(XMIN_F)), f32x4.splat(XMAX_F));
+  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(LOG2E_F)));
+  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(LN2_HI_F)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(LN2_LO_F)));
+  const r2 = f32x4.mul(r, r);
+  let p = f32x4.add(f32x4.mul(f32x4.splat(P0_F), r), f32x4.splat(P1_F));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(P2_F));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(P3_F));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(P4_F));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(P5_F));
+  p = f32x4.add(f32x4.add(f32x4.mul(p, r2), r), f32x4.splat(1));
+  const ni = i32x4.trunc_sat_f32x4_s(n); // NaN → 0 (the NaN is carried by p)
+  const n1 = i32x4.shr_s(ni, 1);
+  const n2 = i32x4.sub(ni, n1);
+  const s1 = i32x4.shl(i32x4.add(n1, i32x4.splat(127)), 23);
+  const s2 = i32x4.shl(i32x4.add(n2, i32x4.splat(127)), 23);
+  return f32x4.mul(f32x4.mul(p, s1), s2);
+}
+
+/** e^x on one float32, bit-identical to a lane of `expf4`. */
+// @ts-ignore: decorator
+@inline export function expf1(x: f32): f32 {
+  x = min<f32>(max<f32>(x, XMIN_F), XMAX_F);
+  const n = nearest<f32>(x * LOG2E_F);
+  let r = x - n * LN2_HI_F;
+  r = r - n * LN2_LO_F;
+  const r2 = r * r;
+  let p = P0_F * r + P1_F;
+  p = p * r + P2_F;
+  p = p * r + P3_F;
+  p = p * r + P4_F;
+  p = p * r + P5_F;
+  p = (p * r2 + r) + <f32>1;
+  const ni = n != n ? 0 : <i32>n; // saturating conversion, as the SIMD lane does
+  const n1 = ni >> 1;
+  const n2 = ni - n1;
+  return (p * reinterpret<f32>((n1 + 127) << 23)) * reinterpret<f32>((n2 + 127) << 23);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// float64
+
+const LOG2E: f64 = 1.4426950408889634;
+const LN2_HI: f64 = 6.93147180369123816490e-01; // fdlibm: 32 trailing zero bits, n·LN2_HI exact for |n| < 2^20
+const LN2_LO: f64 = 1.90821492927058770002e-10;
+const XMIN: f64 = -1100; // e^-1100 < 2^-1586: rounds to 0 through the two-step scale
+const XMAX: f64 = 710; // e^710 > DBL_MAX
+const SHIFT: f64 = 6755399441055744.0; // 1.5·2^52: x + SHIFT rounds x to an integer for |x| < 2^51
+const SHIFT_BITS: i64 = 0x4338000000000000; // bit pattern of SHIFT
+// 1/k! for k = 13 … 2 (Horner order).
+const C13: f64 = 1.0 / 6227020800.0;
+const C12: f64 = 1.0 / 479001600.0;
+const C11: f64 = 1.0 / 39916800.0;
+const C10: f64 = 1.0 / 3628800.0;
+const C9: f64 = 1.0 / 362880.0;
+const C8: f64 = 1.0 / 40320.0;
+const C7: f64 = 1.0 / 5040.0;
+const C6: f64 = 1.0 / 720.0;
+const C5: f64 = 1.0 / 120.0;
+const C4: f64 = 1.0 / 24.0;
+const C3: f64 = 1.0 / 6.0;
+const C2: f64 = 0.5;
+
+// @ts-ignore: decorator
+@inline function hornerStep2(p: v128, r: v128, c: f64): v128 {
+  return f64x2.add(f64x2.mul(p, r), f64x2.splat(c));
+}
+
+/** e^x on two float64 lanes (see the file header for method and bound). */
+// @ts-ignore: decorator
+@inline export function exp2x(x: v128): v128 {
+  // pmin/pmax (one minpd/maxpd each) keep a NaN x, which then reaches p and the result.
+  x = f64x2.pmin(f64x2.pmax(x, f64x2.splat(XMIN)), f64x2.splat(XMAX));
+  // Adding 1.5·2^52 rounds x·log2e to an integer (ties to even) held in the low bits of `kd`.
+  const kd = f64x2.add(f64x2.mul(x, f64x2.splat(LOG2E)), f64x2.splat(SHIFT));
+  const n = f64x2.sub(kd, f64x2.splat(SHIFT));
+  let r = f64x2.sub(x, f64x2.mul(n, f64x2.splat(LN2_HI)));
+  r = f64x2.sub(r, f64x2.mul(n, f64x2.splat(LN2_LO)));
+  let p = f64x2.add(f64x2.mul(f64x2.splat(C13), r), f64x2.splat(C12));
+  p = hornerStep2(p, r, C11);
+  p = hornerStep2(p, r, C10);
+  p = hornerStep2(p, r, C9);
+  p = hornerStep2(p, r, C8);
+  p = hornerStep2(p, r, C7);
+  p = hornerStep2(p, r, C6);
+  p = hornerStep2(p, r, C5);
+  p = hornerStep2(p, r, C4);
+  p = hornerStep2(p, r, C3);
+  p = hornerStep2(p, r, C2);
+  p = f64x2.add(f64x2.add(f64x2.mul(p, f64x2.mul(r, r)), r), f64x2.splat(1));
+  const ni = i64x2.sub(kd, i64x2.splat(SHIFT_BITS)); // n as an integer
+  const n1 = i64x2.shr_s(ni, 1);
+  const n2 = i64x2.sub(ni, n1);
+  const s1 = i64x2.shl(i64x2.add(n1, i64x2.splat(1023)), 52);
+  const s2 = i64x2.shl(i64x2.add(n2, i64x2.splat(1023)), 52);
+  return f64x2.mul(f64x2.mul(p, s1), s2);
+}
+
+/** e^x on one float64, bit-identical to a lane of `exp2x`. */
+// @ts-ignore: decorator
+@inline export function exp1(x: f64): f64 {
+  x = x < XMIN ? XMIN : x; // pmax
+  x = XMAX < x ? XMAX : x; // pmin
+  const kd = x * LOG2E + SHIFT;
+  const n = kd - SHIFT;
+  let r = x - n * LN2_HI;
+  r = r - n * LN2_LO;
+  let p = C13 * r + C12;
+  p = p * r + C11;
+  p = p * r + C10;
+  p = p * r + C9;
+  p = p * r + C8;
+  p = p * r + C7;
+  p = p * r + C6;
+  p = p * r + C5;
+  p = p * r + C4;
+  p = p * r + C3;
+  p = p * r + C2;
+  p = (p * (r * r) + r) + 1.0;
+  const ni = reinterpret<i64>(kd) - SHIFT_BITS;
+  const n1 = ni >> 1;
+  const n2 = ni - n1;
+  return (p * reinterpret<f64>((n1 + 1023) << 52)) * reinterpret<f64>((n2 + 1023) << 52);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Exported maps (used by the accuracy tests, and available to the facade).
+
+/**
+ * dst[i] = e^src[i] over float32. Pointer contract: `src` and `dst` are byte offsets of `n` float32s (may alias,
+ * may be unaligned). Precision: float32 polynomial (expf4), ≤ 2 ulp on [−104, 0]. Lanes: 4 per v128.
+ */
+export function exp_f32(src: usize, dst: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 4 <= n; i += 4) {
+      const off = <usize>i << 2;
+      v128.store(dst + off, expf4(v128.load(src + off)));
+    }
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    store<f32>(dst + off, expf1(load<f32>(src + off)));
+  }
+}
+
+/**
+ * dst[i] = e^src[i] over float64. Pointer contract: `src` and `dst` are byte offsets of `n` float64s (may alias,
+ * may be unaligned). Precision: float64 polynomial (exp2x), ≤ 1 ulp. Lanes: 2 per v128.
+ */
+export function exp_f64(src: usize, dst: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 2 <= n; i += 2) {
+      const off = <usize>i << 3;
+      v128.store(dst + off, exp2x(v128.load(src + off)));
+    }
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 3;
+    store<f64>(dst + off, exp1(load<f64>(src + off)));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Self-check for the accuracy test (test/exp.test.ts): scanning 1.4e8 float32s through Math.exp in JS takes
+// minutes, in wasm seconds.
+
+/** float32 ulp at the magnitude of the float64 values `e` (≥ 0), as f64x2: 2^(max(exponent, −126) − 23). */
+// @ts-ignore: decorator
+@inline function ulpF32Lanes(e: v128): v128 {
+  const ex = i64x2.shr_u(e, 52); // sign bit is 0 for e ≥ 0
+  const clamped = v128.bitselect(ex, i64x2.splat(1023 - 126), i64x2.gt_s(ex, i64x2.splat(1023 - 126)));
+  return i64x2.shl(i64x2.sub(clamped, i64x2.splat(23)), 52);
+}
+
+/**
+ * The largest error, in float32 ulps of the true value, of `exp_f32` over the `count` float32s whose bit patterns
+ * are `startBits`, `startBits + stride`, …: max |expf(x) − e^x| / ulp(e^x), with e^x from the float64 polynomial
+ * (≤ 1 ulp of float64, i.e. ~2^-29 float32 ulp; checked against Math.exp by the test). NaN results propagate.
+ * Lanes (SIMD build): 4 inputs per iteration through `expf4`, references on two f64x2 halves; scalar tail.
+ */
+export function exp_f32_max_ulp_error(startBits: u32, count: i32, stride: u32): f64 {
+  let worst: f64 = 0;
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    let w = f64x2.splat(0);
+    const step = i32x4.splat(stride << 2);
+    let bits = i32x4.add(i32x4.splat(startBits), i32x4.mul(i32x4.splat(stride), i32x4(0, 1, 2, 3)));
+    for (; i + 4 <= count; i += 4) {
+      const y = expf4(bits);
+      const xlo = f64x2.promote_low_f32x4(bits);
+      const xhi = f64x2.promote_low_f32x4(i32x4.shuffle(bits, bits, 2, 3, 0, 1));
+      const ylo = f64x2.promote_low_f32x4(y);
+      const yhi = f64x2.promote_low_f32x4(i32x4.shuffle(y, y, 2, 3, 0, 1));
+      const elo = exp2x(xlo), ehi = exp2x(xhi);
+      w = f64x2.max(w, f64x2.div(f64x2.abs(f64x2.sub(ylo, elo)), ulpF32Lanes(elo)));
+      w = f64x2.max(w, f64x2.div(f64x2.abs(f64x2.sub(yhi, ehi)), ulpF32Lanes(ehi)));
+      bits = i32x4.add(bits, step);
+    }
+    worst = max<f64>(f64x2.extract_lane(w, 0), f64x2.extract_lane(w, 1));
+  }
+  for (; i < count; i++) {
+    const x = reinterpret<f32>(startBits + <u32>i * stride);
+    const e = exp1(<f64>x);
+    const ex = max<i64>(<i64>(reinterpret<u64>(e) >> 52), 1023 - 126);
+    const ulp = reinterpret<f64>((ex - 23) << 52);
+    worst = max<f64>(worst, abs(<f64>expf1(x) - e) / ulp);
+  }
+  return worst;
+}
