@@ -2,8 +2,8 @@
 export * as F from './functional.js';
 export * as nn from './nn.js';
 export { Tensor, tensor } from './tensor/tensor.js';
-export type { TensorOptions, TensorLike, NestedArray } from './tensor/tensor.js';
-export type { DType, TensorData } from './tensor/dtype.js';
+export type { TensorOptions, TensorLike, NestedArray, NestedNumbers } from './tensor/tensor.js';
+export type { DType, TensorData, TypedArrayFor } from './tensor/dtype.js';
 export type { TensorInput, TensorRecord } from './tensor/coerce.js';
 export type { Reduction, ReductionOptions } from './losses/reduction.js';
 export { alloc } from './wasm/resident.js';

@@ -2,3 +2,5 @@
 export { mseLoss } from './losses/mse.js';
 export { l1Loss } from './losses/l1.js';
 export { smoothL1Loss } from './losses/smooth-l1.js';
+export { binaryCrossEntropy } from './losses/bce.js';
+export { crossEntropy } from './losses/cross-entropy.js';

@@ -48,9 +48,9 @@ for (const build of BUILDS) {
               // Both sum non-negative float64 terms, in different orders: each is within n·2⁻⁵² relative of the
               // exact sum (the recursive-summation bound), so they agree within twice that.
               expect(Math.abs(sum - ref)).toBeLessThanOrEqual(2 * n * 2 ** -52 * ref);
-              const out = w.reserve(ctor, n, misalign);
+              const out = w.reserve(ctor as Float64ArrayConstructor, n, misalign);
               w.k[`${op.map}_${dtype}`](pa, pb, out, n, ...op.extra);
-              const got = w.read(ctor, out, n);
+              const got = w.read(ctor as Float64ArrayConstructor, out, n);
               // Each element is computed in float64 and rounded once to the output dtype.
               const want = ctor === Float32Array ? Float32Array.from(refTerms) : refTerms;
               expect(Array.from(got)).toEqual(Array.from(want));

@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { F, tensor } from '../src/index.js';
+import type { Tensor } from '../src/index.js';
 
 const finite32 = fc.float({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 });
 const finite64 = fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 });
@@ -15,11 +16,17 @@ const pairs64 = fc
   .chain((n) => fc.tuple(fc.array(finite64, { minLength: n, maxLength: n }), fc.array(finite64, { minLength: n, maxLength: n })))
   .map(([a, b]) => [Float64Array.from(a), Float64Array.from(b)] as const);
 
-const REGRESSION = [
-  ['mseLoss', F.mseLoss],
-  ['l1Loss', F.l1Loss],
-  ['smoothL1Loss', F.smoothL1Loss],
-] as const;
+/** The three regression losses share one signature; fixed reductions make their result types exact. */
+interface RegressionLoss {
+  (x: Float32Array | Float64Array | Tensor, y: Float32Array | Float64Array | Tensor): number;
+  (x: Float32Array | Float64Array | Tensor, y: Float32Array | Float64Array | Tensor, o: { reduction: 'sum' }): number;
+  (x: Float32Array | Float64Array | Tensor, y: Float32Array | Float64Array | Tensor, o: { reduction: 'none' }): Tensor;
+}
+const REGRESSION: Array<[string, RegressionLoss]> = [
+  ['mseLoss', F.mseLoss as RegressionLoss],
+  ['l1Loss', F.l1Loss as RegressionLoss],
+  ['smoothL1Loss', F.smoothL1Loss as RegressionLoss],
+];
 
 describe('regression loss invariants', () => {
   for (const [name, loss] of REGRESSION) {
@@ -30,8 +37,8 @@ describe('regression loss invariants', () => {
     it(`${name}: sum = mean · n (float32: both are one rounding of the same float64 sum)`, () => {
       fc.assert(
         fc.property(pairs32, ([x, y]) => {
-          const mean = loss(x, y) as number;
-          const sum = loss(x, y, { reduction: 'sum' }) as number;
+          const mean = loss(x, y);
+          const sum = loss(x, y, { reduction: 'sum' });
           // mean = fl32(S/n), sum = fl32(S): each within 2⁻²⁴ relative of exact, so they agree within 2⁻²²;
           // in the subnormal range each rounding is off by up to 2⁻¹⁵⁰ absolute instead (×n for the mean).
           const slack = (x.length + 1) * 2 ** -149;
@@ -43,8 +50,8 @@ describe('regression loss invariants', () => {
     it(`${name}: sum = mean · n (float64)`, () => {
       fc.assert(
         fc.property(pairs64, ([x, y]) => {
-          const mean = loss(x, y) as number;
-          const sum = loss(x, y, { reduction: 'sum' }) as number;
+          const mean = loss(x, y);
+          const sum = loss(x, y, { reduction: 'sum' });
           const slack = (x.length + 1) * 2 ** -1074; // subnormal results round absolutely, as above
           expect(Math.abs(sum - mean * x.length)).toBeLessThanOrEqual(Math.abs(sum) * 2 ** -51 + slack);
         }),
@@ -57,7 +64,7 @@ describe('regression loss invariants', () => {
           const none = loss(x, y, { reduction: 'none' });
           let s = 0;
           for (const v of none.data as Float64Array) s += v;
-          const sum = loss(x, y, { reduction: 'sum' }) as number;
+          const sum = loss(x, y, { reduction: 'sum' });
           expect(Math.abs(s - sum)).toBeLessThanOrEqual(Math.abs(sum) * x.length * 2 ** -52);
           expect(loss(y, x, { reduction: 'none' }).data).toEqual(none.data);
         }),

@@ -6,7 +6,7 @@ import { optionsObject } from './options.js';
 import { pointwiseLoss } from './pointwise.js';
 import type { PointwiseKernels } from './pointwise.js';
 import { resolveReduction } from './reduction.js';
-import type { Reduction, ReductionOptions } from './reduction.js';
+import type { LossResult, Reduction, ReductionOptions } from './reduction.js';
 
 /** Options of L1Loss: `reduction` (default `'mean'`) and the legacy `sizeAverage` / `reduce`. */
 export type L1LossOptions = ReductionOptions;
@@ -35,11 +35,9 @@ function run(fn: string, input: TensorInput, target: TensorInput, reduction: Red
  * @example
  * F.l1Loss([1, 2, 3], [2, 2, 4]); // 0.6666666865348816
  */
-export function l1Loss(input: TensorInput, target: TensorInput, options: { reduction: 'none' } & L1LossOptions): Tensor;
-export function l1Loss(input: TensorInput, target: TensorInput, options?: L1LossOptions): number | Tensor;
-export function l1Loss(input: TensorInput, target: TensorInput, options?: L1LossOptions): number | Tensor {
+export function l1Loss<O extends L1LossOptions = {}>(input: TensorInput, target: TensorInput, options?: O): LossResult<O> {
   const fn = 'l1Loss';
-  return run(fn, input, target, resolveReduction(fn, optionsObject(fn, options)));
+  return run(fn, input, target, resolveReduction(fn, optionsObject(fn, options))) as LossResult<O>;
 }
 
 /**
@@ -47,15 +45,15 @@ export function l1Loss(input: TensorInput, target: TensorInput, options?: L1Loss
  * @example
  * new nn.L1Loss().forward([1, 2, 3], [2, 2, 4]); // 0.6666666865348816
  */
-export class L1Loss {
+export class L1Loss<O extends L1LossOptions = {}> {
   /** The effective reduction (legacy flags already applied). */
   readonly reduction: Reduction;
   /** @param options `reduction` (default `'mean'`), or the legacy `sizeAverage` / `reduce`. */
-  constructor(options?: L1LossOptions) {
+  constructor(options?: O) {
     this.reduction = resolveReduction('L1Loss', optionsObject('L1Loss', options));
   }
   /** The loss of `input` against `target`; see `l1Loss`. */
-  forward(input: TensorInput, target: TensorInput): number | Tensor {
-    return run('L1Loss.forward', input, target, this.reduction);
+  forward(input: TensorInput, target: TensorInput): LossResult<O> {
+    return run('L1Loss.forward', input, target, this.reduction) as LossResult<O>;
   }
 }

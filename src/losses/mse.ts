@@ -6,7 +6,7 @@ import { optionsObject } from './options.js';
 import { pointwiseLoss } from './pointwise.js';
 import type { PointwiseKernels } from './pointwise.js';
 import { resolveReduction } from './reduction.js';
-import type { Reduction, ReductionOptions } from './reduction.js';
+import type { LossResult, Reduction, ReductionOptions } from './reduction.js';
 
 /** Options of MSELoss: `reduction` (default `'mean'`) and the legacy `sizeAverage` / `reduce`. */
 export type MSELossOptions = ReductionOptions;
@@ -33,11 +33,9 @@ function run(fn: string, input: TensorInput, target: TensorInput, reduction: Red
  * @example
  * F.mseLoss([1, 2, 3], [2, 2, 4]); // 0.6666666865348816
  */
-export function mseLoss(input: TensorInput, target: TensorInput, options: { reduction: 'none' } & MSELossOptions): Tensor;
-export function mseLoss(input: TensorInput, target: TensorInput, options?: MSELossOptions): number | Tensor;
-export function mseLoss(input: TensorInput, target: TensorInput, options?: MSELossOptions): number | Tensor {
+export function mseLoss<O extends MSELossOptions = {}>(input: TensorInput, target: TensorInput, options?: O): LossResult<O> {
   const fn = 'mseLoss';
-  return run(fn, input, target, resolveReduction(fn, optionsObject(fn, options)));
+  return run(fn, input, target, resolveReduction(fn, optionsObject(fn, options))) as LossResult<O>;
 }
 
 /**
@@ -45,15 +43,15 @@ export function mseLoss(input: TensorInput, target: TensorInput, options?: MSELo
  * @example
  * new nn.MSELoss({ reduction: 'sum' }).forward([1, 2, 3], [2, 2, 4]); // 2
  */
-export class MSELoss {
+export class MSELoss<O extends MSELossOptions = {}> {
   /** The effective reduction (legacy flags already applied). */
   readonly reduction: Reduction;
   /** @param options `reduction` (default `'mean'`), or the legacy `sizeAverage` / `reduce`. */
-  constructor(options?: MSELossOptions) {
+  constructor(options?: O) {
     this.reduction = resolveReduction('MSELoss', optionsObject('MSELoss', options));
   }
   /** The loss of `input` against `target`; see `mseLoss`. */
-  forward(input: TensorInput, target: TensorInput): number | Tensor {
-    return run('MSELoss.forward', input, target, this.reduction);
+  forward(input: TensorInput, target: TensorInput): LossResult<O> {
+    return run('MSELoss.forward', input, target, this.reduction) as LossResult<O>;
   }
 }

@@ -7,7 +7,7 @@ import { broadcastShapes, numelOf, sameShape, shapeStr } from '../tensor/shape.j
 import { Tensor } from '../tensor/tensor.js';
 import { rangeError, typeError } from '../errors.js';
 import { warnOnce } from '../warnings.js';
-import { streamMap, streamSum } from '../wasm/stream.js';
+import { streamMap, streamSum, sumPair } from '../wasm/stream.js';
 import type { FloatDType } from '../wasm/stream.js';
 import type { Reduction } from './reduction.js';
 
@@ -19,9 +19,8 @@ export interface PointwiseKernels {
 
 /** The float dtype two float tensors compute in: float64 when either is (PyTorch's type promotion). */
 export function promoteFloat(fn: string, a: Tensor, b: Tensor): FloatDType {
-  for (const [arg, t] of [['input', a], ['target', b]] as const) {
-    if (!isFloat(t.dtype)) throw typeError(fn, `${arg} must be a float32 or float64 tensor`, t.dtype);
-  }
+  if (!isFloat(a.dtype)) throw typeError(fn, 'input must be a float32 or float64 tensor', a.dtype);
+  if (!isFloat(b.dtype)) throw typeError(fn, 'target must be a float32 or float64 tensor', b.dtype);
   return a.dtype === 'float64' || b.dtype === 'float64' ? 'float64' : 'float32';
 }
 
@@ -45,6 +44,10 @@ export function pointwiseLoss(
   fn: string, input: unknown, target: unknown, reduction: Reduction,
   pick: (dtype: FloatDType) => PointwiseKernels,
 ): number | Tensor {
+  if (reduction !== 'none') {
+    const fast = typedArraySum(input, target, reduction, pick);
+    if (fast !== undefined) return fast;
+  }
   const [x, t] = inputAndTarget(fn, input, target);
   const dtype = promoteFloat(fn, x, t);
   const shape = broadcastShapes(x.shape, t.shape);
@@ -63,4 +66,38 @@ export function pointwiseLoss(
   }
   const total = streamSum(dtype, [x, t], shape, (p, n) => k.sum(p[0], p[1], n));
   return asResult(reduction === 'sum' ? total : total / numelOf(shape), dtype);
+}
+
+/**
+ * The per-call fast path for the commonest calls: two typed arrays of one float type and length, or two Tensors
+ * (in JS or resident in wasm memory) of one float dtype and shape. Either way there is nothing to convert,
+ * broadcast or warn about, and no Tensor needs to be made. Returns undefined for anything else, which takes the
+ * general path (and its validation and error messages).
+ */
+function typedArraySum(
+  input: unknown, target: unknown, reduction: 'mean' | 'sum',
+  pick: (dtype: FloatDType) => PointwiseKernels,
+): number | undefined {
+  let dtype: FloatDType;
+  let n: number;
+  let total: number;
+  if (input instanceof Tensor && target instanceof Tensor) {
+    dtype = input.dtype as FloatDType;
+    if ((dtype !== 'float32' && dtype !== 'float64') || target.dtype !== dtype || !sameShape(input.shape, target.shape)) {
+      return undefined;
+    }
+    n = numelOf(input.shape);
+    const pa = input.residentPtr;
+    const pb = target.residentPtr;
+    total = sumPair(dtype, pa < 0 ? input.data as Float32Array : null, pa, pb < 0 ? target.data as Float32Array : null, pb,
+      n, pick(dtype).sum);
+  } else {
+    if (input instanceof Float32Array && target instanceof Float32Array) dtype = 'float32';
+    else if (input instanceof Float64Array && target instanceof Float64Array) dtype = 'float64';
+    else return undefined;
+    n = input.length;
+    if (target.length !== n) return undefined;
+    total = sumPair(dtype, input, -1, target, -1, n, pick(dtype).sum);
+  }
+  return asResult(reduction === 'sum' ? total : total / n, dtype);
 }

@@ -1,6 +1,7 @@
 // The `reduction` option and PyTorch's legacy `sizeAverage` / `reduce` flags.
 import { describe, rangeError, typeError } from '../errors.js';
 import { warnOnce } from '../warnings.js';
+import type { Tensor } from '../tensor/tensor.js';
 
 /** How a loss reduces its elementwise values. */
 export type Reduction = 'none' | 'mean' | 'sum';
@@ -46,3 +47,15 @@ export function resolveReduction(
   }
   return reduction;
 }
+
+/**
+ * The static result type of a loss called with options `O`: a Tensor for `reduction: 'none'`, a number for
+ * 'mean' / 'sum' (or no reduction given), and either when it can only be known at run time.
+ */
+export type LossResult<O> = O extends { reduction: 'none' }
+  ? Tensor
+  : O extends { sizeAverage: boolean } | { reduce: boolean }
+    ? number | Tensor
+    : O extends { reduction?: 'mean' | 'sum'; sizeAverage?: undefined; reduce?: undefined }
+      ? number
+      : number | Tensor;

@@ -9,7 +9,7 @@ import { numberOption, optionsObject } from './options.js';
 import { pointwiseLoss } from './pointwise.js';
 import type { PointwiseKernels } from './pointwise.js';
 import { resolveReduction } from './reduction.js';
-import type { Reduction, ReductionOptions } from './reduction.js';
+import type { LossResult, Reduction, ReductionOptions } from './reduction.js';
 
 /** Options of SmoothL1Loss: `reduction` (default `'mean'`), `beta` (default 1, ≥ 0), legacy flags. */
 export interface SmoothL1LossOptions extends ReductionOptions {
@@ -49,12 +49,10 @@ function run(fn: string, input: TensorInput, target: TensorInput, reduction: Red
  * @example
  * F.smoothL1Loss([1, 2, 3], [2, 2, 4]); // 0.3333333432674408
  */
-export function smoothL1Loss(input: TensorInput, target: TensorInput, options: { reduction: 'none' } & SmoothL1LossOptions): Tensor;
-export function smoothL1Loss(input: TensorInput, target: TensorInput, options?: SmoothL1LossOptions): number | Tensor;
-export function smoothL1Loss(input: TensorInput, target: TensorInput, options?: SmoothL1LossOptions): number | Tensor {
+export function smoothL1Loss<O extends SmoothL1LossOptions = {}>(input: TensorInput, target: TensorInput, options?: O): LossResult<O> {
   const fn = 'smoothL1Loss';
   const opts = optionsObject(fn, options);
-  return run(fn, input, target, resolveReduction(fn, opts), betaOf(fn, opts));
+  return run(fn, input, target, resolveReduction(fn, opts), betaOf(fn, opts)) as LossResult<O>;
 }
 
 /**
@@ -62,19 +60,19 @@ export function smoothL1Loss(input: TensorInput, target: TensorInput, options?: 
  * @example
  * new nn.SmoothL1Loss({ beta: 0.5 }).forward([1, 2, 3], [2, 2, 4]); // 0.5
  */
-export class SmoothL1Loss {
+export class SmoothL1Loss<O extends SmoothL1LossOptions = {}> {
   /** The effective reduction (legacy flags already applied). */
   readonly reduction: Reduction;
   /** The quadratic-to-linear threshold. */
   readonly beta: number;
   /** @param options `reduction` (default `'mean'`), `beta` (default 1), or the legacy flags. */
-  constructor(options?: SmoothL1LossOptions) {
+  constructor(options?: O) {
     const opts = optionsObject('SmoothL1Loss', options);
     this.reduction = resolveReduction('SmoothL1Loss', opts);
     this.beta = betaOf('SmoothL1Loss', opts);
   }
   /** The loss of `input` against `target`; see `smoothL1Loss`. */
-  forward(input: TensorInput, target: TensorInput): number | Tensor {
-    return run('SmoothL1Loss.forward', input, target, this.reduction, this.beta);
+  forward(input: TensorInput, target: TensorInput): LossResult<O> {
+    return run('SmoothL1Loss.forward', input, target, this.reduction, this.beta) as LossResult<O>;
   }
 }

@@ -1,5 +1,5 @@
 // Tensor: a dtype, a shape and row-major contiguous data, either in a JS typed array or resident in wasm memory.
-import type { DType, TensorData } from './dtype.js';
+import type { DType, TensorData, TypedArrayFor } from './dtype.js';
 import { ARRAY_OF, DTYPES, dtypeOfArray } from './dtype.js';
 import { formatTensor } from './format.js';
 import { numelOf, shapeStr } from './shape.js';
@@ -21,16 +21,16 @@ const dispose: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('
  * A dense, row-major tensor, like `torch.Tensor` without autograd.
  * Create one with `tensor()` (JS memory) or `alloc()` (wasm memory, used by losses without a copy).
  */
-export class Tensor {
+export class Tensor<D extends DType = DType> {
   /** Dimensions, outermost first; `[]` for a 0-d tensor. */
   readonly shape: readonly number[];
   /** Element type. */
-  readonly dtype: DType;
+  readonly dtype: D;
   readonly #host: TensorData | undefined;
   readonly #resident: ResidentStorage | undefined;
 
   /** @internal Use `tensor()` or `alloc()`. */
-  constructor(data: TensorData | ResidentStorage, shape: readonly number[], dtype: DType) {
+  constructor(data: TensorData | ResidentStorage, shape: readonly number[], dtype: D) {
     this.shape = Object.freeze([...shape]);
     this.dtype = dtype;
     if (ArrayBuffer.isView(data)) this.#host = data;
@@ -38,10 +38,10 @@ export class Tensor {
   }
 
   /** The elements, row-major. For an `alloc`ed tensor, a live view of wasm memory (renewed after growth). */
-  get data(): TensorData {
-    if (this.#host) return this.#host;
+  get data(): TypedArrayFor[D] {
+    if (this.#host) return this.#host as TypedArrayFor[D];
     if (this.#resident!.ptr < 0) throw new RangeError('Tensor.data: the tensor was freed (got a freed alloc() tensor)');
-    return this.#resident!.view();
+    return this.#resident!.view() as TypedArrayFor[D];
   }
 
   /** @internal Byte offset of the elements in wasm memory, or -1 for a JS-memory tensor. */
@@ -102,6 +102,9 @@ export interface TensorOptions {
 
 /** Nested arrays of numbers (or bigints), at any depth. */
 export type NestedArray = number | bigint | ArrayLike<NestedArray>;
+
+/** Nested arrays of plain numbers: data that becomes float32 unless a dtype is given. */
+export type NestedNumbers = number | readonly NestedNumbers[];
 
 /** What `tensor()` accepts: a number, nested arrays, or a typed array. */
 export type TensorLike = NestedArray | ArrayBufferView;
@@ -194,6 +197,12 @@ export function checkDType(fn: string, dtype: unknown): DType {
  * tensor([[0.5, 0.2, 0.3]]).toString(); // 'tensor([[0.5000, 0.2000, 0.3000]])'
  * tensor([1], { dtype: 'int64' });      // class indices
  */
+export function tensor<D extends DType>(data: TensorLike, options: TensorOptions & { dtype: D }): Tensor<D>;
+export function tensor(data: NestedNumbers | Float32Array, options?: { shape?: readonly number[] }): Tensor<'float32'>;
+export function tensor(data: Float64Array, options?: { shape?: readonly number[] }): Tensor<'float64'>;
+export function tensor(data: Int32Array, options?: { shape?: readonly number[] }): Tensor<'int32'>;
+export function tensor(data: BigInt64Array, options?: { shape?: readonly number[] }): Tensor<'int64'>;
+export function tensor(data: TensorLike, options?: TensorOptions): Tensor;
 export function tensor(data: TensorLike, options: TensorOptions = {}): Tensor {
   const fn = 'tensor';
   if (options === null || typeof options !== 'object') throw new TypeError(`${fn}: options must be an object (got ${describe(options)})`);

@@ -44,10 +44,10 @@ class Block implements ResidentStorage {
  * F.mseLoss(x, y);
  * x.free();
  */
-export function alloc(shape: readonly number[], dtype: DType = 'float32'): Tensor {
+export function alloc<D extends DType = 'float32'>(shape: readonly number[], dtype: D = 'float32' as D): Tensor<D> {
   const s = checkShape('alloc', shape);
   const d = checkDType('alloc', dtype);
   const block = new Block(d, numelOf(s));
   viewAt(d, block.ptr, numelOf(s)).fill(0 as never);
-  return new Tensor(block, s, d);
+  return new Tensor(block, s, d as D);
 }

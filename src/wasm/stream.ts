@@ -99,6 +99,13 @@ export function streamSum(
 ): number {
   kernels();
   const n = numelOf(shape);
+  if (operands.length === 2 && sameLayout(operands[0], dtype, shape) && sameLayout(operands[1], dtype, shape)) {
+    const [a, b] = operands;
+    const ptrs = [0, 0];
+    return sumPair(dtype, a.residentPtr < 0 ? a.data as Float64Array : null, a.residentPtr,
+      b.residentPtr < 0 ? b.data as Float64Array : null, b.residentPtr, n,
+      (pa, pb, len) => { ptrs[0] = pa; ptrs[1] = pb; return kernel(ptrs, len); });
+  }
   const plans = operands.map((t) => planOperand(t, dtype, shape));
   const ptrs = new Array<number>(plans.length).fill(0);
   if (plans.every((p) => p.direct >= 0)) {
@@ -112,6 +119,47 @@ export function streamSum(
     const len = Math.min(chunk, n - start);
     stage(plans, dtype, shape, scratch, start, len, ptrs);
     total += kernel(ptrs, len);
+  }
+  return total;
+}
+
+/** True when `t` is laid out exactly as the kernel reads it: the call's shape, in the kernel's dtype. */
+function sameLayout(t: Tensor, dtype: FloatDType, shape: readonly number[]): boolean {
+  return t.dtype === dtype && sameShape(t.shape, shape);
+}
+
+/**
+ * The per-call fast path of a two-operand reduction (the common case: input and target of one shape and dtype).
+ * Each operand is either host data (`a`/`b`, with `aPtr`/`bPtr` = -1), copied in chunk by chunk through the
+ * scratch arena, or resident at byte offset `aPtr`/`bPtr` and read in place. No plans, no broadcasting, and no
+ * allocation beyond the chunk views; `kernel(pa, pb, len)` returns the float64 partial sum of one chunk.
+ */
+export function sumPair(
+  dtype: FloatDType, a: Float32Array | Float64Array | null, aPtr: number,
+  b: Float32Array | Float64Array | null, bPtr: number, n: number,
+  kernel: (pa: number, pb: number, len: number) => number,
+): number {
+  if (aPtr >= 0 && bPtr >= 0) return kernel(aPtr, bPtr, n);
+  const bytes = BYTES[dtype];
+  const chunk = CHUNK_BYTES / bytes;
+  const one = scratchBytes(Math.min(chunk, n) * bytes);
+  beginScratch(2 * one);
+  const sa = aPtr >= 0 ? -1 : takeScratch(one);
+  const sb = bPtr >= 0 ? -1 : takeScratch(one);
+  // beginScratch may have grown the memory: take the view after it. Nothing below grows it.
+  const view = heap()[dtype] as Float64Array;
+  if (n <= chunk) {
+    // One chunk: copy whole arrays, without making subarray views.
+    if (sa >= 0) view.set(a as Float64Array, sa / bytes);
+    if (sb >= 0) view.set(b as Float64Array, sb / bytes);
+    return kernel(sa >= 0 ? sa : aPtr, sb >= 0 ? sb : bPtr, n);
+  }
+  let total = 0;
+  for (let start = 0; start < n; start += chunk) {
+    const len = Math.min(chunk, n - start);
+    if (sa >= 0) view.set((a as Float64Array).subarray(start, start + len), sa / bytes);
+    if (sb >= 0) view.set((b as Float64Array).subarray(start, start + len), sb / bytes);
+    total += kernel(sa >= 0 ? sa : aPtr + start * bytes, sb >= 0 ? sb : bPtr + start * bytes, len);
   }
   return total;
 }
