@@ -6,9 +6,8 @@
 // first `span` ≤ inner positions j of each slab o (span == inner for a whole tensor; the facade passes a smaller
 // span to stream part of a large resident slab; span must be 1 when inner is 1). Positions are numbered compactly,
 // o·span + j: index targets are i32 per position and `out` holds one loss per position. Probability targets have
-// x's layout. `w` points
-// at C weights of the kernel's dtype (read only when flags has HAS_WEIGHT); `out` at one loss per position
-// (written only when flags has WRITE_OUT); `res` at 3 float64s the kernel overwrites with its partial sums.
+// x's layout. `w` points at C weights of the kernel's dtype (read only when flags has HAS_WEIGHT); `out` is
+// written only when flags has WRITE_OUT; `res` points at 3 float64s the kernel overwrites with its partial sums.
 // Pointers are byte offsets, possibly unaligned. Nothing is allocated (LANES is static data), nothing throws.
 //
 // Per position, with m = max_c x_c, s = Σ_c e^(x_c − m), ls = log s, log-softmax lp_c = (x_c − m) − ls:
@@ -26,8 +25,8 @@
 // typical losses (~1), and 12 of the 838 PyTorch fixture cases then missed the accuracy rule of DESIGN.md §2.
 //
 // Lane layout: with inner == 1 a row is contiguous and the SIMD loops run over classes (f32: 4 classes per v128
-// load, promoted to two f64x2 halves for e^ and the sums; f64: 2 classes per v128). With inner > 1 the SIMD loops run over
-// positions: one v128 holds the same class at 4 (f32) or 2 (f64) neighbouring positions, loaded with stride
+// load, promoted to two f64x2 halves for e^ and the sums; f64: 2 classes per v128). With inner > 1 the SIMD loops
+// run over positions: one v128 holds the same class at 4 (f32) or 2 (f64) neighbouring positions, loaded with stride
 // inner; per-position results are spilled to LANES and finished in scalar code. Every SIMD loop has a scalar tail
 // (the column loop for positions past the last full vector, the class loop for classes past it).
 import { exp1, exp2x } from './exp';
@@ -164,8 +163,8 @@ function writeSums(res: usize): void {
 // Rows (inner == 1): SIMD over the C contiguous classes.
 
 /** max_c x_c of a contiguous row (NaN if any is NaN; −Inf for C = 0). */
-// @ts-ignore: decorator
-@inline function rowMax<T>(p: usize, C: i32): T {
+// Not inlined: called once per row, so the call is cheap, and inlining it at every call site cost ~10 KB of wasm.
+function rowMax<T>(p: usize, C: i32): T {
   let i = 0;
   let m = <T>-Infinity;
   if (ASC_FEATURE_SIMD) {
@@ -199,9 +198,10 @@ function writeSums(res: usize): void {
 }
 
 /** Σ_c e^(x_c − m) of a contiguous row, accumulated in float64. */
-// @ts-ignore: decorator
-@inline function rowSumExp<T>(p: usize, C: i32, m: T): f64 {
+// Not inlined: called once per row, so the call is cheap, and inlining it at every call site cost ~10 KB of wasm.
+function rowSumExp<T>(p: usize, C: i32, m: T): f64 {
   let i = 0;
+  let end = C;
   let s: f64 = 0;
   if (ASC_FEATURE_SIMD) {
     if (sizeof<T>() == 4) {
@@ -211,6 +211,12 @@ function writeSums(res: usize): void {
         const x = v128.load(p + (<usize>i << 2));
         a0 = f64x2.add(a0, exp2x(f64x2.sub(lo64(x), vm)));
         a1 = f64x2.add(a1, exp2x(f64x2.sub(hi64(x), vm)));
+      }
+      // Two or three classes left (e.g. C = 10): the high half of the last four is one f64x2 exp for the
+      // last two, instead of two scalar ones.
+      if (C >= 4 && C - i >= 2) {
+        a0 = f64x2.add(a0, exp2x(f64x2.sub(hi64(v128.load(p + (<usize>(C - 4) << 2))), vm)));
+        end = C - 2;
       }
       s = hsum(f64x2.add(a0, a1));
     } else {
@@ -224,11 +230,11 @@ function writeSums(res: usize): void {
       s = hsum(f64x2.add(a0, a1));
     }
   }
-  for (; i < C; i++) s += expDiff<T>(load<T>(p + (<usize>i * sizeof<T>())), m);
+  for (; i < end; i++) s += expDiff<T>(load<T>(p + (<usize>i * sizeof<T>())), m);
   return s;
 }
 
-/** Two f64x2 halves of 4 float32 (f32 build) or one f64x2 of 2 float64 at `p`, as float64 lanes. */
+/** Weight of class c splatted to both f64 lanes (1 without weights). */
 // @ts-ignore: decorator
 @inline function wLanes<T>(c: i32): v128 {
   return f64x2.splat(weightOf<T>(c));

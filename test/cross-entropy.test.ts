@@ -21,9 +21,10 @@ describe('CrossEntropy extra PyTorch fixtures (cross_entropy_extra.json)', () =>
   for (const c of fixture.cases) {
     it(c.name, () => {
       const expected = c.expected as NumberExpected | TensorExpected;
-      const viaF = F.crossEntropy(decodeArg(c.args[0]) as Tensor, decodeArg(c.args[1]) as Tensor, decodeOptions(c.options));
+      const args = (): [Tensor, Tensor] => [decodeArg(c.args[0]) as Tensor, decodeArg(c.args[1]) as Tensor];
+      const viaF = F.crossEntropy(...args(), decodeOptions(c.options));
       expect(resultViolations(viaF, expected).join('\n'), 'F.crossEntropy').toBe('');
-      const viaNn = new nn.CrossEntropyLoss(decodeOptions(c.options)).forward(decodeArg(c.args[0]) as Tensor, decodeArg(c.args[1]) as Tensor);
+      const viaNn = new nn.CrossEntropyLoss(decodeOptions(c.options)).forward(...args());
       expect(resultViolations(viaNn, expected).join('\n'), 'nn.CrossEntropyLoss').toBe('');
     });
   }
@@ -158,11 +159,15 @@ describe('CrossEntropy errors (class, `crossEntropy:` prefix, "(got ", and a val
 });
 
 describe('CrossEntropy properties', () => {
-  const logits = (n: number, c: number) => fc.array(fc.float({ min: -20, max: 20, noNaN: true, noDefaultInfinity: true }), { minLength: n * c, maxLength: n * c });
+  const logits = (n: number, c: number) =>
+    fc.array(fc.float({ min: -20, max: 20, noNaN: true, noDefaultInfinity: true }), { minLength: n * c, maxLength: n * c });
+  const classes = (n: number, c: number) => fc.array(fc.integer({ min: 0, max: c - 1 }), { minLength: n, maxLength: n });
   const shape = fc.record({ n: fc.integer({ min: 1, max: 6 }), c: fc.integer({ min: 1, max: 12 }) });
 
   it('adding a constant to a row leaves the loss unchanged (within float64 rounding)', () => {
-    fc.assert(fc.property(shape.chain(({ n, c }) => fc.tuple(fc.constant([n, c]), logits(n, c), fc.array(fc.integer({ min: 0, max: c - 1 }), { minLength: n, maxLength: n }), fc.double({ min: -50, max: 50, noNaN: true }))),
+    const problems = shape.chain(({ n, c }) =>
+      fc.tuple(fc.constant([n, c]), logits(n, c), classes(n, c), fc.double({ min: -50, max: 50, noNaN: true })));
+    fc.assert(fc.property(problems,
       ([[n, c], xs, ts, k]) => {
         const x = tensor(Float64Array.from(xs), { shape: [n, c] });
         const shifted = tensor(Float64Array.from(xs, (v) => v + k), { shape: [n, c] });
@@ -173,10 +178,12 @@ describe('CrossEntropy properties', () => {
   });
 
   it('one-hot probabilities equal class indices (no weights); labelSmoothing 0 equals plain', () => {
-    fc.assert(fc.property(shape.chain(({ n, c }) => fc.tuple(fc.constant([n, c]), logits(n, c), fc.array(fc.integer({ min: 0, max: c - 1 }), { minLength: n, maxLength: n }))),
+    const problems = shape.chain(({ n, c }) => fc.tuple(fc.constant([n, c]), logits(n, c), classes(n, c)));
+    fc.assert(fc.property(problems,
       ([[n, c], xs, ts]) => {
         const x = tensor(Float64Array.from(xs), { shape: [n, c] });
-        const oneHot = tensor(Float64Array.from({ length: n * c }, (_, i) => (ts[Math.floor(i / c)] === i % c ? 1 : 0)), { shape: [n, c] });
+        const hot = Float64Array.from({ length: n * c }, (_, i) => (ts[Math.floor(i / c)] === i % c ? 1 : 0));
+        const oneHot = tensor(hot, { shape: [n, c] });
         const byIndex = F.crossEntropy(x, Int32Array.from(ts), { reduction: 'sum' }) as number;
         const byProb = F.crossEntropy(x, oneHot, { reduction: 'sum' }) as number;
         expect(Math.abs(byIndex - byProb)).toBeLessThanOrEqual(1e-12 * Math.max(1, byIndex));

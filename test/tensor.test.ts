@@ -88,3 +88,18 @@ describe('alloc()', () => {
     expect(() => alloc([3], 'uint8' as never)).toThrow(/alloc: dtype must be one of/);
   });
 });
+
+describe('alloc() of integer dtypes', () => {
+  it('zero-fills int64 and int32 tensors and feeds them to crossEntropy as class indices', () => {
+    const t64 = alloc([2], 'int64');
+    expect(Array.from(t64.data)).toEqual([0n, 0n]);
+    t64.data.set([1n, 0n]);
+    const t32 = alloc([2], 'int32');
+    t32.data.set([1, 0]);
+    const logits = tensor([[0.5, 0.2, 0.3], [0.1, 0.9, 0.4]]);
+    expect(F.crossEntropy(logits, t64)).toBe(F.crossEntropy(logits, tensor([1, 0], { dtype: 'int64' })));
+    expect(F.crossEntropy(logits, t32)).toBe(F.crossEntropy(logits, t64));
+    t64.free();
+    t32.free();
+  });
+});

@@ -54,7 +54,9 @@ interface Geometry {
 function geometryOf(fn: string, x: Tensor): Geometry {
   if (!isFloat(x.dtype)) throw typeError(fn, 'input must be a float32 or float64 tensor', x.dtype);
   const s = x.shape;
-  if (s.length === 0) throw rangeError(fn, 'input must have at least 1 dimension (C), (N, C) or (N, C, d1, …)', 'shape []');
+  if (s.length === 0) {
+    throw rangeError(fn, 'input must have at least 1 dimension: (C), (N, C) or (N, C, d1, …)', 'shape []');
+  }
   if (s.length === 1) return { outer: 1, classes: s[0], inner: 1, positions: [] };
   return { outer: s[0], classes: s[1], inner: numelOf(s.slice(2)), positions: [s[0], ...s.slice(2)] };
 }
@@ -81,13 +83,13 @@ function targetOf(fn: string, x: Tensor, value: unknown): Target {
   const t = asTensor(fn, 'target', value);
   if (sameShape(t.shape, x.shape)) {
     if (!isFloat(t.dtype)) {
-      throw typeError(fn, 'expected a floating point target for class probabilities (a target of the input\'s shape)', t.dtype);
+      throw typeError(fn, 'a target of the input\'s shape holds class probabilities and must be float', t.dtype);
     }
     return { kind: 'prob', probs: t };
   }
   if (t.dtype !== 'int64' && t.dtype !== 'int32') {
-    throw typeError(fn, `target must hold int64 or int32 class indices (or float probabilities of the input's shape ${shapeStr(x.shape)})`,
-      `${t.dtype} of shape ${shapeStr(t.shape)}`);
+    const what = `target must hold int64 or int32 class indices (or float probabilities of shape ${shapeStr(x.shape)})`;
+    throw typeError(fn, what, `${t.dtype} of shape ${shapeStr(t.shape)}`);
   }
   return { kind: 'index', data: t.data as Int32Array | BigInt64Array, residentPtr: t.residentPtr, shape: t.shape };
 }

@@ -37,9 +37,13 @@ export interface KernelExports {
   exp_f32(src: number, dst: number, n: number): void;
   exp_f64(src: number, dst: number, n: number): void;
   exp_f32_max_ulp_error(startBits: number, count: number, stride: number): number;
-  ce_index_f32(x: number, t: number, w: number, outer: number, C: number, inner: number, span: number, ignore: number, eps: number, flags: number, out: number, res: number): number;
-  ce_index_f64(x: number, t: number, w: number, outer: number, C: number, inner: number, span: number, ignore: number, eps: number, flags: number, out: number, res: number): number;
-  ce_prob_f32(x: number, q: number, w: number, outer: number, C: number, inner: number, span: number, eps: number, flags: number, out: number, res: number): void;
-  ce_prob_f64(x: number, q: number, w: number, outer: number, C: number, inner: number, span: number, eps: number, flags: number, out: number, res: number): void;
+  ce_index_f32(x: number, t: number, w: number, outer: number, C: number, inner: number, span: number,
+    ignore: number, eps: number, flags: number, out: number, res: number): number;
+  ce_index_f64(x: number, t: number, w: number, outer: number, C: number, inner: number, span: number,
+    ignore: number, eps: number, flags: number, out: number, res: number): number;
+  ce_prob_f32(x: number, q: number, w: number, outer: number, C: number, inner: number, span: number, eps: number,
+    flags: number, out: number, res: number): void;
+  ce_prob_f64(x: number, q: number, w: number, outer: number, C: number, inner: number, span: number, eps: number,
+    flags: number, out: number, res: number): void;
   narrow_i64_i32(src: number, dst: number, n: number, sentinel: number): void;
 }

@@ -48,6 +48,8 @@ export function alloc<D extends DType = 'float32'>(shape: readonly number[], dty
   const s = checkShape('alloc', shape);
   const d = checkDType('alloc', dtype);
   const block = new Block(d, numelOf(s));
-  viewAt(d, block.ptr, numelOf(s)).fill(0 as never);
+  const zeros = viewAt(d, block.ptr, numelOf(s));
+  if (zeros instanceof BigInt64Array) zeros.fill(0n);
+  else zeros.fill(0);
   return new Tensor(block, s, d as D);
 }
