@@ -93,3 +93,61 @@ describe('regression loss invariants', () => {
     fc.assert(fc.property(pairs32, ([x, y]) => F.smoothL1Loss(x, y, { beta: 0 }) === F.l1Loss(x, y)));
   });
 });
+
+describe('crossEntropy invariants', () => {
+  /** (rows, classes, logits, targets) with logits in ±20. */
+  const batches = fc
+    .tuple(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 40 }))
+    .chain(([rows, classes]) =>
+      fc.tuple(
+        fc.constant(rows),
+        fc.constant(classes),
+        fc.array(fc.double({ min: -20, max: 20, noNaN: true }), { minLength: rows * classes, maxLength: rows * classes }),
+        fc.array(fc.integer({ min: 0, max: classes - 1 }), { minLength: rows, maxLength: rows }),
+      ),
+    );
+
+  it('is unchanged (within float32 rounding) by adding a constant to a row', () => {
+    fc.assert(
+      fc.property(batches, fc.double({ min: -50, max: 50, noNaN: true }), ([rows, classes, logits, targets], shift) => {
+        const x = tensor(Float32Array.from(logits), { shape: [rows, classes] });
+        const shifted = tensor(Float32Array.from(logits, (v, i) => (Math.floor(i / classes) === 0 ? v + shift : v)), {
+          shape: [rows, classes],
+        });
+        const t = Int32Array.from(targets);
+        const a = F.crossEntropy(x, t, { reduction: 'none' }).data;
+        const b = F.crossEntropy(shifted, t, { reduction: 'none' }).data;
+        for (let i = 0; i < rows; i++) {
+          // Shifting rounds each logit to float32 again: up to ½ ulp of |logit + shift| ≤ 70 per logit, twice
+          // (target logit and log-sum-exp), plus the result's own rounding.
+          expect(Math.abs(a[i] - b[i])).toBeLessThanOrEqual(2 * 2 ** -24 * 128 + 2 ** -23 * Math.abs(a[i]));
+        }
+      }),
+    );
+  });
+
+  it('gives the same loss for one-hot probabilities as for class indices (no weight)', () => {
+    fc.assert(
+      fc.property(batches, fc.constantFrom('mean', 'sum', 'none'), ([rows, classes, logits, targets], reduction) => {
+        const x = tensor(Float64Array.from(logits), { shape: [rows, classes] });
+        const oneHot = new Float64Array(rows * classes);
+        targets.forEach((c, r) => (oneHot[r * classes + c] = 1));
+        const idx = F.crossEntropy(x, tensor(targets, { dtype: 'int64' }), { reduction: reduction as 'sum' });
+        const prob = F.crossEntropy(x, tensor(oneHot, { shape: [rows, classes] }), { reduction: reduction as 'sum' });
+        const a = typeof idx === 'number' ? [idx] : Array.from((idx as unknown as Tensor).data as Float64Array);
+        const b = typeof prob === 'number' ? [prob] : Array.from((prob as unknown as Tensor).data as Float64Array);
+        a.forEach((v, i) => expect(Math.abs(v - b[i])).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(v))));
+      }),
+    );
+  });
+
+  it('with labelSmoothing 0 equals the plain loss, bit for bit', () => {
+    fc.assert(
+      fc.property(batches, ([rows, classes, logits, targets]) => {
+        const x = tensor(Float32Array.from(logits), { shape: [rows, classes] });
+        const t = Int32Array.from(targets);
+        return F.crossEntropy(x, t, { labelSmoothing: 0 }) === F.crossEntropy(x, t);
+      }),
+    );
+  });
+});
