@@ -115,8 +115,8 @@ describe('crossEntropy invariants', () => {
           shape: [rows, classes],
         });
         const t = Int32Array.from(targets);
-        const a = F.crossEntropy(x, t, { reduction: 'none' }).data;
-        const b = F.crossEntropy(shifted, t, { reduction: 'none' }).data;
+        const a = F.crossEntropy(x, t, { reduction: 'none' }).data as Float32Array;
+        const b = F.crossEntropy(shifted, t, { reduction: 'none' }).data as Float32Array;
         for (let i = 0; i < rows; i++) {
           // Shifting rounds each logit to float32 again: up to ½ ulp of |logit + shift| ≤ 70 per logit, twice
           // (target logit and log-sum-exp), plus the result's own rounding.
