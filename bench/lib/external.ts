@@ -1,0 +1,116 @@
+// The competitors that run outside this process: PyTorch (one python process per dtype), the C reference, and
+// the plain TypeScript loops (a fresh node process per case).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { build } from 'esbuild';
+import type { Case } from './cases.js';
+import type { Expectation } from './check.js';
+import { filesOf } from './data.js';
+import type { Schedule, Timing } from './timing.js';
+
+export const PYTHON = '/usr/bin/python3';
+
+export interface TorchCase {
+  value: number;
+  threads: Record<string, { nsPerElement: number; samples: number }>;
+}
+
+export interface TorchRun {
+  version?: string;
+  cases: Record<string, TorchCase>;
+  /** Why PyTorch did not run, when it did not. */
+  skipped?: string;
+}
+
+/** True when /usr/bin/python3 can import torch. */
+export function torchAvailable(): string | null {
+  if (!existsSync(PYTHON)) return `${PYTHON} not found`;
+  const r = spawnSync(PYTHON, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
+  return r.status === 0 ? null : `python3-torch is not installed (${r.stderr.trim().split('\n').pop()})`;
+}
+
+/** Times every case in PyTorch, one python process per dtype, at each thread count. */
+export function runTorch(cases: readonly Case[], dir: string, schedule: Schedule, threads: number[]): TorchRun {
+  const skipped = torchAvailable();
+  if (skipped) return { cases: {}, skipped };
+  const out: TorchRun = { cases: {} };
+  for (const dtype of ['float32', 'float64'] as const) {
+    const mine = cases.filter((c) => c.dtype === dtype);
+    if (mine.length === 0) continue;
+    const manifest = `${dir}/torch-${dtype}.json`;
+    writeFileSync(manifest, JSON.stringify({
+      schedule, threads, cases: mine.map((c) => ({ ...c, ...filesOf(dir, c) })),
+    }));
+    const r = spawnSync(PYTHON, ['scripts/bench-torch.py', manifest], {
+      encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26,
+    });
+    if (r.status !== 0) throw new Error(`scripts/bench-torch.py failed (exit ${r.status})`);
+    const parsed = JSON.parse(r.stdout) as { torch: string; cases: Record<string, TorchCase> };
+    out.version = parsed.torch;
+    Object.assign(out.cases, parsed.cases);
+  }
+  return out;
+}
+
+export const C_BINARY = '.cache/bench-c';
+
+/** Compiles scripts/bench-c.c; returns the compiler's version line, or null with the reason in `error`. */
+export function buildC(): { version: string | null; error?: string } {
+  try {
+    execFileSync('gcc', ['-O3', '-march=native', '-mprefer-vector-width=256', '-o', C_BINARY, 'scripts/bench-c.c']);
+    return { version: execFileSync('gcc', ['--version'], { encoding: 'utf8' }).split('\n')[0] };
+  } catch (err) {
+    return { version: null, error: `gcc failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}` };
+  }
+}
+
+export interface CResult {
+  mse: { value: number } & Timing;
+  read: Timing;
+}
+
+/** Runs the C reference on a float32 MSE case. */
+export function runC(c: Case, dir: string, schedule: Schedule): CResult {
+  const f = filesOf(dir, c);
+  const stdout = execFileSync(C_BINARY, [
+    f.x, f.y, String(c.elements), String(c.sets), String(c.batch), String(schedule.timeMs), String(schedule.minSamples),
+  ], { encoding: 'utf8' });
+  return JSON.parse(stdout) as CResult;
+}
+
+export const PLAIN_WORKER = '.cache/plain-worker.mjs';
+
+/** Bundles bench/plain-worker.ts once. */
+export async function buildPlainWorker(): Promise<void> {
+  await build({
+    entryPoints: ['bench/plain-worker.ts'], outfile: PLAIN_WORKER, bundle: true, platform: 'node', format: 'esm',
+    target: 'es2022', packages: 'external', logLevel: 'warning',
+  });
+}
+
+/** Times the plain loop of one case in a fresh node process (checked against `expect` before it is timed). */
+export function runPlain(c: Case, dir: string, schedule: Schedule, expect: Expectation):
+  { value: number; mismatch: string | null } & Partial<Timing> {
+  const stdout = execFileSync(process.execPath, [
+    PLAIN_WORKER, JSON.stringify(c), dir, JSON.stringify(schedule), JSON.stringify(expect),
+  ], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  return JSON.parse(stdout) as { value: number; mismatch: string | null } & Partial<Timing>;
+}
+
+export const EXPERIMENT_WASM = '.cache/f32-terms.wasm';
+
+/**
+ * Builds bench/experiments/f32-terms.ts (float32 terms, short float32 blocks flushed to float64) with asc; null
+ * when it cannot. Run from its own folder so asc does not pick up the project's asconfig.json entries.
+ */
+export function buildExperiment(): string | null {
+  try {
+    execFileSync(`${process.cwd()}/node_modules/.bin/asc`, [
+      'f32-terms.ts', '-O3', '--runtime', 'stub', '--use', 'abort=', '--noAssert', '--enable', 'simd',
+      '--initialMemory', '2', '-o', `${process.cwd()}/${EXPERIMENT_WASM}`,
+    ], { cwd: 'bench/experiments', stdio: ['ignore', 'ignore', 'pipe'] });
+    return EXPERIMENT_WASM;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,143 @@
+// simdloss as the benchmark drives it, in each mode of issue 3: end to end from ordinary typed arrays (copy-in
+// included), resident inputs (`alloc`ed in wasm memory, read in place), and the raw kernel (a bare instance of
+// the built binary, no facade). The same functions drive the package (dist, SIMD) and a bundled copy of the
+// facade started on the scalar build, to show what SIMD buys.
+import { readFileSync } from 'node:fs';
+import type { Case } from './cases.js';
+import type { CaseData, Floats } from './data.js';
+import type { Impl, Prepared } from './impl.js';
+
+/** The part of simdloss's public API the benchmark uses (satisfied by the package and by src/api.ts). */
+export interface SimdlossApi {
+  F: object;
+  alloc(shape: readonly number[], dtype?: 'float32' | 'float64' | 'int32' | 'int64'): {
+    data: unknown;
+    free(): void;
+  };
+}
+
+type LossFn = (input: unknown, target: unknown, options?: object) => unknown;
+
+/** simdloss's functional for a case's loss, or undefined while that loss has not landed. */
+export function functionalOf(api: SimdlossApi, c: Case): LossFn | undefined {
+  const names = { mse: 'mseLoss', l1: 'l1Loss', smoothL1: 'smoothL1Loss', bce: 'binaryCrossEntropy', ce: 'crossEntropy' };
+  const f = (api.F as Record<string, unknown>)[names[c.loss]];
+  return typeof f === 'function' ? (f as LossFn) : undefined;
+}
+
+/** One call of the loss on set `s`, the way a user holding typed arrays writes it. */
+export function callOf(api: SimdlossApi, c: Case): ((x: unknown, y: unknown) => number) | undefined {
+  const f = functionalOf(api, c);
+  if (!f) return undefined;
+  if (c.loss === 'ce') {
+    const shape = [c.rows!, c.classes!];
+    // Typed-array logits need their [rows, C] shape; a Tensor (resident) already has it.
+    return (x, y) => f(ArrayBuffer.isView(x) ? { data: x, shape } : x, y) as number;
+  }
+  return (x, y) => f(x, y) as number;
+}
+
+/** End to end from JS typed arrays: validation, copy-in through the scratch arena, the kernel, the reduction. */
+export function endToEnd(name: string, api: SimdlossApi): Impl {
+  return {
+    name,
+    prepare(c: Case, d: CaseData): Prepared | string {
+      const call = callOf(api, c);
+      if (!call) return `F.${c.loss === 'ce' ? 'crossEntropy' : 'binaryCrossEntropy'} not available yet`;
+      return { call: (s) => call(d.xs[s], d.ys[s]) };
+    },
+  };
+}
+
+/** Resident inputs: every set `alloc`ed in wasm memory once, then the same public call with no copy. */
+export function resident(name: string, api: SimdlossApi): Impl {
+  return {
+    name,
+    prepare(c: Case, d: CaseData): Prepared | string {
+      const call = callOf(api, c);
+      if (!call) return 'loss not available yet';
+      const held: Array<{ free(): void }> = [];
+      const xs: unknown[] = [];
+      const ys: unknown[] = [];
+      for (let s = 0; s < c.sets; s++) {
+        const x = api.alloc(c.loss === 'ce' ? [c.rows!, c.classes!] : [c.elements], c.dtype);
+        const y = c.loss === 'ce' ? api.alloc([c.rows!], 'int32') : api.alloc([c.elements], c.dtype);
+        (x.data as Floats).set(d.xs[s]);
+        (y.data as Floats | Int32Array).set(d.ys[s] as never);
+        held.push(x, y);
+        xs.push(x);
+        ys.push(y);
+      }
+      return {
+        call: (s) => call(xs[s], ys[s]),
+        dispose: () => held.forEach((t) => t.free()),
+      };
+    },
+  };
+}
+
+/** The raw kernels of a build: a bare instance, inputs copied into its memory once, then kernel calls only. */
+export function rawKernel(name: string, wasmFile: string): Impl {
+  const k = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(wasmFile)), {}).exports as Record<
+    string,
+    unknown
+  > & { memory: WebAssembly.Memory; heap_base(): number };
+  return {
+    name,
+    prepare(c: Case, d: CaseData): Prepared | string {
+      const kernel = kernelOf(k, c);
+      if (!kernel) return 'no raw kernel for this loss in this build';
+      // A bump allocation from the heap base; each prepare starts over, so memory is reused across cases.
+      let top = k.heap_base();
+      const put = (a: Floats | Int32Array): number => {
+        const ptr = top;
+        top = Math.ceil((ptr + a.byteLength) / 16) * 16;
+        const need = top - k.memory.buffer.byteLength;
+        if (need > 0) k.memory.grow(Math.ceil(need / 65536));
+        new Uint8Array(k.memory.buffer, ptr, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+        return ptr;
+      };
+      const px: number[] = [];
+      const py: number[] = [];
+      for (let s = 0; s < c.sets; s++) {
+        px.push(put(d.xs[s]));
+        py.push(put(d.ys[s]));
+      }
+      const res = put(new Float64Array(4));
+      const sums = (): number => new Float64Array(k.memory.buffer, res, 1)[0];
+      return { call: (s) => kernel(px[s], py[s], res, sums) };
+    },
+  };
+}
+
+type Kernel = (...args: number[]) => number;
+/** One kernel call on set pointers x, y; `res` is a float64 scratch slot for kernels that write their sums. */
+type KernelCall = (x: number, y: number, res: number, sums: () => number) => number;
+
+/** The kernel call (mean over the case) for a build's exports, or undefined when it has none for the loss. */
+function kernelOf(k: Record<string, unknown>, c: Case): KernelCall | undefined {
+  const sfx = c.dtype === 'float32' ? 'f32' : 'f64';
+  const n = c.elements;
+  const get = (name: string): Kernel | undefined => (typeof k[name] === 'function' ? (k[name] as Kernel) : undefined);
+  switch (c.loss) {
+    case 'mse': { const f = get(`sq_diff_sum_${sfx}`); return f && ((x, y) => f(x, y, n) / n); }
+    case 'l1': { const f = get(`abs_diff_sum_${sfx}`); return f && ((x, y) => f(x, y, n) / n); }
+    case 'smoothL1': { const f = get(`smooth_l1_sum_${sfx}`); return f && ((x, y) => f(x, y, n, 1) / n); }
+    case 'bce': {
+      // bce_sum_<dtype>(x, y, n): Σ of the clamped terms (assembly/bce.ts); may be absent in older builds.
+      const f = get(`bce_sum_${sfx}`);
+      return f && ((x, y) => f(x, y, n) / n);
+    }
+    case 'ce': {
+      // ce_index_<dtype>(x, t, w, outer, C, inner, span, ignore, eps, flags, out, res) writes res[0] = Σ nll
+      // (assembly/cross_entropy.ts): no weights, inner = span = 1, ignore_index −100, no smoothing, no output.
+      const f = get(`ce_index_${sfx}`);
+      const rows = c.rows!;
+      const classes = c.classes!;
+      return f && ((x, y, res, sums) => {
+        f(x, y, 0, rows, classes, 1, 1, -100, 0, 0, 0, res);
+        return sums() / rows;
+      });
+    }
+  }
+}

@@ -1,0 +1,52 @@
+// The float64 truth every implementation's accuracy is measured against: each term computed in float64 from the
+// stored (float32 or float64) inputs, summed with Neumaier's compensated summation, so the truth's own error is
+// a few float64 ulps, far below any float32 result's.
+import type { Case } from './cases.js';
+import type { Floats } from './data.js';
+
+/** A compensated (Neumaier) float64 sum. */
+class Sum {
+  private s = 0;
+  private c = 0;
+  add(v: number): void {
+    const t = this.s + v;
+    this.c += Math.abs(this.s) >= Math.abs(v) ? (this.s - t) + v : (v - t) + this.s;
+    this.s = t;
+  }
+  get value(): number {
+    return this.s + this.c;
+  }
+}
+
+/** The float64 value of a case's loss ('mean' reduction) on one input set. */
+export function truthOf(c: Case, x: Floats, y: Floats | Int32Array): number {
+  const s = new Sum();
+  if (c.loss === 'ce') {
+    const C = c.classes!;
+    for (let r = 0; r < c.rows!; r++) {
+      const o = r * C;
+      let max = -Infinity;
+      for (let k = 0; k < C; k++) max = Math.max(max, x[o + k]);
+      const e = new Sum();
+      for (let k = 0; k < C; k++) e.add(Math.exp(x[o + k] - max));
+      s.add(max + Math.log(e.value) - x[o + (y as Int32Array)[r]]);
+    }
+    return s.value / c.rows!;
+  }
+  const n = c.elements;
+  for (let i = 0; i < n; i++) {
+    const a = x[i];
+    const b = y[i] as number;
+    const d = a - b;
+    if (c.loss === 'mse') s.add(d * d);
+    else if (c.loss === 'l1') s.add(Math.abs(d));
+    else if (c.loss === 'smoothL1') s.add(Math.abs(d) < 1 ? 0.5 * d * d : Math.abs(d) - 0.5);
+    else s.add(-(b * Math.max(Math.log(a), -100) + (1 - b) * Math.max(Math.log1p(-a), -100)));
+  }
+  return s.value / n;
+}
+
+/** |got − truth| / |truth|. */
+export function relError(got: number, truth: number): number {
+  return Math.abs(got - truth) / Math.abs(truth);
+}

@@ -1,0 +1,99 @@
+#!/usr/bin/python3
+"""PyTorch CPU competitor of the simdloss benchmark (bench/run.ts starts it once per dtype).
+
+Reads a manifest (JSON, path in argv[1]) listing cases and the binary files bench/run.ts wrote, and for each
+case and each thread count times torch.nn.functional's loss on the same rotating input sets in the same schedule
+as the JS side: every sample is `batch` calls cycling through the sets, samples are taken until both the time
+budget and the minimum count are met, and the median sample is reported in ns per element. Prints one JSON
+object: {"torch": version, "cases": {id: {"value": v, "threads": {"1": {...}, "2": {...}}}}}.
+"""
+import json
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+DTYPES = {"float32": (np.float32, torch.float32), "float64": (np.float64, torch.float64)}
+
+
+def load(case):
+    np_dtype, _ = DTYPES[case["dtype"]]
+    n, sets = case["elements"], case["sets"]
+    x = torch.from_numpy(np.fromfile(case["x"], dtype=np_dtype))
+    if case["loss"] == "ce":
+        rows, classes = case["rows"], case["classes"]
+        y = torch.from_numpy(np.fromfile(case["y"], dtype=np.int32).astype(np.int64))
+        xs = [x[s * n:(s + 1) * n].view(rows, classes) for s in range(sets)]
+        ys = [y[s * rows:(s + 1) * rows] for s in range(sets)]
+    else:
+        y = torch.from_numpy(np.fromfile(case["y"], dtype=np_dtype))
+        xs = [x[s * n:(s + 1) * n] for s in range(sets)]
+        ys = [y[s * n:(s + 1) * n] for s in range(sets)]
+    return xs, ys
+
+
+def loss_fn(loss):
+    return {
+        "mse": F.mse_loss,
+        "l1": F.l1_loss,
+        "smoothL1": lambda x, y: F.smooth_l1_loss(x, y, beta=1.0),
+        "bce": F.binary_cross_entropy,
+        "ce": F.cross_entropy,
+    }[loss]
+
+
+def time_case(case, fn, xs, ys, schedule):
+    batch, sets = case["batch"], case["sets"]
+    state = {"next": 0}
+
+    def sample():
+        t0 = time.perf_counter_ns()
+        for _ in range(batch):
+            s = state["next"]
+            fn(xs[s], ys[s])
+            state["next"] = 0 if s + 1 == sets else s + 1
+        return time.perf_counter_ns() - t0
+
+    budget_ns = schedule["timeMs"] * 1e6
+    # The probe batch doubles as warmup; a batch over half the budget gets two samples and no more warmup (the
+    # rule bench/lib/timing.ts applies to the JS implementations).
+    slow = sample() > budget_ns / 2
+    samples = []
+    if slow:
+        samples = [sample(), sample()]
+    else:
+        warm_end = time.perf_counter_ns() + budget_ns / 4
+        for i in range(1000000):
+            sample()
+            if i >= 1 and time.perf_counter_ns() >= warm_end:
+                break
+        end = time.perf_counter_ns() + budget_ns
+        while len(samples) < schedule["minSamples"] or time.perf_counter_ns() < end:
+            samples.append(sample())
+    samples.sort()
+    mid = len(samples) // 2
+    median = samples[mid] if len(samples) % 2 else (samples[mid - 1] + samples[mid]) / 2
+    return {"nsPerElement": median / (batch * case["elements"]), "samples": len(samples)}
+
+
+def main():
+    manifest = json.load(open(sys.argv[1]))
+    out = {"torch": torch.__version__, "cases": {}}
+    with torch.no_grad():
+        for case in manifest["cases"]:
+            xs, ys = load(case)
+            fn = loss_fn(case["loss"])
+            entry = {"value": float(fn(xs[0], ys[0]).item()), "threads": {}}
+            for threads in manifest["threads"]:
+                torch.set_num_threads(threads)
+                entry["threads"][str(threads)] = time_case(case, fn, xs, ys, manifest["schedule"])
+            out["cases"][case["id"]] = entry
+            print(f"  torch {case['id']}: " + ", ".join(
+                f"{t} thread(s) {r['nsPerElement']:.3f} ns/el" for t, r in entry["threads"].items()), file=sys.stderr)
+    json.dump(out, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
