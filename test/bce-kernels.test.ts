@@ -133,6 +133,48 @@ describe.each(BUILDS)('bce kernels, %s build', (name) => {
       expect(b.k.bce_invalid_index()).toBe(-1);
     });
 
+    // Hard targets (every y exactly +0 or 1) take the one-log path in the SIMD build; PyTorch's formula still
+    // holds term by term, signed zeros included (x = 1, y = 1 gives −0; x = 0, y = 0 gives +0).
+    it.each(LENGTHS)('hard 0/1 targets match the float64 reference at n = %i', (n) => {
+      const { x, w } = operands(ctor, n, 4000 + n);
+      const r = rng(5000 + n);
+      const y = new ctor(n).map(() => (r() < 0.5 ? 0 : 1));
+      for (let i = 0; i < n; i += 5) x[i] = y[i] === 1 ? 1 : 0; // the zero-loss corner, with its sign
+      for (let i = 3; i < n; i += 11) x[i] = y[i] === 1 ? 0 : 1; // the clamped corner: 100
+      const ref = reference(x, y), wref = reference(x, y, w);
+      b.reset();
+      const px = b.put(x), py = b.put(y), pw = b.put(w), out = b.reserve(ctor, n);
+      const want = ref.reduce((a, v) => a + v, 0), wwant = wref.reduce((a, v) => a + v, 0);
+      expect(Math.abs(b.k[sum](px, py, n) - want)).toBeLessThanOrEqual(1e-13 * want);
+      expect(Math.abs(b.k[wsum](px, py, pw, n) - wwant)).toBeLessThanOrEqual(1e-13 * wwant);
+      b.k[map](px, py, out, n);
+      expect(b.k.bce_invalid_index()).toBe(-1);
+      const got = b.read(ctor, out, n);
+      const tol = dtype === 'f64' ? 1e-15 : 2 ** -24 * (1 + 1e-9);
+      const wrongZeros: string[] = [];
+      let worst = 0;
+      for (let i = 0; i < n; i++) {
+        if (ref[i] !== 0) worst = Math.max(worst, Math.abs(got[i] - ref[i]) / ref[i]);
+        else if (!Object.is(got[i], ref[i])) wrongZeros.push(`term ${i}: x = ${x[i]}, y = ${y[i]}, got ${got[i]}`);
+      }
+      expect(wrongZeros).toEqual([]);
+      expect(worst).toBeLessThanOrEqual(tol);
+    });
+
+    it('keeps the signed zeros of −0 inputs and −0 targets, in vectors of hard targets and mixed ones', () => {
+      // One block of four hard targets, one with a −0 target (not hard: PyTorch's formula gives −0 at x = 0).
+      const x = ctor.from([-0, 1, 0, -0, 0, 1, -0, 0.5]), y = ctor.from([0, 1, 0, 0, -0, 1, 0, 1]);
+      const want = reference(x, y);
+      b.reset();
+      const px = b.put(x), py = b.put(y), out = b.reserve(ctor, 8);
+      b.k[map](px, py, out, 8);
+      const got = Array.from(b.read(ctor, out, 8));
+      // The first seven terms are all zeros: +0, −0, +0, +0, −0 (the −0 target), −0, +0.
+      for (let i = 0; i < 7; i++) expect(Object.is(got[i], want[i]), `term ${i}`).toBe(true);
+      expect(Object.is(got[4], -0)).toBe(true);
+      expect(got[7]).toBeCloseTo(Math.LN2, 6);
+    });
+
     it('accepts −0 as an input (−0 ≥ 0, as in PyTorch)', () => {
       b.reset();
       const px = b.put(ctor.from([-0, 0.5, -0, -0, -0])), py = b.put(ctor.from([1, 1, 0, 0, 0]));
@@ -143,16 +185,20 @@ describe.each(BUILDS)('bce kernels, %s build', (name) => {
 });
 
 describe('bce kernels, builds agree', () => {
-  it.each(DTYPES)('the SIMD and scalar builds give the same terms bit for bit ($dtype)', ({ dtype, ctor }) => {
+  // Hard targets: the SIMD build's one-log path against the scalar build, which always takes both logs.
+  it.each(DTYPES.flatMap((d) => [{ ...d, targets: 'mixed' }, { ...d, targets: 'hard' }]))(
+    'the SIMD and scalar builds give the same terms bit for bit ($dtype, $targets targets)', ({ dtype, ctor, targets }) => {
     const [simd, scalar] = BUILDS.map((n) => new RawBuild(n));
     const n = 4099;
     const { x, y, w } = operands(ctor, n, 77);
+    if (targets === 'hard') for (let i = 0; i < n; i++) y[i] = (i * 7) % 3 === 0 ? 1 : 0;
     const run = (b: RawBuild): Float => {
       b.reset();
       const px = b.put(x), py = b.put(y), pw = b.put(w), out = b.reserve(ctor, n);
       b.k[`bce_weighted_${dtype}`](px, py, pw, out, n);
       return b.read(ctor, out, n);
     };
-    expect(run(simd)).toEqual(run(scalar));
+    // Compared as bytes, so a +0 against a −0 counts as a difference.
+    expect(new Uint8Array(run(simd).buffer)).toEqual(new Uint8Array(run(scalar).buffer));
   });
 });

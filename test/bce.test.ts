@@ -197,6 +197,55 @@ describe('BCE options and inputs', () => {
   });
 });
 
+describe('BCE unweighted fast path (typed arrays and same-shape Tensors skip the general driver)', () => {
+  it.each(['float32', 'float64'] as const)('gives the general path\'s numbers for typed arrays, Tensors and resident tensors (%s)', (dtype) => {
+    const n = 10_000; // several chunks when copied in
+    const typed = (f: (i: number) => number): Float32Array | Float64Array => {
+      const values = Array.from({ length: n }, (_, i) => f(i));
+      return dtype === 'float32' ? new Float32Array(values) : new Float64Array(values);
+    };
+    const xs = typed((i) => ((i * 7919) % 1000) / 999);
+    const ys = typed((i) => (i % 3) / 2);
+    // float32 results are rounded once, so every path gives the same number; float64 sums of chunks (copied
+    // data) and of one call (resident data) differ in summation order only.
+    const same = (got: number, want: number): void => {
+      if (dtype === 'float32') expect(got).toBe(want);
+      else expect(Math.abs(got - want)).toBeLessThanOrEqual(1e-14 * Math.abs(want));
+    };
+    const refSum = Array.from(xs, (xi, i) => term(xi, ys[i])).reduce((a, v) => a + v, 0);
+    const round = dtype === 'float32' ? Math.fround : (v: number): number => v;
+    const shape = [100, 100];
+    // { data, shape } objects are not Tensors: they take the general path, the reference here.
+    const general = F.binaryCrossEntropy({ data: xs, shape }, { data: ys, shape }, { reduction: 'sum' });
+    expect(Math.abs(general - refSum)).toBeLessThanOrEqual(dtype === 'float32' ? 2 ** -24 * refSum : 1e-12 * refSum);
+    same(F.binaryCrossEntropy(xs, ys, { reduction: 'sum' }), general);
+    same(F.binaryCrossEntropy(xs, ys), round(general / n));
+    same(new nn.BCELoss({ reduction: 'sum' }).forward(tensor(xs, { shape }), tensor(ys, { shape })), general);
+    const rx = alloc(shape, dtype), ry = alloc(shape, dtype);
+    try {
+      (rx.data as Float64Array).set(xs);
+      (ry.data as Float64Array).set(ys);
+      same(F.binaryCrossEntropy(rx, ry, { reduction: 'sum' }), general);
+      // Resident input with a copied target, and the first bad input of a resident tensor.
+      same(F.binaryCrossEntropy(rx, tensor(ys, { shape }), { reduction: 'sum' }), general);
+      (rx.data as Float64Array)[7777] = 1.25;
+      expect(() => F.binaryCrossEntropy(rx, ry)).toThrow(/^binaryCrossEntropy: input elements must be between 0 and 1 \(got 1\.25 at index 7777\)$/);
+    } finally {
+      rx.free();
+      ry.free();
+    }
+  });
+
+  it('leaves mismatched typed arrays and Tensors to the general path and its errors', () => {
+    expect(() => F.binaryCrossEntropy(new Float32Array([0.5, 0.5]), new Float32Array([1]))).toThrow(RangeError);
+    expect(() => F.binaryCrossEntropy(new Float32Array([0.5]), new Float64Array([1]))).toThrow(TypeError);
+    expect(() => F.binaryCrossEntropy(tensor([0.5, 0.5]), tensor([[1, 0]]))).toThrow(/target size must equal/);
+    expect(() => F.binaryCrossEntropy(tensor([1, 0], { dtype: 'int32' }), tensor([1, 0], { dtype: 'int32' }))).toThrow(TypeError);
+    expect(F.binaryCrossEntropy(new Float64Array(0), new Float64Array(0))).toBeNaN();
+    expect(F.binaryCrossEntropy(new Float64Array(0), new Float64Array(0), { reduction: 'sum' })).toBe(0);
+  });
+});
+
 describe('BCE errors', () => {
   const ok = (): void => {
     // A valid call right after each error: the library stays usable (PyTorch 'basic' float32 mean).

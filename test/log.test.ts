@@ -43,7 +43,7 @@ const EDGES64 = [
   Math.SQRT1_2, Math.SQRT2 * (1 - Number.EPSILON), 0.7071067811865476, 3.7e-44, 1e-300, 0.1, 0.9, 0.999999,
 ];
 
-function runMap(b: RawBuild, kernel: 'log_f64_map' | 'log1p_f64_map', xs: Float64Array): Float64Array {
+function runMap(b: RawBuild, kernel: 'log_f64_map' | 'log1p_f64_map' | 'log_clamped_f64_map', xs: Float64Array): Float64Array {
   b.reset();
   const x = b.put(xs);
   const out = b.reserve(Float64Array, xs.length);
@@ -83,6 +83,31 @@ describe.each(BUILDS)('log.ts, %s build', (name) => {
       const want = Math.log1p(xs[i]);
       if (!Number.isFinite(want) || want === 0) {
         expect(Object.is(got[i], want), `log1p(${xs[i]})`).toBe(true);
+        continue;
+      }
+      worst = Math.max(worst, Math.abs(got[i] - want) / ulp64(want));
+    }
+    expect(worst).toBeLessThanOrEqual(1);
+  });
+
+  // BCE's log: max(log t, −100) on [+0, 1], without special cases (zero and subnormals reach the clamp through
+  // the bit arithmetic). Uniform, log-uniform down to 2^-150 (through the clamp at e^-100 and the subnormals),
+  // just below 1, and around √½ where the reduction switches binades.
+  it('log_clamped_f64 is within 1 ulp of max(Math.log, −100) on [+0, 1], and exact at 0, 1 and the clamp', () => {
+    const r = rng(13);
+    const ts = [0, 1, 2 ** -1074, 2 ** -1022, 2 ** -1022 - 2 ** -1074, 3.7e-44, 3.8e-44, Math.exp(-100), 1e-300,
+      1 - 2 ** -53, 0.5, Math.SQRT1_2, 0.7071067811865476, Math.SQRT1_2 * (1 + 2 ** -52), 0.1, 0.9];
+    for (let i = 0; i < 200_000; i++) {
+      const m = i % 4;
+      ts.push(m === 0 ? r() : m === 1 ? 2 ** (-r() * 150) : m === 2 ? 1 - 2 ** (-r() * 53) : Math.SQRT1_2 * (1 + (r() - 0.5) * 1e-3));
+    }
+    const xs = new Float64Array(ts);
+    const got = runMap(b, 'log_clamped_f64_map', xs);
+    let worst = 0;
+    for (let i = 0; i < xs.length; i++) {
+      const want = Math.max(Math.log(xs[i]), -100);
+      if (want === -100 || want === 0) {
+        expect(Object.is(got[i], want), `log(${xs[i]})`).toBe(true);
         continue;
       }
       worst = Math.max(worst, Math.abs(got[i] - want) / ulp64(want));
@@ -145,5 +170,7 @@ describe('log.ts, builds agree', () => {
     expect(runMap(simd, 'log_f64_map', xs)).toEqual(runMap(scalar, 'log_f64_map', xs));
     const ts = xs.map((v, i) => (i % 2 ? -v : v) / (1 + v));
     expect(runMap(simd, 'log1p_f64_map', ts)).toEqual(runMap(scalar, 'log1p_f64_map', ts));
+    const us = xs.map((v) => (v >= 0 && v <= 1 ? v : 1 / (1 + Math.abs(v))));
+    expect(runMap(simd, 'log_clamped_f64_map', us)).toEqual(runMap(scalar, 'log_clamped_f64_map', us));
   });
 });

@@ -8,7 +8,7 @@ import { broadcastShapes, numelOf, sameShape, shapeStr } from '../tensor/shape.j
 import { Tensor } from '../tensor/tensor.js';
 import { describe, rangeError, typeError } from '../errors.js';
 import { kernels } from '../wasm/instance.js';
-import { streamMap, streamSum } from '../wasm/stream.js';
+import { streamMap, streamSum, sumPair } from '../wasm/stream.js';
 import type { FloatDType } from '../wasm/stream.js';
 import { optionsObject } from './options.js';
 import { asResult } from './pointwise.js';
@@ -61,7 +61,61 @@ function operands(fn: string, input: unknown, target: unknown, weight: Tensor | 
   return [[x, y, inDType(weight, dtype)], dtype];
 }
 
+/** The RangeError for an input element outside [0, 1] (NaN included), at index `at` of the input's data. */
+function invalidInput(fn: string, data: ArrayLike<number | bigint>, at: number): RangeError {
+  return rangeError(fn, 'input elements must be between 0 and 1', `${describe(Number(data[at]))} at index ${at}`);
+}
+
+/**
+ * The per-call fast path of an unweighted reduction: two typed arrays of one float type and length, or two
+ * Tensors (in JS or resident) of one float dtype and shape. Nothing to convert, broadcast or validate beyond
+ * what the kernel checks, so no Tensor, plan or operand list is made: one closure, then the chunks. Returns
+ * undefined for anything else, which takes the general path (and its validation and error messages).
+ */
+function fastSum(fn: string, input: unknown, target: unknown, reduction: 'mean' | 'sum'): number | undefined {
+  let dtype: FloatDType;
+  let a: Float32Array | Float64Array, b: Float32Array | Float64Array;
+  let pa = -1, pb = -1;
+  if (input instanceof Tensor && target instanceof Tensor) {
+    dtype = input.dtype as FloatDType;
+    if ((dtype !== 'float32' && dtype !== 'float64') || target.dtype !== dtype || !sameShape(input.shape, target.shape)) {
+      return undefined;
+    }
+    a = input.data as Float32Array;
+    b = target.data as Float32Array;
+    pa = input.residentPtr;
+    pb = target.residentPtr;
+  } else {
+    if (input instanceof Float32Array && target instanceof Float32Array) dtype = 'float32';
+    else if (input instanceof Float64Array && target instanceof Float64Array) dtype = 'float64';
+    else return undefined;
+    if (target.length !== input.length) return undefined;
+    a = input;
+    b = target;
+  }
+  const n = a.length;
+  const k = kernels();
+  const sum = dtype === 'float32' ? k.bce_sum_f32 : k.bce_sum_f64;
+  let done = 0;
+  const total = sumPair(dtype, pa < 0 ? a : null, pa, pb < 0 ? b : null, pb, n, (px, py, len) => {
+    const s = sum(px, py, len);
+    // A sum is NaN after an invalid input (or from NaN targets): only then is the index worth a wasm call.
+    if (s !== s) {
+      const bad = k.bce_invalid_index();
+      // A resident input's `data` is re-read: the scratch arena may have grown the memory since `a` was taken.
+      if (bad >= 0) throw invalidInput(fn, input instanceof Tensor ? input.data : a, done + bad);
+    }
+    done += len;
+    return s;
+  });
+  return asResult(reduction === 'sum' ? total : total / n, dtype);
+}
+
 function run(fn: string, input: unknown, target: unknown, weight: Tensor | undefined, reduction: Reduction): number | Tensor {
+  if (weight === undefined && reduction !== 'none') {
+    const fast = fastSum(fn, input, target, reduction);
+    if (fast !== undefined) return fast;
+  }
   const [ops, dtype] = operands(fn, input, target, weight);
   const x = ops[0];
   const k = kernels();
@@ -70,10 +124,7 @@ function run(fn: string, input: unknown, target: unknown, weight: Tensor | undef
   let done = 0;
   const checked = (len: number): void => {
     const bad = k.bce_invalid_index();
-    if (bad >= 0) {
-      const at = done + bad;
-      throw rangeError(fn, 'input elements must be between 0 and 1', `${describe(Number(x.data[at]))} at index ${at}`);
-    }
+    if (bad >= 0) throw invalidInput(fn, x.data, done + bad);
     done += len;
   };
   if (reduction === 'none') {

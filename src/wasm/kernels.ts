@@ -21,6 +21,7 @@ export interface KernelExports {
   // assembly/log.ts: elementwise maps and the float32 accuracy sweep.
   log_f64_map(x: number, out: number, n: number): void;
   log1p_f64_map(x: number, out: number, n: number): void;
+  log_clamped_f64_map(x: number, out: number, n: number): void;
   log_f32_map(x: number, out: number, n: number): void;
   log_f32_max_ulp_error(firstBits: number, count: number, stride: number): number;
   // assembly/bce.ts: check bce_invalid_index() after each call (-1 when every input was in [0, 1]).
