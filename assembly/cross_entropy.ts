@@ -17,19 +17,26 @@
 //   probabilities p: p'_c = p_c·(1 − ε) + ε/C; loss = −Σ_c w_c·p'_c·lp_c.
 // The max is taken first (two passes over a row or class slab, then a third for smoothing/probabilities), so no
 // e^x overflows. NaN and ±Inf propagate as in PyTorch: a NaN or +Inf logit makes its row NaN, −Inf logits add 0.
+// (expLse does not carry NaN itself: `rowSum` makes s NaN when the max is NaN or ±Inf, which is exactly then.)
 //
 // Precision: everything is float64: float32 elements are promoted (x − m of two float32s is then exact), e^ is
-// the float64 polynomial `exp2x`/`exp1` (assembly/exp.ts), log is AS's Math.log, and all sums are float64, so a
-// float32 result is the float64 value rounded once by the facade. Why not the float32 polynomial `expf4` on f32x4
-// lanes: its ≤ 1 ulp per term (2^-24 relative) reaches log Σe^ as ~6e-8 absolute, more than half a float32 ulp of
-// typical losses (~1), and 12 of the 838 PyTorch fixture cases then missed the accuracy rule of DESIGN.md §2.
+// the float64 polynomial `expLse2x`/`expLse1` for x − m ≤ 0 (assembly/exp.ts: relative error ≤ 8·2^-53 +
+// |x − m|·1.6e-16 per term, and the max's own term is exactly 1, so s = Σ e^(x − m) is within ~1e-15 relative when
+// the terms that matter lie within e^-10 of the max and ~1e-14 at worst), log is AS's Math.log, and all sums are
+// float64, so a float32 result is the float64 value rounded once by the facade (an error of 1e-14 relative moves
+// the float32 rounding in about one case in 10^7). Why not the float32 polynomial `expf4` on f32x4 lanes: its
+// ≤ 1 ulp per term (2^-24 relative) reaches log Σe^ as ~6e-8 absolute, more than half a float32 ulp of typical
+// losses (~1), and 12 of the 838 PyTorch fixture cases then missed the accuracy rule of DESIGN.md §2.
 //
 // Lane layout: with inner == 1 a row is contiguous and the SIMD loops run over classes (f32: 4 classes per v128
-// load, promoted to two f64x2 halves for e^ and the sums; f64: 2 classes per v128). With inner > 1 the SIMD loops
-// run over positions: one v128 holds the same class at 4 (f32) or 2 (f64) neighbouring positions, loaded with stride
-// inner; per-position results are spilled to LANES and finished in scalar code. Every SIMD loop has a scalar tail
-// (the column loop for positions past the last full vector, the class loop for classes past it).
-import { exp1, exp2x } from './exp';
+// load, promoted to two f64x2 halves for e^ and the sums; f64: 2 classes per v128). Rows of 4 … 256 float32 (2 …
+// 256 float64) classes go two at a time through `rowPair`: one horizontal reduction and no scalar tail for both
+// (the last classes are re-read with the row's last full v128, the lanes already counted set to −Inf, whose e^
+// is negligible next to the max's 1). With inner > 1 the SIMD loops run over positions: one v128 holds the same
+// class at 4 (f32) or 2 (f64) neighbouring positions, loaded with stride inner; per-position results are spilled
+// to LANES and finished in scalar code. Every SIMD loop has a scalar tail (the column loop for positions past the
+// last full vector, the class loop for classes past it; rowPair is SIMD-only, the scalar build takes rows singly).
+import { expLse1, expLse2x } from './exp';
 
 /** flags bit: `w` holds C class weights. */
 const HAS_WEIGHT: i32 = 1;
@@ -40,6 +47,9 @@ const WRITE_OUT: i32 = 2;
 const PLAIN: i32 = 0; // nothing: index target without smoothing
 const SMOOTH: i32 = 1; // aux1 = Σ w_c·(m − x_c)
 const PROB: i32 = 2; // aux1 = Σ w_c·p'_c·(x_c − m), aux2 = Σ w_c·p'_c
+
+/** Rows up to this many classes go through rowPair (two rows at a time); longer rows amortise per-row costs. */
+const PAIR_MAX_C: i32 = 256;
 
 /** Spill area for per-position partials: m at +0, s at +32, aux1 at +64, aux2 at +96 (four f64 each). */
 const LANES: usize = memory.data(128, 16);
@@ -78,7 +88,7 @@ let sWeight: f64 = 0;
 /** e^(x − m) in float64 (the difference of two promoted float32s is exact). */
 // @ts-ignore: decorator
 @inline function expDiff<T>(x: T, m: T): f64 {
-  return exp1(<f64>x - <f64>m);
+  return expLse1(<f64>x - <f64>m);
 }
 
 /** Weight of class c as float64 (1 without weights). */
@@ -127,6 +137,15 @@ function writeSums(res: usize): void {
   store<f64>(res, sWeight, 16);
 }
 
+/**
+ * s, or NaN when the max m is NaN or ±Inf: expLse does not carry NaN, so the row's NaN is restored here (a NaN
+ * logit makes m NaN; a +Inf logit makes m +Inf and PyTorch's x − m NaN; an all −Inf row gives −Inf − (−Inf)).
+ */
+// @ts-ignore: decorator
+@inline function rowSum(m: f64, s: f64): f64 {
+  return abs(m) < Infinity ? s : NaN;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Finishing one position from its partials (scalar, float64).
 
@@ -136,7 +155,7 @@ function writeSums(res: usize): void {
  */
 // @ts-ignore: decorator
 @inline function finishIndex<T>(pos: i32, t: i32, xt: f64, m: f64, s: f64, aux1: f64): void {
-  const ls = Math.log(s);
+  const ls = Math.log(rowSum(m, s));
   const wt = weightOf<T>(t);
   // PyTorch's nll is −lp_t·w_t; written this way the sign of a zero loss matches too.
   const nll = -(wt * ((xt - m) - ls));
@@ -153,8 +172,8 @@ function writeSums(res: usize): void {
 
 /** Probability target at `pos` with m, s, aux1 = Σ w·p'·(x − m), aux2 = Σ w·p'. */
 // @ts-ignore: decorator
-@inline function finishProb<T>(pos: i32, s: f64, aux1: f64, aux2: f64): void {
-  const l = -(aux1 - Math.log(s) * aux2);
+@inline function finishProb<T>(pos: i32, m: f64, s: f64, aux1: f64, aux2: f64): void {
+  const l = -(aux1 - Math.log(rowSum(m, s)) * aux2);
   sLoss += l;
   writeOut<T>(pos, l);
 }
@@ -168,28 +187,57 @@ function rowMax<T>(p: usize, C: i32): T {
   let i = 0;
   let m = <T>-Infinity;
   if (ASC_FEATURE_SIMD) {
+    // pmax (one maxps/maxpd) skips NaN lanes, where max costs about 8 instructions in V8 for its NaN rule; the
+    // `nan` mask (cmpneq, or) restores it: the max of a row with a NaN is NaN.
     if (sizeof<T>() == 4) {
       if (C >= 4) {
-        let v0 = f32x4.splat(-Infinity), v1 = v0;
+        let v0 = f32x4.splat(-Infinity), v1 = v0, nan = i32x4.splat(0);
         for (; i + 8 <= C; i += 8) {
-          v0 = f32x4.max(v0, v128.load(p + (<usize>i << 2)));
-          v1 = f32x4.max(v1, v128.load(p + (<usize>i << 2), 16));
+          const a = v128.load(p + (<usize>i << 2)), b = v128.load(p + (<usize>i << 2), 16);
+          v0 = f32x4.pmax(v0, a);
+          v1 = f32x4.pmax(v1, b);
+          nan = v128.or(nan, v128.or(f32x4.ne(a, a), f32x4.ne(b, b)));
         }
-        for (; i + 4 <= C; i += 4) v0 = f32x4.max(v0, v128.load(p + (<usize>i << 2)));
-        v0 = f32x4.max(v0, v1);
-        v0 = f32x4.max(v0, i32x4.shuffle(v0, v0, 2, 3, 0, 1));
+        // The 0–7 classes left: the last four once or twice (max ignores repeats), not a scalar loop.
+        if (i + 4 <= C) {
+          const a = v128.load(p + (<usize>i << 2));
+          v0 = f32x4.pmax(v0, a);
+          nan = v128.or(nan, f32x4.ne(a, a));
+        }
+        if (C & 3) {
+          const b = v128.load(p + (<usize>(C - 4) << 2));
+          v1 = f32x4.pmax(v1, b);
+          nan = v128.or(nan, f32x4.ne(b, b));
+        }
+        i = C;
+        v0 = f32x4.pmax(v0, v1);
+        v0 = f32x4.pmax(v0, i32x4.shuffle(v0, v0, 2, 3, 0, 1));
         m = <T>max<f32>(f32x4.extract_lane(v0, 0), f32x4.extract_lane(v0, 1));
+        if (v128.any_true(nan)) m = <T>NaN;
       }
     } else {
       if (C >= 2) {
-        let v0 = f64x2.splat(-Infinity), v1 = v0;
+        let v0 = f64x2.splat(-Infinity), v1 = v0, nan = i64x2.splat(0);
         for (; i + 4 <= C; i += 4) {
-          v0 = f64x2.max(v0, v128.load(p + (<usize>i << 3)));
-          v1 = f64x2.max(v1, v128.load(p + (<usize>i << 3), 16));
+          const a = v128.load(p + (<usize>i << 3)), b = v128.load(p + (<usize>i << 3), 16);
+          v0 = f64x2.pmax(v0, a);
+          v1 = f64x2.pmax(v1, b);
+          nan = v128.or(nan, v128.or(f64x2.ne(a, a), f64x2.ne(b, b)));
         }
-        for (; i + 2 <= C; i += 2) v0 = f64x2.max(v0, v128.load(p + (<usize>i << 3)));
-        v0 = f64x2.max(v0, v1);
+        if (i + 2 <= C) {
+          const a = v128.load(p + (<usize>i << 3));
+          v0 = f64x2.pmax(v0, a);
+          nan = v128.or(nan, f64x2.ne(a, a));
+        }
+        if (C & 1) {
+          const b = v128.load(p + (<usize>(C - 2) << 3));
+          v1 = f64x2.pmax(v1, b);
+          nan = v128.or(nan, f64x2.ne(b, b));
+        }
+        i = C;
+        v0 = f64x2.pmax(v0, v1);
         m = <T>max<f64>(f64x2.extract_lane(v0, 0), f64x2.extract_lane(v0, 1));
+        if (v128.any_true(nan)) m = <T>NaN;
       }
     }
   }
@@ -209,13 +257,13 @@ function rowSumExp<T>(p: usize, C: i32, m: T): f64 {
       let a0 = f64x2.splat(0), a1 = a0;
       for (; i + 4 <= C; i += 4) {
         const x = v128.load(p + (<usize>i << 2));
-        a0 = f64x2.add(a0, exp2x(f64x2.sub(lo64(x), vm)));
-        a1 = f64x2.add(a1, exp2x(f64x2.sub(hi64(x), vm)));
+        a0 = f64x2.add(a0, expLse2x(f64x2.sub(lo64(x), vm)));
+        a1 = f64x2.add(a1, expLse2x(f64x2.sub(hi64(x), vm)));
       }
       // Two or three classes left (e.g. C = 10): the high half of the last four is one f64x2 exp for the
       // last two, instead of two scalar ones.
       if (C >= 4 && C - i >= 2) {
-        a0 = f64x2.add(a0, exp2x(f64x2.sub(hi64(v128.load(p + (<usize>(C - 4) << 2))), vm)));
+        a0 = f64x2.add(a0, expLse2x(f64x2.sub(hi64(v128.load(p + (<usize>(C - 4) << 2))), vm)));
         end = C - 2;
       }
       s = hsum(f64x2.add(a0, a1));
@@ -223,15 +271,131 @@ function rowSumExp<T>(p: usize, C: i32, m: T): f64 {
       const vm = f64x2.splat(<f64>m);
       let a0 = f64x2.splat(0), a1 = a0;
       for (; i + 4 <= C; i += 4) {
-        a0 = f64x2.add(a0, exp2x(f64x2.sub(v128.load(p + (<usize>i << 3)), vm)));
-        a1 = f64x2.add(a1, exp2x(f64x2.sub(v128.load(p + (<usize>i << 3), 16), vm)));
+        a0 = f64x2.add(a0, expLse2x(f64x2.sub(v128.load(p + (<usize>i << 3)), vm)));
+        a1 = f64x2.add(a1, expLse2x(f64x2.sub(v128.load(p + (<usize>i << 3), 16), vm)));
       }
-      for (; i + 2 <= C; i += 2) a0 = f64x2.add(a0, exp2x(f64x2.sub(v128.load(p + (<usize>i << 3)), vm)));
+      for (; i + 2 <= C; i += 2) a0 = f64x2.add(a0, expLse2x(f64x2.sub(v128.load(p + (<usize>i << 3)), vm)));
       s = hsum(f64x2.add(a0, a1));
     }
   }
   for (; i < end; i++) s += expDiff<T>(load<T>(p + (<usize>i * sizeof<T>())), m);
   return s;
+}
+
+/** Lane masks for the last, overlapping load of a row: TAIL_MASK + 32·k marks the first k f64 lanes as done. */
+const TAIL_MASK: usize = memory.data<u64>([
+  0, 0, 0, 0,
+  0xFFFFFFFFFFFFFFFF, 0, 0, 0,
+  0xFFFFFFFFFFFFFFFF, 0xFFFFFFFFFFFFFFFF, 0, 0,
+  0xFFFFFFFFFFFFFFFF, 0xFFFFFFFFFFFFFFFF, 0xFFFFFFFFFFFFFFFF, 0,
+], 16);
+
+/** d, with −Inf in the lanes `mask` marks: e^−Inf becomes e^−708 (expLse's clamp), nothing next to the max's 1. */
+// @ts-ignore: decorator
+@inline function drop(d: v128, mask: v128): v128 {
+  return v128.bitselect(f64x2.splat(-Infinity), d, mask);
+}
+
+/** Smallest row the pair kernel takes: one full v128 of classes. */
+// @ts-ignore: decorator
+@inline function pairMinC<T>(): i32 {
+  return sizeof<T>() == 4 ? 4 : 2;
+}
+
+/**
+ * max and Σ e^(x − max) of two contiguous rows at p0 and p1 together (C ≥ 4 float32 or ≥ 2 float64 classes), for
+ * small C where per-row costs dominate: one horizontal reduction for both rows, no scalar tail (the last
+ * classes are re-read with the last full v128, the lanes already counted dropped through −Inf), and the two
+ * rows' dependency chains interleaved. Stores m0, m1 at LANES+0, +8 and s0, s1 at LANES+32, +40 (float64).
+ * Lanes as rowMax / rowSumExp; SIMD build only.
+ */
+function rowPair<T>(p0: usize, p1: usize, C: i32): void {
+  const size = <usize>sizeof<T>();
+  const last = <usize>(C - (sizeof<T>() == 4 ? 4 : 2)) * size;
+  let vm: v128; // [m0, m1] as f64
+  if (sizeof<T>() == 4) {
+    // pmax skips NaN lanes (one instruction, where max is about 8 in V8); the masks na, nb bring NaN back.
+    let a = f32x4.splat(-Infinity), b = a, na = i32x4.splat(0), nb = na;
+    let i = 0;
+    for (; i + 4 <= C; i += 4) {
+      const x = v128.load(p0 + (<usize>i << 2)), y = v128.load(p1 + (<usize>i << 2));
+      a = f32x4.pmax(a, x);
+      b = f32x4.pmax(b, y);
+      na = v128.or(na, f32x4.ne(x, x));
+      nb = v128.or(nb, f32x4.ne(y, y));
+    }
+    if (i < C) {
+      const x = v128.load(p0 + last), y = v128.load(p1 + last);
+      a = f32x4.pmax(a, x);
+      b = f32x4.pmax(b, y);
+      na = v128.or(na, f32x4.ne(x, x));
+      nb = v128.or(nb, f32x4.ne(y, y));
+    }
+    // [a0 ∨ a2, a1 ∨ a3, b0 ∨ b2, b1 ∨ b3], then lanes 0 and 2 hold the two maxima (and the two NaN flags).
+    const u = f32x4.pmax(i32x4.shuffle(a, b, 0, 1, 4, 5), i32x4.shuffle(a, b, 2, 3, 6, 7));
+    vm = f64x2.promote_low_f32x4(i32x4.shuffle(f32x4.pmax(u, i32x4.shuffle(u, u, 1, 0, 3, 2)), u, 0, 2, 0, 2));
+    const n = v128.or(i32x4.shuffle(na, nb, 0, 1, 4, 5), i32x4.shuffle(na, nb, 2, 3, 6, 7));
+    const n2 = v128.or(n, i32x4.shuffle(n, n, 1, 0, 3, 2));
+    vm = v128.bitselect(f64x2.splat(NaN), vm, i32x4.shuffle(n2, n2, 0, 0, 2, 2));
+  } else {
+    let a = f64x2.splat(-Infinity), b = a, na = i64x2.splat(0), nb = na;
+    let i = 0;
+    for (; i + 2 <= C; i += 2) {
+      const x = v128.load(p0 + (<usize>i << 3)), y = v128.load(p1 + (<usize>i << 3));
+      a = f64x2.pmax(a, x);
+      b = f64x2.pmax(b, y);
+      na = v128.or(na, f64x2.ne(x, x));
+      nb = v128.or(nb, f64x2.ne(y, y));
+    }
+    if (i < C) {
+      const x = v128.load(p0 + last), y = v128.load(p1 + last);
+      a = f64x2.pmax(a, x);
+      b = f64x2.pmax(b, y);
+      na = v128.or(na, f64x2.ne(x, x));
+      nb = v128.or(nb, f64x2.ne(y, y));
+    }
+    vm = f64x2.pmax(i64x2.shuffle(a, b, 0, 2), i64x2.shuffle(a, b, 1, 3));
+    const n = v128.or(i64x2.shuffle(na, nb, 0, 2), i64x2.shuffle(na, nb, 1, 3));
+    vm = v128.bitselect(f64x2.splat(NaN), vm, n);
+  }
+  const m0 = i64x2.shuffle(vm, vm, 0, 0), m1 = i64x2.shuffle(vm, vm, 1, 1);
+  let s0 = f64x2.splat(0), s1 = s0, t0 = s0, t1 = s0;
+  let i = 0;
+  if (sizeof<T>() == 4) {
+    for (; i + 4 <= C; i += 4) {
+      const x = v128.load(p0 + (<usize>i << 2)), y = v128.load(p1 + (<usize>i << 2));
+      s0 = f64x2.add(s0, expLse2x(f64x2.sub(lo64(x), m0)));
+      t0 = f64x2.add(t0, expLse2x(f64x2.sub(lo64(y), m1)));
+      s1 = f64x2.add(s1, expLse2x(f64x2.sub(hi64(x), m0)));
+      t1 = f64x2.add(t1, expLse2x(f64x2.sub(hi64(y), m1)));
+    }
+    if (i < C) {
+      // 1–3 classes left: the last four, with the 4 − (C − i) already counted dropped.
+      const done = <usize>(4 - (C - i));
+      const x = v128.load(p0 + last), y = v128.load(p1 + last);
+      const mlo = v128.load(TAIL_MASK + (done << 5)), mhi = v128.load(TAIL_MASK + (done << 5), 16);
+      if (done < 2) {
+        s0 = f64x2.add(s0, expLse2x(drop(f64x2.sub(lo64(x), m0), mlo)));
+        t0 = f64x2.add(t0, expLse2x(drop(f64x2.sub(lo64(y), m1), mlo)));
+      }
+      s1 = f64x2.add(s1, expLse2x(drop(f64x2.sub(hi64(x), m0), mhi)));
+      t1 = f64x2.add(t1, expLse2x(drop(f64x2.sub(hi64(y), m1), mhi)));
+    }
+  } else {
+    for (; i + 2 <= C; i += 2) {
+      s0 = f64x2.add(s0, expLse2x(f64x2.sub(v128.load(p0 + (<usize>i << 3)), m0)));
+      t0 = f64x2.add(t0, expLse2x(f64x2.sub(v128.load(p1 + (<usize>i << 3)), m1)));
+    }
+    if (i < C) {
+      const mask = v128.load(TAIL_MASK + 32);
+      s1 = expLse2x(drop(f64x2.sub(v128.load(p0 + last), m0), mask));
+      t1 = expLse2x(drop(f64x2.sub(v128.load(p1 + last), m1), mask));
+    }
+  }
+  s0 = f64x2.add(s0, s1);
+  t0 = f64x2.add(t0, t1);
+  v128.store(LANES, vm, 0);
+  v128.store(LANES, f64x2.add(i64x2.shuffle(s0, t0, 0, 2), i64x2.shuffle(s0, t0, 1, 3)), 32);
 }
 
 /** Weight of class c splatted to both f64 lanes (1 without weights). */
@@ -347,14 +511,20 @@ function rowSumExp<T>(p: usize, C: i32, m: T): f64 {
 @inline function colGroup<T>(mode: i32, p: usize, q: usize, stride: usize, C: i32): void {
   const keep = f64x2.splat(cKeep), spread = f64x2.splat(cSpread);
   if (sizeof<T>() == 4) {
-    let vm = f32x4.splat(-Infinity);
-    for (let c = 0; c < C; c++) vm = f32x4.max(vm, v128.load(p + <usize>c * stride));
+    // pmax + NaN mask instead of max, as in rowMax.
+    let vm = f32x4.splat(-Infinity), nan = i32x4.splat(0);
+    for (let c = 0; c < C; c++) {
+      const x = v128.load(p + <usize>c * stride);
+      vm = f32x4.pmax(vm, x);
+      nan = v128.or(nan, f32x4.ne(x, x));
+    }
+    vm = v128.bitselect(f32x4.splat(NaN), vm, nan);
     const mlo = lo64(vm), mhi = hi64(vm);
     let s0 = f64x2.splat(0), s1 = s0;
     for (let c = 0; c < C; c++) {
       const x = v128.load(p + <usize>c * stride);
-      s0 = f64x2.add(s0, exp2x(f64x2.sub(lo64(x), mlo)));
-      s1 = f64x2.add(s1, exp2x(f64x2.sub(hi64(x), mhi)));
+      s0 = f64x2.add(s0, expLse2x(f64x2.sub(lo64(x), mlo)));
+      s1 = f64x2.add(s1, expLse2x(f64x2.sub(hi64(x), mhi)));
     }
     v128.store(LANES, mlo, 0);
     v128.store(LANES, mhi, 16);
@@ -384,10 +554,15 @@ function rowSumExp<T>(p: usize, C: i32, m: T): f64 {
       v128.store(LANES, b1, 112);
     }
   } else {
-    let vm = f64x2.splat(-Infinity);
-    for (let c = 0; c < C; c++) vm = f64x2.max(vm, v128.load(p + <usize>c * stride));
+    let vm = f64x2.splat(-Infinity), nan = i64x2.splat(0);
+    for (let c = 0; c < C; c++) {
+      const x = v128.load(p + <usize>c * stride);
+      vm = f64x2.pmax(vm, x);
+      nan = v128.or(nan, f64x2.ne(x, x));
+    }
+    vm = v128.bitselect(f64x2.splat(NaN), vm, nan);
     let s0 = f64x2.splat(0);
-    for (let c = 0; c < C; c++) s0 = f64x2.add(s0, exp2x(f64x2.sub(v128.load(p + <usize>c * stride), vm)));
+    for (let c = 0; c < C; c++) s0 = f64x2.add(s0, expLse2x(f64x2.sub(v128.load(p + <usize>c * stride), vm)));
     v128.store(LANES, vm, 0);
     v128.store(LANES, s0, 32);
     if (mode != PLAIN) {
@@ -412,12 +587,90 @@ function rowSumExp<T>(p: usize, C: i32, m: T): f64 {
 // ---------------------------------------------------------------------------------------------------------------
 // Drivers
 
+/** Rows per log in sumPairs: each s ≤ PAIR_MAX_C = 2^8, so a product of 64 stays below 2^512. */
+const ROWS_PER_LOG: i32 = 64;
+
+/**
+ * The common reduction — index targets, no weights, no smoothing, no per-position output — over pairs of rows:
+ * the loss sum Σ_r (ls_r − (x_t − m)_r) is accumulated as Σ_r (m − x_t)_r + log Π_r s_r, one Math.log per 64 rows
+ * instead of one per row (a log costs as much as the rest of a 10-class row). Π s_r is exact to 64 roundings,
+ * i.e. log Π is within 64·2^-53 ≈ 7e-15 absolute of Σ log s_r, below the float64 rounding of the sum itself.
+ * A NaN row (s made NaN by rowSum) makes the product and the sum NaN, as before. Returns the first row not done
+ * (outer rounded down to even), or −1 − r for a target r outside [0, C) that is not ignored.
+ */
+function sumPairs<T>(x: usize, t: usize, outer: i32, C: i32): i32 {
+  const size = <usize>sizeof<T>();
+  const rowBytes = <usize>C * size;
+  let prod: f64 = 1;
+  let shift: f64 = 0; // Σ (m − x_t)
+  let logs: f64 = 0; // Σ log of finished products
+  let kept: f64 = 0; // rows not ignored
+  let inProd = 0;
+  let r = 0;
+  for (; r + 2 <= outer; r += 2) {
+    const row = x + <usize>r * rowBytes;
+    const t0 = load<i32>(t + (<usize>r << 2)), t1 = load<i32>(t + (<usize>r << 2), 4);
+    const skip0 = t0 == cIgnore, skip1 = t1 == cIgnore;
+    if (!skip0 && <u32>t0 >= <u32>C) return -r - 1;
+    if (!skip1 && <u32>t1 >= <u32>C) return -(r + 1) - 1;
+    rowPair<T>(row, row + rowBytes, C);
+    if (!skip0) {
+      const m0 = load<f64>(LANES, 0);
+      prod *= rowSum(m0, load<f64>(LANES, 32));
+      shift += m0 - <f64>load<T>(row + <usize>t0 * size);
+      kept += 1;
+    }
+    if (!skip1) {
+      const m1 = load<f64>(LANES, 8);
+      prod *= rowSum(m1, load<f64>(LANES, 40));
+      shift += m1 - <f64>load<T>(row + rowBytes + <usize>t1 * size);
+      kept += 1;
+    }
+    inProd += 2;
+    if (inProd >= ROWS_PER_LOG) {
+      logs += Math.log(prod);
+      prod = 1;
+      inProd = 0;
+    }
+  }
+  sLoss += shift + (logs + Math.log(prod));
+  sWeight += kept;
+  return r;
+}
+
 /** Index-target driver for dtype T and third-pass `mode` (PLAIN or SMOOTH); see ce_index_f32. */
 // @ts-ignore: decorator
 @inline function indexLoop<T>(mode: i32, x: usize, t: usize, outer: i32, C: i32, inner: i32, span: i32): i32 {
   const size = <usize>sizeof<T>();
   if (inner == 1) {
-    for (let r = 0; r < outer; r++) {
+    let r = 0;
+    if (ASC_FEATURE_SIMD && mode == PLAIN && !cHasW && !cWrite && C >= pairMinC<T>() && C <= PAIR_MAX_C) {
+      r = sumPairs<T>(x, t, outer, C);
+      if (r < 0) return -r - 1;
+    }
+    if (ASC_FEATURE_SIMD && C >= pairMinC<T>() && C <= PAIR_MAX_C) {
+      const rowBytes = <usize>C * size;
+      for (; r + 2 <= outer; r += 2) {
+        const row = x + <usize>r * rowBytes;
+        const t0 = load<i32>(t + (<usize>r << 2)), t1 = load<i32>(t + (<usize>r << 2), 4);
+        const skip0 = t0 == cIgnore, skip1 = t1 == cIgnore;
+        if (!skip0 && <u32>t0 >= <u32>C) return r;
+        if (!skip1 && <u32>t1 >= <u32>C) return r + 1;
+        rowPair<T>(row, row + rowBytes, C);
+        const m0 = load<f64>(LANES, 0), m1 = load<f64>(LANES, 8), s0 = load<f64>(LANES, 32), s1 = load<f64>(LANES, 40);
+        if (skip0) writeOut<T>(r, 0);
+        else {
+          if (mode != PLAIN) rowAux<T>(mode, row, 0, C, <T>m0);
+          finishIndex<T>(r, t0, <f64>load<T>(row + <usize>t0 * size), m0, s0, load<f64>(LANES, 64));
+        }
+        if (skip1) writeOut<T>(r + 1, 0);
+        else {
+          if (mode != PLAIN) rowAux<T>(mode, row + rowBytes, 0, C, <T>m1);
+          finishIndex<T>(r + 1, t1, <f64>load<T>(row + rowBytes + <usize>t1 * size), m1, s1, load<f64>(LANES, 64));
+        }
+      }
+    }
+    for (; r < outer; r++) {
       const row = x + <usize>r * <usize>C * size;
       const ti = load<i32>(t + (<usize>r << 2));
       if (ti == cIgnore) {
@@ -476,12 +729,25 @@ function rowSumExp<T>(p: usize, C: i32, m: T): f64 {
 @inline function probLoop<T>(x: usize, q: usize, outer: i32, C: i32, inner: i32, span: i32): void {
   const size = <usize>sizeof<T>();
   if (inner == 1) {
-    for (let r = 0; r < outer; r++) {
+    let r = 0;
+    if (ASC_FEATURE_SIMD && C >= pairMinC<T>() && C <= PAIR_MAX_C) {
+      const rowBytes = <usize>C * size;
+      for (; r + 2 <= outer; r += 2) {
+        const off = <usize>r * rowBytes;
+        rowPair<T>(x + off, x + off + rowBytes, C);
+        const m0 = load<f64>(LANES, 0), m1 = load<f64>(LANES, 8), s0 = load<f64>(LANES, 32), s1 = load<f64>(LANES, 40);
+        rowAux<T>(PROB, x + off, q + off, C, <T>m0);
+        finishProb<T>(r, m0, s0, load<f64>(LANES, 64), load<f64>(LANES, 96));
+        rowAux<T>(PROB, x + off + rowBytes, q + off + rowBytes, C, <T>m1);
+        finishProb<T>(r + 1, m1, s1, load<f64>(LANES, 64), load<f64>(LANES, 96));
+      }
+    }
+    for (; r < outer; r++) {
       const off = <usize>r * <usize>C * size;
       const m = rowMax<T>(x + off, C);
       const s = rowSumExp<T>(x + off, C, m);
       rowAux<T>(PROB, x + off, q + off, C, m);
-      finishProb<T>(r, s, load<f64>(LANES, 64), load<f64>(LANES, 96));
+      finishProb<T>(r, <f64>m, s, load<f64>(LANES, 64), load<f64>(LANES, 96));
     }
     return;
   }
@@ -497,14 +763,14 @@ function rowSumExp<T>(p: usize, C: i32, m: T): f64 {
         colGroup<T>(PROB, x + off, q + off, stride, C);
         for (let k = 0; k < lanes; k++) {
           const lane = <usize>k << 3;
-          finishProb<T>(pos0 + j + k, load<f64>(LANES + lane, 32), load<f64>(LANES + lane, 64), load<f64>(LANES + lane, 96));
+          finishProb<T>(pos0 + j + k, load<f64>(LANES + lane, 0), load<f64>(LANES + lane, 32), load<f64>(LANES + lane, 64), load<f64>(LANES + lane, 96));
         }
       }
     }
     for (; j < span; j++) {
       const off = slabOff + <usize>j * size;
       colScalar<T>(PROB, x + off, q + off, stride, C);
-      finishProb<T>(pos0 + j, load<f64>(LANES, 32), load<f64>(LANES, 64), load<f64>(LANES, 96));
+      finishProb<T>(pos0 + j, load<f64>(LANES, 0), load<f64>(LANES, 32), load<f64>(LANES, 64), load<f64>(LANES, 96));
     }
   }
 }

@@ -1,4 +1,5 @@
-// Vectorised e^x: float32 lanes (f32x4) and float64 lanes (f64x2, the one CrossEntropy uses for both dtypes), each
+// Vectorised e^x: float32 lanes (f32x4), float64 lanes (f64x2), and a cheaper float64 variant for x ≤ 0 (expLse2x,
+// the one CrossEntropy uses for both dtypes; its own section below states its method and bound), each
 // with a scalar twin that performs the same IEEE operations in the same order, so SIMD lanes, scalar
 // tails and the scalar build give identical bits.
 //
@@ -12,7 +13,7 @@
 //   expf: < 1 ulp of the exact value (measured max 0.982 ulp at x = −81.39479) for every float32 x in
 //         [−104, −2^-10], and on every 61st float32 in (−2^-10, 0]: the range a log-sum-exp uses (x − max ≤ 0;
 //         below ≈ −103.97 e^x rounds to 0). The contract is ≤ 2 ulp. Polynomial: Cephes expf's degree-5 minimax P.
-//         (CrossEntropy itself uses the float64 exp for float32 input too; see assembly/cross_entropy.ts.)
+//         (CrossEntropy uses the float64 expLse2x for float32 input too; see assembly/cross_entropy.ts.)
 //   exp (f64): ≤ 1 ulp from Math.exp on the tested samples (random x in [−745, 0], [−1, 0], [−700, 700] and
 //         near 0). Polynomial: Taylor to degree 13, truncation ≤ (ln2/2)^14/14! ≈ 4e-18 relative.
 
@@ -160,6 +161,101 @@ const C2: f64 = 0.5;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// float64 e^x for log-sum-exp: x = x_c − max ≤ 0, the only input CrossEntropy gives it.
+//
+// Domain: x in [−Inf, 0]. NaN is not propagated (the scale below is an integer add on the bits, which can turn a
+// NaN into a number): callers detect a NaN or infinite max themselves (a row's max is NaN iff the row has a NaN,
+// and x − max is NaN elsewhere only when the max is ±Inf), and make the row NaN.
+//
+// Cheaper than exp2x (29 vector operations per f64x2 instead of 46, plus 14 constant loads instead of 18 constants
+// rebuilt at every use):
+// - one clamp instead of two;
+// - the result is the normal number p·2^n built by adding n to p's exponent bits (2 integer ops instead of 9 and
+//   two multiplies), exact because x ≥ −708 gives n ≥ −1021 and p ≥ 0.707;
+// - one-step reduction r = x − n·ln2 with ln2 rounded to float64 (no Cody–Waite low part): r is off by at most
+//   |n|·2^-54 (the rounding of n·LN2 plus n·|ln2 − LN2|), a relative error |n|·2^-54 ≤ |x|·1.6e-16 in e^x;
+// - a degree-10 polynomial 1 + r + r²·P(r), P of degree 8 fitted by Remez to the relative error of e^r on
+//   |r| ≤ 0.34658 (max 2.9e-16, with the float64 coefficients), evaluated by Estrin's scheme (a dependency chain
+//   of 6 multiply-adds instead of Horner's 9).
+// Bound: |expLse(x) − e^x| ≤ e^x·(8·2^-53 + |x|·1.6e-16) on [−708, 0] (test/exp.test.ts checks it with margin
+// and measures a few ulp); e^0 = 1 exactly. What CrossEntropy needs is the relative error of s = Σ_c e^(x_c − m):
+// the max's own term is exactly 1 and every other term is within 1e-15·|x|·term, so s is within ~1e-14 relative
+// for any logits (1e-15 when the terms that matter are within e^-10 of the max), far inside the 1e-12 budget of
+// DESIGN.md §2; the float64 rounding of s itself (1.1e-16) is what limits log s.
+// Below −708 it returns e^−708 (≈ 3.3e-308) instead of a smaller or subnormal value: in a sum that contains
+// e^0 = 1 (the max's own term) such a term is 2^-970 below half an ulp, so the sum is the same to the last bit
+// for any row of < 2^900 classes.
+
+const XMIN_LSE: f64 = -708;
+const LN2: f64 = 0.6931471805599453;
+const E0: f64 = 0.49999999999998324;
+const E1: f64 = 0.16666666666611546;
+const E2: f64 = 0.04166666666813667;
+const E3: f64 = 0.008333333370874215;
+const E4: f64 = 0.0013888888516195056;
+const E5: f64 = 0.00019841185230026382;
+const E6: f64 = 2.480193173350701e-05;
+const E7: f64 = 2.7634993622839702e-06;
+const E8: f64 = 2.7476797528710693e-07;
+
+// The constants as f64x2 pairs in static memory, read with v128.load inside the loops: V8 (TurboFan, x64) does not
+// hoist a v128.const out of a loop but rebuilds it at every use (mov imm64, movq, punpcklqdq: two shuffle-port
+// uops), which made the constants cost more than the arithmetic; a load is one uop on the load ports.
+const LSE_K: usize = memory.data<f64>([
+  XMIN_LSE, XMIN_LSE, LOG2E, LOG2E, SHIFT, SHIFT, LN2, LN2, 1.0, 1.0,
+  E0, E0, E1, E1, E2, E2, E3, E3, E4, E4, E5, E5, E6, E6, E7, E7, E8, E8,
+], 16);
+const K_XMIN = 0, K_LOG2E = 1, K_SHIFT = 2, K_LN2 = 3, K_ONE = 4, K_E0 = 5;
+
+/** Constant `i` of LSE_K, in both lanes (one load). */
+// @ts-ignore: decorator
+@inline function k2(i: i32): v128 {
+  return v128.load(LSE_K + (<usize>i << 4));
+}
+
+/** E_i + E_(i+1)·r. */
+// @ts-ignore: decorator
+@inline function pair2(i: i32, r: v128): v128 {
+  return f64x2.add(k2(K_E0 + i), f64x2.mul(k2(K_E0 + i + 1), r));
+}
+
+/** e^x on two float64 lanes for x in [−Inf, 0] (see above: no NaN propagation; the bound above). */
+// @ts-ignore: decorator
+@inline export function expLse2x(x: v128): v128 {
+  x = f64x2.pmax(x, k2(K_XMIN)); // x < XMIN ? XMIN : x
+  const shift = k2(K_SHIFT);
+  // Adding 1.5·2^52 rounds x·log2e to an integer n (ties to even) held in the low bits of `kd`.
+  const kd = f64x2.add(f64x2.mul(x, k2(K_LOG2E)), shift);
+  const n = f64x2.sub(kd, shift);
+  const r = f64x2.sub(x, f64x2.mul(n, k2(K_LN2)));
+  const r2 = f64x2.mul(r, r);
+  const r4 = f64x2.mul(r2, r2);
+  // Estrin: P = (E0 + E1 r) + r²(E2 + E3 r) + r⁴[(E4 + E5 r) + r²(E6 + E7 r) + r⁴·E8]
+  const lo = f64x2.add(pair2(0, r), f64x2.mul(r2, pair2(2, r)));
+  const hi = f64x2.add(f64x2.add(pair2(4, r), f64x2.mul(r2, pair2(6, r))), f64x2.mul(r4, k2(K_E0 + 8)));
+  const P = f64x2.add(lo, f64x2.mul(r4, hi));
+  const p = f64x2.add(f64x2.add(f64x2.mul(P, r2), r), k2(K_ONE));
+  // kd's low bits hold n (SHIFT's low 12 bits are 0), so kd << 52 is n in the exponent field.
+  return i64x2.add(p, i64x2.shl(kd, 52));
+}
+
+/** e^x on one float64 for x in [−Inf, 0], bit-identical to a lane of `expLse2x`. */
+// @ts-ignore: decorator
+@inline export function expLse1(x: f64): f64 {
+  x = x < XMIN_LSE ? XMIN_LSE : x;
+  const kd = x * LOG2E + SHIFT;
+  const n = kd - SHIFT;
+  const r = x - n * LN2;
+  const r2 = r * r;
+  const r4 = r2 * r2;
+  const lo = (E0 + E1 * r) + r2 * (E2 + E3 * r);
+  const hi = ((E4 + E5 * r) + r2 * (E6 + E7 * r)) + r4 * E8;
+  const P = lo + r4 * hi;
+  const p = (P * r2 + r) + 1.0;
+  return reinterpret<f64>(reinterpret<i64>(p) + (reinterpret<i64>(kd) << 52));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Exported maps (used by the accuracy tests, and available to the facade).
 
 /**
@@ -195,6 +291,25 @@ export function exp_f64(src: usize, dst: usize, n: i32): void {
   for (; i < n; i++) {
     const off = <usize>i << 3;
     store<f64>(dst + off, exp1(load<f64>(src + off)));
+  }
+}
+
+/**
+ * dst[i] = e^src[i] for src[i] in [−Inf, 0] (the log-sum-exp domain; NaN is not propagated). Pointer contract:
+ * `src` and `dst` are byte offsets of `n` float64s (may alias, may be unaligned). Precision: expLse2x, within
+ * e^x·(8·2^-53 + |x|·1.6e-16) on [−708, 0], e^−708 below. Lanes: 2 per v128.
+ */
+export function exp_lse_f64(src: usize, dst: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 2 <= n; i += 2) {
+      const off = <usize>i << 3;
+      v128.store(dst + off, expLse2x(v128.load(src + off)));
+    }
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 3;
+    store<f64>(dst + off, expLse1(load<f64>(src + off)));
   }
 }
 

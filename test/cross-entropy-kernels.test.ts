@@ -106,7 +106,7 @@ function randomFloats(ctor: typeof Float32Array | typeof Float64Array, n: number
 
 /** Runs ce_index_<dtype> of build `b`; returns sums, per-position losses and the bad position. */
 function runIndex(b: RawBuild, dtype: 'f32' | 'f64', x: Floats, t: Int32Array, w: Floats | null, outer: number,
-  C: number, inner: number, span: number, ignore: number, eps: number, misalign = 0): Ref & { bad: number } {
+  C: number, inner: number, span: number, ignore: number, eps: number, misalign = 0, write = true): Ref & { bad: number } {
   b.reset();
   const ctor = x.constructor as typeof Float64Array;
   const px = b.put(x, misalign);
@@ -115,10 +115,10 @@ function runIndex(b: RawBuild, dtype: 'f32' | 'f64', x: Floats, t: Int32Array, w
   const n = outer * span;
   const out = b.reserve(ctor, n);
   const res = b.reserve(Float64Array, 3);
-  const flags = (w ? HAS_WEIGHT : 0) | WRITE_OUT;
+  const flags = (w ? HAS_WEIGHT : 0) | (write ? WRITE_OUT : 0);
   const bad = b.k[`ce_index_${dtype}`](px, pt, pw, outer, C, inner, span, ignore, eps, flags, out, res);
   const sums = b.read(Float64Array, res, 3);
-  return { loss: sums[0], smooth: sums[1], weight: sums[2], out: [...b.read(ctor, out, n)], bad };
+  return { loss: sums[0], smooth: sums[1], weight: sums[2], out: write ? [...b.read(ctor, out, n)] : [], bad };
 }
 
 function runProb(b: RawBuild, dtype: 'f32' | 'f64', x: Floats, q: Floats, w: Floats | null, outer: number, C: number,
@@ -174,6 +174,34 @@ for (const name of BUILDS) {
         }
       });
 
+      it(`${dtype}: sums without per-position output (one log per 64 rows) match, ignored rows, NaN rows and bad targets`, () => {
+        const r = rng(dtype === 'f32' ? 21 : 22);
+        for (const [outer, C] of [[1, 10], [2, 4], [5, 10], [17, 10], [131, 7], [200, 256], [3, 257], [64, 3]]) {
+          const x = randomFloats(ctor, outer * C, r, 8);
+          const t = Int32Array.from({ length: outer }, () => (r() < 0.2 ? -100 : Math.floor(r() * C)));
+          const what = `${dtype} [${outer}, ${C}] sums only`;
+          const got = runIndex(b, dtype, x, t, null, outer, C, 1, 1, -100, 0, 0, false);
+          expect(got.bad, what).toBe(-1);
+          const want = refIndex(x, t, null, outer, C, 1, 1, -100, 0);
+          expectMatches(got, { ...want, out: [] }, dtype === 'f32', what, x.length);
+          // A NaN in a kept row makes the sum NaN; in an ignored row it changes nothing.
+          const kept = t.findIndex((v) => v !== -100), ignored = t.findIndex((v) => v === -100);
+          if (ignored >= 0) {
+            const y = x.slice();
+            y[ignored * C + C - 1] = NaN;
+            expect(runIndex(b, dtype, y, t, null, outer, C, 1, 1, -100, 0, 0, false).loss, what).toBe(got.loss);
+          }
+          if (kept >= 0) {
+            const z = x.slice();
+            z[kept * C] = NaN;
+            expect(runIndex(b, dtype, z, t, null, outer, C, 1, 1, -100, 0, 0, false).loss, what).toBeNaN();
+          }
+          const bad = t.slice();
+          bad[outer - 1] = C;
+          expect(runIndex(b, dtype, x, bad, null, outer, C, 1, 1, -100, 0, 0, false).bad, what).toBe(outer - 1);
+        }
+      });
+
       it(`${dtype}: a span shorter than inner reads the first positions of each slab`, () => {
         const r = rng(5);
         const [outer, C, inner, span] = [3, 4, 11, 6];
@@ -216,6 +244,52 @@ for (const name of BUILDS) {
         expect(got.out[1]).toBeNaN();
         expect(close(got.out[2], 2 + Math.log(1 + Math.exp(-2)), dtype === 'f32' ? 1e-7 : 1e-15)).toBe(true);
         expect(got.out[3]).toBe(Infinity);
+      });
+
+      it(`${dtype}: NaN and ±Inf propagate in rows taken two at a time (C = 6: a tail of 2 float32 classes)`, () => {
+        // PyTorch 1.13, float64 (torch.nn.functional.cross_entropy(x, t, reduction='none')):
+        // [nan, 0.45619331601812235, nan, 1.6094379124341003, inf, nan]; 0.456… = log Σ_{k=0..5} e^−k, 1.609… = log 5.
+        const I = Infinity;
+        const x = (ctor as typeof Float64Array).from([
+          0, 0, 0, 0, 0, NaN, 1, 2, 3, 4, 5, 6, 1, 2, 3, 4, 5, I, 0, 0, 0, 0, -I, 0, 0, 0, 0, 0, 0, -I, -I, -I, -I, -I, -I, -I,
+        ]);
+        const t = Int32Array.from([0, 5, 0, 0, 5, 0]);
+        const got = runIndex(b, dtype, x, t, null, 6, 6, 1, 1, -100, 0);
+        const tol = dtype === 'f32' ? 1e-7 : 1e-15;
+        expect(got.out[0]).toBeNaN();
+        expect(close(got.out[1], Math.log([0, 1, 2, 3, 4, 5].reduce((a, k) => a + Math.exp(-k), 0)), tol)).toBe(true);
+        expect(got.out[2]).toBeNaN();
+        expect(close(got.out[3], Math.log(5), tol)).toBe(true);
+        expect(got.out[4]).toBe(Infinity);
+        expect(got.out[5]).toBeNaN();
+      });
+
+      it(`${dtype}: a NaN anywhere in a row makes it NaN (C = 10 in pairs of rows; C = 301: loop, last vector, tail)`, () => {
+        for (const C of [10, 301]) {
+          for (const at of [0, 5, C - 6, C - 4, C - 2, C - 1]) {
+            for (const row of [0, 1]) {
+              const x = (ctor as typeof Float64Array).from({ length: 2 * C }, (_, i) => (i % 7) - 3);
+              x[row * C + at] = NaN;
+              const got = runIndex(b, dtype, x, Int32Array.from([1, 1]), null, 2, C, 1, 1, -100, 0);
+              const what = `C=${C}, NaN at [${row}, ${at}]`;
+              expect(got.out[row], what).toBeNaN();
+              expect(Number.isFinite(got.out[1 - row]), what).toBe(true);
+            }
+          }
+        }
+      });
+
+      it(`${dtype}: a NaN in a class slab makes exactly its position NaN (SIMD groups and the column tail)`, () => {
+        const [outer, C, inner] = [2, 5, 9];
+        for (const [o, c, j] of [[0, 0, 0], [0, 4, 3], [1, 2, 7], [1, 4, 8]]) {
+          const x = (ctor as typeof Float64Array).from({ length: outer * C * inner }, (_, i) => (i % 5) - 2);
+          x[(o * C + c) * inner + j] = NaN;
+          const got = runIndex(b, dtype, x, new Int32Array(outer * inner).fill(1), null, outer, C, inner, inner, -100, 0);
+          got.out.forEach((v, pos) => {
+            if (pos === o * inner + j) expect(v, `NaN at (${o}, ${c}, ${j})`).toBeNaN();
+            else expect(Number.isFinite(v), `position ${pos}, NaN at (${o}, ${c}, ${j})`).toBe(true);
+          });
+        }
       });
     }
   });

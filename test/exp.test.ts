@@ -124,14 +124,70 @@ for (const name of BUILDS) {
   });
 }
 
+/** Runs `exp_lse_f64` (e^x for the log-sum-exp domain x ≤ 0) of a build over `xs`. */
+function expLseOf(b: RawBuild, xs: Float64Array): Float64Array {
+  b.reset();
+  const src = b.put(xs);
+  const dst = b.reserve(Float64Array, xs.length);
+  b.k.exp_lse_f64(src, dst, xs.length);
+  return b.read(Float64Array, dst, xs.length);
+}
+
+for (const name of BUILDS) {
+  describe(`exp_lse_f64, CrossEntropy's e^(x − max) (${name} build)`, () => {
+    const b = new RawBuild(name);
+
+    it('is within e^x·(8·2^-53 + |x|·1.6e-16) of e^x on [−708, 0], at every length (the bound in exp.ts)', () => {
+      const r = rng(13);
+      const ranges: Array<() => number> = [() => -r() * 708, () => -r() * 20, () => -r(), () => -r() * 1e-5];
+      for (const draw of ranges) {
+        for (const n of [0, 1, 3, 4, 5, 15, 16, 17, 33, 1000, 65537]) {
+          const xs = Float64Array.from({ length: n }, draw);
+          const ys = expLseOf(b, xs);
+          for (let i = 0; i < n; i++) {
+            const e = Math.exp(xs[i]);
+            // + 1 ulp: Math.exp itself is within 1 ulp of e^x.
+            const bound = e * (8 * 2 ** -53 + Math.abs(xs[i]) * 1.6e-16) + ulp64(e);
+            if (!(Math.abs(ys[i] - e) <= bound)) expect.fail(`exp_lse(${xs[i]}) = ${ys[i]}, Math.exp ${e}`);
+          }
+        }
+      }
+    });
+
+    it('is within 4 ulp of Math.exp on [−1, 0] (measured 3; 13 on [−20, 0], the |x| term of the bound)', () => {
+      const r = rng(17);
+      const xs = Float64Array.from({ length: 200_000 }, () => -r());
+      const ys = expLseOf(b, xs);
+      let worst = 0;
+      for (let i = 0; i < xs.length; i++) {
+        const e = Math.exp(xs[i]);
+        worst = Math.max(worst, Math.abs(ys[i] - e) / ulp64(e));
+      }
+      expect(worst).toBeLessThanOrEqual(4);
+    });
+
+    it('gives 1 at ±0 and e^−708 (negligible next to the max term 1) at and below −708, −Inf included', () => {
+      const ys = expLseOf(b, Float64Array.from([0, -0, -708, -709, -1e6, -Infinity]));
+      expect(ys[0]).toBe(1);
+      expect(ys[1]).toBe(1);
+      expect(Math.abs(ys[2] - Math.exp(-708))).toBeLessThanOrEqual(Math.exp(-708) * (8 * 2 ** -53 + 708 * 1.6e-16));
+      expect([...ys.slice(3)]).toEqual([ys[2], ys[2], ys[2]]);
+      // 1 + e^−708 == 1: a clamped term cannot change a sum that holds the max's own e^0.
+      expect(1 + ys[2]).toBe(1);
+    });
+  });
+}
+
 describe('exp builds agree bit for bit', () => {
-  it('SIMD lanes, scalar tails and the scalar build give the same float32 and float64 results', () => {
+  it('SIMD lanes, scalar tails and the scalar build give the same float32 and float64 results (exp_lse too)', () => {
     const [simd, scalar] = BUILDS.map((n) => new RawBuild(n));
     const r = rng(3);
     const x32 = Float32Array.from({ length: 100_003 }, () => (r() - 0.9) * 120);
     const x64 = Float64Array.from({ length: 100_003 }, () => (r() - 0.9) * 800);
     expect(Buffer.from(expOf(simd, x32).buffer).equals(Buffer.from(expOf(scalar, x32).buffer))).toBe(true);
     expect(Buffer.from(expOf(simd, x64).buffer).equals(Buffer.from(expOf(scalar, x64).buffer))).toBe(true);
+    const xl = Float64Array.from({ length: 100_003 }, () => -r() * 750);
+    expect(Buffer.from(expLseOf(simd, xl).buffer).equals(Buffer.from(expLseOf(scalar, xl).buffer))).toBe(true);
     // A tail element equals the same value computed in a SIMD lane.
     const lane = expOf(simd, Float32Array.from([x32[5], x32[5], x32[5], x32[5], x32[5]]));
     expect(new Set(lane).size).toBe(1);

@@ -4,7 +4,7 @@ import type { DType } from '../tensor/dtype.js';
 import { isFloat } from '../tensor/dtype.js';
 import type { TensorInput } from '../tensor/coerce.js';
 import { asTensor, isUntyped } from '../tensor/coerce.js';
-import { numelOf, sameShape, shapeStr } from '../tensor/shape.js';
+import { sameShape, shapeStr } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { describe, rangeError, typeError } from '../errors.js';
 import { crossEntropyIndex, crossEntropyProb } from '../wasm/rows.js';
@@ -58,7 +58,14 @@ function geometryOf(fn: string, x: Tensor): Geometry {
     throw rangeError(fn, 'input must have at least 1 dimension: (C), (N, C) or (N, C, d1, …)', 'shape []');
   }
   if (s.length === 1) return { outer: 1, classes: s[0], inner: 1, positions: [] };
-  return { outer: s[0], classes: s[1], inner: numelOf(s.slice(2)), positions: [s[0], ...s.slice(2)] };
+  // A plain loop: this runs on every call, and slices and spreads cost more than small inputs' kernels.
+  const positions = [s[0]];
+  let inner = 1;
+  for (let d = 2; d < s.length; d++) {
+    positions.push(s[d]);
+    inner *= s[d];
+  }
+  return { outer: s[0], classes: s[1], inner, positions };
 }
 
 /** A target as the loss reads it: class probabilities (input's shape) or class indices (positions' shape). */
@@ -72,6 +79,12 @@ type Target =
  * probabilities in the input's dtype, otherwise class indices that must be integers.
  */
 function targetOf(fn: string, x: Tensor, value: unknown): Target {
+  // The common call passes a typed array of class indices: skip building a Tensor around it (what the general
+  // path below would conclude for it, without the allocations).
+  if (value instanceof Int32Array || value instanceof BigInt64Array) {
+    const shape = [value.length];
+    if (!sameShape(shape, x.shape)) return { kind: 'index', data: value, residentPtr: -1, shape };
+  }
   const plain = isUntyped(value) ||
     (value !== null && typeof value === 'object' && !(value instanceof Tensor) && !ArrayBuffer.isView(value) &&
       'data' in value && isUntyped((value as { data: unknown }).data) && (value as { dtype?: DType }).dtype === undefined);
@@ -216,8 +229,12 @@ export function crossEntropy<O extends CrossEntropyLossOptions = {}>(
   input: TensorInput, target: TensorInput, options?: O,
 ): LossResult<O> {
   const fn = 'crossEntropy';
-  return run(fn, input, target, settingsOf(fn, options)) as LossResult<O>;
+  const settings = options === undefined ? (defaultSettings ??= settingsOf(fn, undefined)) : settingsOf(fn, options);
+  return run(fn, input, target, settings) as LossResult<O>;
 }
+
+/** The settings without options, validated once: the common call `F.crossEntropy(x, y)` skips option parsing. */
+let defaultSettings: Settings | undefined;
 
 /**
  * `torch.nn.CrossEntropyLoss` as a module; see `crossEntropy`.

@@ -37,6 +37,7 @@ export interface KernelExports {
   // assembly/exp.ts and assembly/cross_entropy.ts (flags: 1 = weights, 2 = write per-position losses to out).
   exp_f32(src: number, dst: number, n: number): void;
   exp_f64(src: number, dst: number, n: number): void;
+  exp_lse_f64(src: number, dst: number, n: number): void;
   exp_f32_max_ulp_error(startBits: number, count: number, stride: number): number;
   ce_index_f32(x: number, t: number, w: number, outer: number, C: number, inner: number, span: number,
     ignore: number, eps: number, flags: number, out: number, res: number): number;

@@ -61,46 +61,71 @@ interface Block {
   len: number;
 }
 
-/** Splits [outer, C, inner] into blocks of at most `chunk` logits (or one row / column block when C is larger). */
-function* blocks(outer: number, C: number, inner: number, chunk: number): Generator<Block> {
+/**
+ * How [outer, C, inner] splits into blocks of at most `chunk` logits: whole slabs (`per` of them, several when
+ * they are small), or, when one slab [C, inner] is larger than a chunk, column blocks of `len` positions of it.
+ * Blocks are numbered 0 … count − 1 and filled in by `blockAt`, so the per-call path allocates no iterator.
+ */
+interface Blocks {
+  count: number;
+  /** Slabs per block (whole-slab split), else 0. */
+  per: number;
+  /** Positions per column block (column split). */
+  len: number;
+  /** Column blocks per slab (column split). */
+  perSlab: number;
+  /** Largest block: [logits, positions]. */
+  maxLogits: number;
+  maxPositions: number;
+}
+
+function blocksOf(outer: number, C: number, inner: number, chunk: number): Blocks {
   const slab = C * inner;
   if (inner === 1 || slab <= chunk) {
     const per = Math.max(1, Math.floor(chunk / Math.max(slab, 1)));
-    for (let o0 = 0; o0 < outer; o0 += per) yield { o0, slabs: Math.min(per, outer - o0), j0: 0, len: inner };
-    return;
+    const most = Math.min(per, Math.max(outer, 1));
+    return { count: Math.ceil(outer / per), per, len: inner, perSlab: 1, maxLogits: most * slab, maxPositions: most * inner };
   }
   let len = Math.max(1, Math.floor(chunk / Math.max(C, 1)));
   if (len >= 4) len -= len % 4; // whole SIMD groups in every block but the last
-  for (let o0 = 0; o0 < outer; o0++) {
-    for (let j0 = 0; j0 < inner; j0 += len) yield { o0, slabs: 1, j0, len: Math.min(len, inner - j0) };
+  len = Math.min(len, inner);
+  const perSlab = Math.ceil(inner / len);
+  return { count: outer * perSlab, per: 0, len, perSlab, maxLogits: len * C, maxPositions: len };
+}
+
+/** Fills `b` with block `i` of `bl`. */
+function blockAt(bl: Blocks, outer: number, inner: number, i: number, b: Block): void {
+  if (bl.per > 0) {
+    b.o0 = i * bl.per;
+    b.slabs = Math.min(bl.per, outer - b.o0);
+    b.j0 = 0;
+    b.len = inner;
+  } else {
+    b.o0 = Math.floor(i / bl.perSlab);
+    b.slabs = 1;
+    b.j0 = (i % bl.perSlab) * bl.len;
+    b.len = Math.min(bl.len, inner - b.j0);
   }
 }
 
-/** Largest block the generator yields: [logits, positions]. */
-function blockCapacity(outer: number, C: number, inner: number, chunk: number): [number, number] {
-  const slab = C * inner;
-  if (inner === 1 || slab <= chunk) {
-    const per = Math.min(Math.max(1, Math.floor(chunk / Math.max(slab, 1))), Math.max(outer, 1));
-    return [per * slab, per * inner];
-  }
-  let len = Math.max(1, Math.floor(chunk / Math.max(C, 1)));
-  if (len >= 4) len -= len % 4;
-  len = Math.min(len, inner);
-  return [len * C, len];
+/** dst.set(src[start, end)) at `at`, without a subarray view when the range is all of src (the common small call). */
+function setRange(dst: TensorData, at: number, src: TensorData, start: number, end: number): void {
+  const d = dst as Float64Array;
+  if (start === 0 && end === src.length) d.set(src as Float64Array, at);
+  else d.set(src.subarray(start, end) as Float64Array, at);
 }
 
 /** Copies block `b` of `src` (read as [outer, C, inner]) into the heap at element index `at`, as [slabs, C, len]. */
 function copyBlock(dst: TensorData, at: number, src: TensorData, C: number, inner: number, b: Block): void {
-  const d = dst as Float64Array;
   if (b.len === inner) {
     const start = b.o0 * C * inner;
-    d.set(src.subarray(start, start + b.slabs * C * inner) as Float64Array, at);
+    setRange(dst, at, src, start, start + b.slabs * C * inner);
     return;
   }
   const base = b.o0 * C * inner + b.j0;
   for (let c = 0; c < C; c++) {
     const s = base + c * inner;
-    d.set(src.subarray(s, s + b.len) as Float64Array, at + c * b.len);
+    setRange(dst, at + c * b.len, src, s, s + b.len);
   }
 }
 
@@ -112,27 +137,23 @@ interface Layout {
   t: number;
   out: number;
   res: number;
-  maxPositions: number;
 }
 
-function layout(job: CrossEntropyJob, copyX: boolean, withQ: boolean, targetBytes: number): Layout {
+function layout(job: CrossEntropyJob, bl: Blocks, copyX: boolean, withQ: boolean, targetBytes: number): Layout {
   const bytes = BYTES[job.dtype];
-  const chunk = CHUNK_BYTES / bytes;
-  const [maxLogits, maxPositions] = blockCapacity(job.outer, job.classes, job.inner, chunk);
-  const sizes = {
-    w: job.weight ? job.classes * bytes : 0,
-    x: copyX ? maxLogits * bytes : 0,
-    q: withQ ? maxLogits * bytes : 0,
-    t: maxPositions * targetBytes,
-    out: job.perPosition ? maxPositions * bytes : 0,
-    res: 24,
-  };
-  beginScratch(Object.values(sizes).reduce((a, n) => a + scratchBytes(n), 0));
-  const take = (n: number): number => (n > 0 ? takeScratch(n) : 0);
+  const w = job.weight ? job.classes * bytes : 0;
+  const x = copyX ? bl.maxLogits * bytes : 0;
+  const q = withQ ? bl.maxLogits * bytes : 0;
+  const t = bl.maxPositions * targetBytes;
+  const out = job.perPosition ? bl.maxPositions * bytes : 0;
+  beginScratch(scratchBytes(w) + scratchBytes(x) + scratchBytes(q) + scratchBytes(t) + scratchBytes(out) + scratchBytes(24));
   return {
-    chunk, w: take(sizes.w), x: take(sizes.x), q: take(sizes.q), t: take(sizes.t), out: take(sizes.out),
-    res: takeScratch(sizes.res), maxPositions,
+    chunk: CHUNK_BYTES / bytes, w: take(w), x: take(x), q: take(q), t: take(t), out: take(out), res: takeScratch(24),
   };
+}
+
+function take(n: number): number {
+  return n > 0 ? takeScratch(n) : 0;
 }
 
 function stageWeight(job: CrossEntropyJob, at: number): void {
@@ -140,17 +161,15 @@ function stageWeight(job: CrossEntropyJob, at: number): void {
 }
 
 /** Pointer to block `b` of the logits (or probabilities): in place when resident in `dtype`, else copied to `at`. */
-function stageFloat(t: Tensor, job: CrossEntropyJob, b: Block, at: number, inPlace: boolean): number {
+function stageFloat(t: Tensor, job: CrossEntropyJob, b: Block, at: number, inPlace: boolean, h: TensorData): number {
   const bytes = BYTES[job.dtype];
   if (inPlace) return t.residentPtr + (b.o0 * job.classes * job.inner + b.j0) * bytes;
-  copyBlock(heap()[job.dtype], at / bytes, t.data, job.classes, job.inner, b);
+  copyBlock(h, at / bytes, t.data, job.classes, job.inner, b);
   return at;
 }
 
-function collect(out: Float32Array | Float64Array | null, job: CrossEntropyJob, ptr: number, p0: number, n: number): void {
-  if (!out) return;
-  const bytes = BYTES[job.dtype];
-  out.set((heap()[job.dtype] as Float64Array).subarray(ptr / bytes, ptr / bytes + n), p0);
+function collect(out: Float32Array | Float64Array | null, h: TensorData, ptr: number, bytes: number, p0: number, n: number): void {
+  if (out) out.set((h as Float64Array).subarray(ptr / bytes, ptr / bytes + n), p0);
 }
 
 function newOut(job: CrossEntropyJob): Float32Array | Float64Array | null {
@@ -166,29 +185,43 @@ function newOut(job: CrossEntropyJob): Float32Array | Float64Array | null {
  */
 export function crossEntropyIndex(job: CrossEntropyJob, targets: IndexTargets): CrossEntropySums {
   const k = kernels();
-  const { dtype, input, classes: C, inner } = job;
+  const { dtype, input, outer, classes: C, inner } = job;
   const xInPlace = input.residentPtr >= 0 && input.dtype === dtype;
   const wide = targets.data instanceof BigInt64Array;
   const tInPlace = !wide && targets.residentPtr >= 0;
-  const L = layout(job, !xInPlace, false, wide ? 8 : 4);
+  const bl = blocksOf(outer, C, inner, CHUNK_BYTES / BYTES[dtype]);
+  const L = layout(job, bl, !xInPlace, false, wide ? 8 : 4);
   stageWeight(job, L.w);
   const kernel = dtype === 'float32' ? k.ce_index_f32 : k.ce_index_f64;
   const flags = (job.weight ? HAS_WEIGHT : 0) | (job.perPosition ? WRITE_OUT : 0);
   const sentinel = targets.ignoreIndex === -2147483648 ? -2147483647 : -2147483648;
   const out = newOut(job);
   const sums: CrossEntropySums = { loss: 0, smooth: 0, weight: 0, bad: -1, out };
-  for (const b of blocks(job.outer, C, inner, L.chunk)) {
+  // Nothing below allocates wasm memory, so these views stay valid for the whole call.
+  const h = heap();
+  const hx = h[dtype];
+  const res = h.float64 as Float64Array;
+  const r0 = L.res / 8;
+  const xData = xInPlace ? null : input.data;
+  const b: Block = { o0: 0, slabs: 0, j0: 0, len: 0 };
+  for (let i = 0; i < bl.count; i++) {
+    blockAt(bl, outer, inner, i, b);
     const p0 = b.o0 * inner + b.j0;
     const n = b.slabs * b.len;
-    const x = stageFloat(input, job, b, L.x, xInPlace);
+    let x: number;
+    if (xData === null) x = input.residentPtr + (b.o0 * C * inner + b.j0) * BYTES[dtype];
+    else {
+      copyBlock(hx, L.x / BYTES[dtype], xData, C, inner, b);
+      x = L.x;
+    }
     let t: number;
     if (tInPlace) t = targets.residentPtr + p0 * 4;
     else if (wide) {
-      (heap().int64 as BigInt64Array).set((targets.data as BigInt64Array).subarray(p0, p0 + n), L.t / 8);
+      setRange(h.int64, L.t / 8, targets.data, p0, p0 + n);
       k.narrow_i64_i32(L.t, L.t, n, sentinel);
       t = L.t;
     } else {
-      (heap().int32 as Int32Array).set((targets.data as Int32Array).subarray(p0, p0 + n), L.t / 4);
+      setRange(h.int32, L.t / 4, targets.data, p0, p0 + n);
       t = L.t;
     }
     const kInner = xInPlace ? inner : b.len;
@@ -198,11 +231,10 @@ export function crossEntropyIndex(job: CrossEntropyJob, targets: IndexTargets): 
       sums.bad = (b.o0 + Math.floor(bad / b.len)) * inner + b.j0 + (bad % b.len);
       return sums;
     }
-    const res = heap().float64 as Float64Array;
-    sums.loss += res[L.res / 8];
-    sums.smooth += res[L.res / 8 + 1];
-    sums.weight += res[L.res / 8 + 2];
-    collect(out, job, L.out, p0, n);
+    sums.loss += res[r0];
+    sums.smooth += res[r0 + 1];
+    sums.weight += res[r0 + 2];
+    collect(out, hx, L.out, BYTES[dtype], p0, n);
   }
   return sums;
 }
@@ -210,21 +242,26 @@ export function crossEntropyIndex(job: CrossEntropyJob, targets: IndexTargets): 
 /** CrossEntropy with class-probability targets (same shape as the logits): streams both through `ce_prob_*`. */
 export function crossEntropyProb(job: CrossEntropyJob, probs: Tensor): CrossEntropySums {
   const k = kernels();
-  const { dtype, input, classes: C, inner } = job;
+  const { dtype, input, outer, classes: C, inner } = job;
   const inPlace = input.residentPtr >= 0 && input.dtype === dtype && probs.residentPtr >= 0 && probs.dtype === dtype;
-  const L = layout(job, !inPlace, !inPlace, 0);
+  const bl = blocksOf(outer, C, inner, CHUNK_BYTES / BYTES[dtype]);
+  const L = layout(job, bl, !inPlace, !inPlace, 0);
   stageWeight(job, L.w);
   const kernel = dtype === 'float32' ? k.ce_prob_f32 : k.ce_prob_f64;
   const flags = (job.weight ? HAS_WEIGHT : 0) | (job.perPosition ? WRITE_OUT : 0);
   const out = newOut(job);
   const sums: CrossEntropySums = { loss: 0, smooth: 0, weight: 0, bad: -1, out };
-  for (const b of blocks(job.outer, C, inner, L.chunk)) {
+  const h = heap(); // valid for the whole call: nothing below allocates wasm memory
+  const hx = h[dtype];
+  const b: Block = { o0: 0, slabs: 0, j0: 0, len: 0 };
+  for (let i = 0; i < bl.count; i++) {
+    blockAt(bl, outer, inner, i, b);
     const p0 = b.o0 * inner + b.j0;
-    const x = stageFloat(input, job, b, L.x, inPlace);
-    const q = stageFloat(probs, job, b, L.q, inPlace);
+    const x = stageFloat(input, job, b, L.x, inPlace, hx);
+    const q = stageFloat(probs, job, b, L.q, inPlace, hx);
     kernel(x, q, L.w, b.slabs, C, inPlace ? inner : b.len, b.len, job.eps, flags, L.out, L.res);
-    sums.loss += (heap().float64 as Float64Array)[L.res / 8];
-    collect(out, job, L.out, p0, b.slabs * b.len);
+    sums.loss += (h.float64 as Float64Array)[L.res / 8];
+    collect(out, hx, L.out, BYTES[dtype], p0, b.slabs * b.len);
   }
   return sums;
 }
