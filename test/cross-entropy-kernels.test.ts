@@ -2,6 +2,7 @@
 // a float64 TypeScript reference written from PyTorch's definition (log-softmax, then nll / smoothing / soft
 // targets), at class and position counts that cover every SIMD tail.
 import { describe, expect, it } from 'vitest';
+import { ulp32 } from './helpers/ulp.js';
 import { BUILDS, LENGTHS, RawBuild, rng } from './helpers/builds.js';
 
 const HAS_WEIGHT = 1;
@@ -72,16 +73,6 @@ function refProb(x: Floats, q: Floats, w: Floats | null, outer: number, C: numbe
 function close(a: number, b: number, rel: number): boolean {
   if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b);
   return Math.abs(a - b) <= rel * Math.max(Math.abs(a), Math.abs(b)) + 1e-300;
-}
-
-/** float32 spacing at |v|. */
-function ulp32(v: number): number {
-  const a = Math.abs(v);
-  if (a < 2 ** -126) return 2 ** -149;
-  let e = Math.floor(Math.log2(a));
-  if (2 ** e > a) e -= 1;
-  if (2 ** (e + 1) <= a) e += 1;
-  return 2 ** (e - 23);
 }
 
 /**

@@ -4,6 +4,7 @@
 // every float32 in [−104, 0] (1.1e9 values, about a minute per build). Samples are also compared with Math.exp
 // directly, and the SIMD lanes, the scalar tails and the scalar build must agree bit for bit.
 import { describe, expect, it } from 'vitest';
+import { ulp32, ulp64 } from './helpers/ulp.js';
 import { BUILDS, RawBuild, rng } from './helpers/builds.js';
 
 const EXHAUSTIVE = process.env.SIMDLOSS_EXHAUSTIVE === '1';
@@ -11,26 +12,6 @@ const EXHAUSTIVE = process.env.SIMDLOSS_EXHAUSTIVE === '1';
 /** Bit pattern of a float32. */
 function bitsOf(x: number): number {
   return new Uint32Array(new Float32Array([x]).buffer)[0];
-}
-
-/** The spacing of float32 values at |v| (the smallest subnormal below 2^-126). */
-function ulp32(v: number): number {
-  const a = Math.abs(v);
-  if (a < 2 ** -126) return 2 ** -149;
-  let e = Math.floor(Math.log2(a));
-  if (2 ** e > a) e -= 1;
-  if (2 ** (e + 1) <= a) e += 1;
-  return 2 ** (e - 23);
-}
-
-/** The spacing of float64 values at |v|. */
-function ulp64(v: number): number {
-  const a = Math.abs(v);
-  if (a < 2 ** -1022) return 2 ** -1074;
-  let e = Math.floor(Math.log2(a));
-  if (2 ** e > a) e -= 1;
-  if (2 ** (e + 1) <= a) e += 1;
-  return 2 ** (e - 52);
 }
 
 /** Runs `exp_f32` or `exp_f64` of a build over `xs` and returns the results. */

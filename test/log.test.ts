@@ -2,27 +2,8 @@
 // (fdlibm, < 1 ulp), and the float32 log against the float64 one over a dense sweep of (0, 1] (every float32 in
 // (0, 1] when SIMDLOSS_EXHAUSTIVE=1 is set; that run takes ~30 s per build on a 2-core machine).
 import { describe, expect, it } from 'vitest';
+import { ulp32, ulp64 } from './helpers/ulp.js';
 import { BUILDS, RawBuild, rng } from './helpers/builds.js';
-
-/** The spacing of float64 values at |v| (the ulp of v's binade; the smallest subnormal at 0). */
-function ulp64(v: number): number {
-  const a = Math.abs(v);
-  if (a < 2 ** -1022) return 2 ** -1074;
-  let e = Math.floor(Math.log2(a));
-  if (2 ** e > a) e -= 1; // log2 rounding just below a power of two
-  if (2 ** (e + 1) <= a) e += 1;
-  return 2 ** (e - 52);
-}
-
-/** The spacing of float32 values at |v|. */
-function ulp32(v: number): number {
-  const a = Math.abs(v);
-  if (a < 2 ** -126) return 2 ** -149;
-  let e = Math.floor(Math.log2(a));
-  if (2 ** e > a) e -= 1;
-  if (2 ** (e + 1) <= a) e += 1;
-  return 2 ** (e - 23);
-}
 
 /** Random float64 values with uniformly random bit patterns over the positive finite range. */
 function randomPositive64(n: number, seed: number): Float64Array {
