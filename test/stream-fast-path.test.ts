@@ -75,6 +75,20 @@ describe('pointwise fast paths', () => {
     expect(F.mseLoss(tensor([1, 2, 3]), t, { reduction: 'sum' })).toBe(2 * (1 + 4 + 1));
   });
 
+  it('SmoothL1 sums stay finite and exact-to-rounding for a huge beta (the sum kernels square min(|d|, β))', () => {
+    const x = new Float64Array(21).map((_, i) => i * 1e150);
+    const y = new Float64Array(21);
+    for (const beta of [1e151, 1e200]) {
+      let want = 0;
+      for (let i = 0; i < x.length; i++) {
+        const d = Math.abs(x[i] - y[i]);
+        want += d < beta ? (0.5 * d * d) / beta : d - 0.5 * beta;
+      }
+      const got = F.smoothL1Loss(x, y, { beta, reduction: 'sum' }) as number;
+      expect(Math.abs(got - want)).toBeLessThanOrEqual(want * 1e-14);
+    }
+  });
+
   it('a freed resident tensor is refused and the library stays usable', () => {
     const r = alloc([4]);
     r.free();

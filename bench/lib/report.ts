@@ -93,7 +93,8 @@ function markdown(results: Results, svgPath: string, jsonPath: string): string {
     `Node ${info.node} (V8 ${info.v8}); PyTorch ${info.torch ?? 'not run'}; ${info.gcc ?? 'no C compiler'}. ` +
     `Schedule: per implementation and case ≥ ${info.schedule.timeMs} ms and ≥ ${info.schedule.minSamples} samples after a warmup; ` +
     'each sample is a batch of calls cycling through the case\'s input sets (8 sets up to 10^5 elements, 4 to 10^6, 2 above); ' +
-    'the median sample is reported. The machine is shared and noisy: compare ratios within this run, not times across runs.', '');
+    'the median sample is reported; an implementation whose first batch takes over half the budget (tfjs-cpu, plain loops at 10^7) gets two samples after it. ' +
+    'The machine is shared and noisy: compare ratios within this run, not times across runs.', '');
   out.push(`![ns per element against N, per loss](${svgPath})`, '');
   out.push('## How to read this', '',
     '- **simdloss**: end to end from ordinary typed arrays (`F.mseLoss(x, y)` with `Float32Array`s: validation, copy-in through the scratch arena, kernel, reduction). ' +

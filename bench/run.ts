@@ -1,0 +1,229 @@
+// `npm run bench [-- --quick] [-- --only=mse,ce] [-- --merge] [-- --report-only]`: simdloss beside everything a user could pick instead, on the
+// same data in one run (issue 3). Writes bench/results/<date>.json, bench/results/<date>.svg and bench/RESULTS.md.
+//
+// --only runs the cases whose id starts with one of the prefixes and writes .cache/bench-partial.json only;
+// with --merge it replaces just those cases' rows in today's results instead (re-measuring one loss without a
+// full run), recording that in the notes.
+//
+// Per case: the inputs are generated once and written to .cache/bench-data (PyTorch, C and the plain-loop
+// workers read the same bytes); PyTorch runs first and gives the reference value; every other implementation is
+// checked against it before it is timed, under one schedule (bench/lib/timing.ts).
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, type, release } from 'node:os';
+import * as simdloss from 'simdloss';
+import * as scalarApi from '../src/api.js';
+import { allCases, SERIES, seriesOf } from './lib/cases.js';
+import type { Case } from './lib/cases.js';
+import type { Expectation } from './lib/check.js';
+import { mismatch, toleranceFor } from './lib/check.js';
+import { generate, readCase, writeCase } from './lib/data.js';
+import { buildC, buildExperiment, buildPlainWorker, runC, runPlain, runTorch } from './lib/external.js';
+import type { TorchRun } from './lib/external.js';
+import type { Impl } from './lib/impl.js';
+import { writeReport } from './lib/report.js';
+import { IMPLS } from './lib/results.js';
+import type { ImplName, Results, Row } from './lib/results.js';
+import { endToEnd, rawKernel, resident } from './lib/simdloss.js';
+import type { SimdlossApi } from './lib/simdloss.js';
+import { tfjsImpl, useBackend } from './lib/tfjs.js';
+import { FULL, QUICK, timeCalls } from './lib/timing.js';
+import { relError, truthOf } from './lib/truth.js';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const merge = args.includes('--merge');
+const schedule = quick ? QUICK : FULL;
+const DATA = '.cache/bench-data';
+const log = (s: string): void => void process.stderr.write(`${s}\n`);
+
+// --report-only: re-render RESULTS.md and the chart from today's (or the newest) JSON, measuring nothing.
+if (args.includes('--report-only')) {
+  const dir = 'bench/results';
+  const newest = readdirSync(dir).filter((f) => f.endsWith('.json')).sort().pop();
+  if (!newest) throw new Error('bench: no results to report; run `npm run bench` first');
+  log(`wrote ${(await writeReport(JSON.parse(readFileSync(`${dir}/${newest}`, 'utf8')) as Results)).join(', ')}`);
+  process.exit(0);
+}
+
+const cases = allCases(quick).filter((c) => !only || only.some((o) => c.id.startsWith(o)));
+const notes: string[] = [];
+const rows: Row[] = [];
+const truth: Record<string, number> = {};
+
+// 1. Inputs and the float64 truth.
+log(`simdloss bench: ${cases.length} cases${quick ? ' (--quick)' : ''}`);
+rmSync(DATA, { recursive: true, force: true });
+for (const c of cases) {
+  const d = generate(c);
+  writeCase(DATA, c, d);
+  truth[c.id] = truthOf(c, d.xs[0], d.ys[0]);
+}
+
+// 2. PyTorch, the reference every other implementation is checked against.
+log('PyTorch (1 and 2 threads)…');
+const torchRun = attempt(() => runTorch(cases, DATA, schedule, [1, 2]));
+const torch = torchRun instanceof Error ? { cases: {}, skipped: `scripts/bench-torch.py failed: ${torchRun.message}` } as TorchRun : torchRun;
+if (torch.skipped) notes.push(`PyTorch skipped: ${torch.skipped}; implementations are checked against the float64 truth instead.`);
+
+// 3. The C reference and the plain-loop worker.
+const gcc = buildC();
+if (gcc.error) notes.push(`C reference skipped: ${gcc.error}`);
+await buildPlainWorker();
+const experiment = buildExperiment();
+if (!experiment) notes.push('The f32-term experiment (bench/experiments/f32-terms.ts) did not build; skipped.');
+
+// 4. In-process implementations.
+await scalarApi.init(readFileSync('build/simdloss.scalar.wasm'));
+const api = simdloss as unknown as SimdlossApi;
+const inProcess: Array<{ impl: Impl; name: ImplName; backend?: 'cpu' | 'wasm' }> = [
+  { impl: endToEnd('simdloss', api), name: 'simdloss' },
+  { impl: resident('simdloss resident', api), name: 'simdloss resident' },
+  { impl: rawKernel('simdloss kernel', 'build/simdloss.wasm'), name: 'simdloss kernel' },
+  { impl: endToEnd('simdloss scalar', scalarApi as unknown as SimdlossApi), name: 'simdloss scalar' },
+  { impl: rawKernel('simdloss scalar kernel', 'build/simdloss.scalar.wasm'), name: 'simdloss scalar kernel' },
+  ...(experiment ? [{ impl: rawKernel('f32-term kernel (experiment)', experiment), name: 'f32-term kernel (experiment)' as ImplName }] : []),
+  { impl: tfjsImpl('cpu'), name: 'tfjs-cpu', backend: 'cpu' },
+  { impl: tfjsImpl('wasm'), name: 'tfjs-wasm', backend: 'wasm' },
+];
+const backendOk: Record<string, boolean> = {};
+for (const b of ['cpu', 'wasm'] as const) {
+  backendOk[b] = await useBackend(b);
+  if (!backendOk[b]) notes.push(`tfjs ${b} backend did not start; skipped.`);
+}
+
+/** Runs `f`, turning a throw (a crashed child process, say) into an Error value so one case cannot end the run. */
+function attempt<T>(f: () => T): T | Error {
+  try {
+    return f();
+  } catch (err) {
+    return err instanceof Error ? new Error(err.message.split('\n')[0]) : new Error(String(err));
+  }
+}
+
+const base = (c: Case): Omit<Row, 'impl' | 'status'> => ({
+  case: c.id, series: c.series, loss: c.loss, dtype: c.dtype, n: c.n, elements: c.elements,
+});
+const withValue = (c: Case, row: Row): Row => {
+  if (row.value !== undefined) row.relError = relError(row.value, truth[c.id]);
+  rows.push(row);
+  return row;
+};
+
+for (const c of cases) {
+  const t = torch.cases[c.id];
+  const ref = (impl: string): Expectation => t
+    ? { value: t.value, source: 'PyTorch', tolerance: toleranceFor(impl, c.dtype) }
+    : { value: truth[c.id], source: 'float64 truth', tolerance: toleranceFor(impl, c.dtype) };
+  const line: string[] = [];
+  const say = (row: Row): void => {
+    line.push(`${row.impl} ${row.status === 'ok' ? row.nsPerElement!.toFixed(3) : row.status}`);
+  };
+
+  for (const th of ['1', '2'] as const) {
+    const name = `PyTorch ${th}T` as ImplName;
+    if (!t) { withValue(c, { ...base(c), impl: name, status: 'skipped', note: torch.skipped }); continue; }
+    say(withValue(c, { ...base(c), impl: name, status: 'ok', value: t.value, ...t.threads[th] }));
+  }
+
+  if (c.loss === 'mse' && c.dtype === 'float32' && gcc.version) {
+    const r = attempt(() => runC(c, DATA, schedule));
+    if (r instanceof Error) {
+      say(withValue(c, { ...base(c), impl: 'C AVX2 MSE', status: 'error', note: r.message }));
+    } else {
+      const bad = mismatch(r.mse.value, ref('C'));
+      say(withValue(c, bad
+        ? { ...base(c), impl: 'C AVX2 MSE', status: 'mismatch', value: r.mse.value, note: bad }
+        : { ...base(c), impl: 'C AVX2 MSE', status: 'ok', value: r.mse.value, nsPerElement: r.mse.nsPerElement, samples: r.mse.samples }));
+      say(withValue(c, { ...base(c), impl: 'C read floor', status: 'ok', nsPerElement: r.read.nsPerElement, samples: r.read.samples }));
+    }
+  }
+
+  const p = attempt(() => runPlain(c, DATA, schedule, ref('plain TS')));
+  say(withValue(c, p instanceof Error
+    ? { ...base(c), impl: 'plain TS', status: 'error', note: p.message }
+    : p.mismatch
+      ? { ...base(c), impl: 'plain TS', status: 'mismatch', value: p.value, note: p.mismatch }
+      : { ...base(c), impl: 'plain TS', status: 'ok', value: p.value, nsPerElement: p.nsPerElement, samples: p.samples, rme: p.rme }));
+
+  const d = readCase(DATA, c);
+  for (const { impl, name, backend } of inProcess) {
+    if (backend) {
+      if (!backendOk[backend]) continue;
+      await useBackend(backend);
+    }
+    let prepared;
+    try {
+      prepared = impl.prepare(c, d);
+    } catch (err) {
+      say(withValue(c, { ...base(c), impl: name, status: 'error', note: String(err) }));
+      continue;
+    }
+    if (typeof prepared === 'string') {
+      withValue(c, { ...base(c), impl: name, status: 'skipped', note: prepared });
+      continue;
+    }
+    try {
+      const value = prepared.call(0);
+      const bad = mismatch(value, ref(name));
+      if (bad) {
+        say(withValue(c, { ...base(c), impl: name, status: 'mismatch', value, note: bad }));
+        continue;
+      }
+      say(withValue(c, { ...base(c), impl: name, status: 'ok', value, ...timeCalls(c, schedule, prepared.call) }));
+    } catch (err) {
+      say(withValue(c, { ...base(c), impl: name, status: 'error', note: err instanceof Error ? err.message : String(err) }));
+    } finally {
+      prepared.dispose?.();
+    }
+  }
+  log(`${c.id}: ${line.join(', ')}`);
+}
+
+// 5. Report.
+const cpu = cpus();
+const results: Results = {
+  info: {
+    date: new Date().toISOString(),
+    command: `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`,
+    quick,
+    machine: { cpu: cpu[0]?.model ?? 'unknown', cores: cpu.length, memoryGiB: Math.round(totalmem() / 2 ** 30), os: `${type()} ${release()}` },
+    node: process.version,
+    v8: process.versions.v8,
+    torch: torch.version ?? null,
+    gcc: gcc.version,
+    schedule,
+    notes,
+    truth,
+  },
+  rows,
+};
+const previous = `bench/results/${results.info.date.slice(0, 10)}.json`;
+if (merge && existsSync(previous)) {
+  const old = JSON.parse(readFileSync(previous, 'utf8')) as Results;
+  const rerun = new Set(cases.map((c) => c.id));
+  results.rows = [...old.rows.filter((r) => !rerun.has(r.case)), ...rows];
+  results.info = {
+    ...old.info,
+    truth: { ...old.info.truth, ...truth },
+    notes: [...old.info.notes.filter((n) => !notes.includes(n)), ...notes,
+      `${[...rerun].join(', ')} re-measured by \`${results.info.command}\` at ${results.info.date}.`],
+  };
+}
+const seriesOrder = SERIES.map((x) => seriesOf(x.loss, x.classes));
+const rank = (r: Row): number[] => [r.dtype === 'float32' ? 0 : 1, seriesOrder.indexOf(r.series), r.n, IMPLS.indexOf(r.impl)];
+results.rows.sort((a, b) => {
+  const ra = rank(a);
+  const rb = rank(b);
+  for (let i = 0; i < ra.length; i++) if (ra[i] !== rb[i]) return ra[i] - rb[i];
+  return 0;
+});
+if (only && !merge) {
+  // A partial run must not replace the day's committed results: it goes to .cache for a look.
+  writeFileSync('.cache/bench-partial.json', `${JSON.stringify(results, null, 1)}\n`);
+  log('partial run (--only without --merge): wrote .cache/bench-partial.json; bench/results and RESULTS.md untouched');
+} else {
+  const written = await writeReport(results);
+  log(`wrote ${written.join(', ')}`);
+}
+rmSync(DATA, { recursive: true, force: true });
