@@ -30,32 +30,6 @@
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Elementwise terms, float64 in and out.
-
-// @ts-ignore: decorator
-@inline function sqTerm(d: f64): f64 { return d * d; }
-// @ts-ignore: decorator
-@inline function absTerm(d: f64): f64 { return abs(d); }
-/** SmoothL1 term for difference `d`: 0.5·d²/β when |d| < β, else |d| − 0.5·β (β > 0). */
-// @ts-ignore: decorator
-@inline function smoothTerm(d: f64, beta: f64): f64 {
-  const ad = abs(d);
-  return ad < beta ? 0.5 * d * d / beta : ad - 0.5 * beta;
-}
-
-// @ts-ignore: decorator
-@inline function sqLanes(d: v128): v128 { return f64x2.mul(d, d); }
-// @ts-ignore: decorator
-@inline function absLanes(d: v128): v128 { return f64x2.abs(d); }
-// @ts-ignore: decorator
-@inline function smoothLanes(d: v128, beta: v128, halfOverBeta: v128, halfBeta: v128): v128 {
-  const ad = f64x2.abs(d);
-  const quad = f64x2.mul(f64x2.mul(d, d), halfOverBeta);
-  const lin = f64x2.sub(ad, halfBeta);
-  return v128.bitselect(quad, lin, f64x2.lt(ad, beta));
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 // Which loss: a compile-time constant at every call site, so after inlining the optimiser folds each `op == …`
 // test away and every exported kernel is a straight loop.
 
@@ -161,45 +135,32 @@ const SMOOTH: i32 = 2; // SmoothL1: 0.5·d²/β if |d| < β else |d| − 0.5·β
  */
 const SPLIT_BETA_MAX: f64 = 1e150;
 
-/** Σ smoothL1 over float32 inputs, split form; 8 elements per SIMD iteration, 2 + 2 f64x2 accumulators. */
+/** Two elements from element index `i` of a float32 (`f32`) or float64 array, as f64x2. */
 // @ts-ignore: decorator
-@inline function smoothSplitF32(a: usize, b: usize, n: i32, beta: f64): f64 {
-  const vb = f64x2.splat(beta);
-  let q0 = f64x2.splat(0), q1 = q0, l0 = q0, l1 = q0;
-  let i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const off = <usize>i << 2;
-    const d0 = f64x2.abs(f64x2.sub(load2(a, off), load2(b, off)));
-    const d1 = f64x2.abs(f64x2.sub(load2(a, off + 8), load2(b, off + 8)));
-    const d2 = f64x2.abs(f64x2.sub(load2(a, off + 16), load2(b, off + 16)));
-    const d3 = f64x2.abs(f64x2.sub(load2(a, off + 24), load2(b, off + 24)));
-    const m0 = f64x2.pmin(d0, vb), m1 = f64x2.pmin(d1, vb), m2 = f64x2.pmin(d2, vb), m3 = f64x2.pmin(d3, vb);
-    q0 = f64x2.add(q0, f64x2.add(f64x2.mul(m0, m0), f64x2.mul(m2, m2)));
-    q1 = f64x2.add(q1, f64x2.add(f64x2.mul(m1, m1), f64x2.mul(m3, m3)));
-    l0 = f64x2.add(l0, f64x2.add(f64x2.sub(d0, m0), f64x2.sub(d2, m2)));
-    l1 = f64x2.add(l1, f64x2.add(f64x2.sub(d1, m1), f64x2.sub(d3, m3)));
-  }
-  const hob = 0.5 / beta;
-  let acc = hob * hsum(f64x2.add(q0, q1)) + hsum(f64x2.add(l0, l1));
-  for (; i < n; i++) {
-    const off = <usize>i << 2;
-    acc += term(SMOOTH, <f64>load<f32>(a + off) - <f64>load<f32>(b + off), beta, hob);
-  }
-  return acc;
+@inline function pairAt(f32: bool, p: usize, i: i32): v128 {
+  return f32 ? load2(p, <usize>i << 2) : v128.load(p + (<usize>i << 3));
 }
 
-/** Σ smoothL1 over float64 inputs, split form; 8 elements per SIMD iteration, 2 + 2 f64x2 accumulators. */
+/** Element `i` of a float32 (`f32`) or float64 array, as f64. */
 // @ts-ignore: decorator
-@inline function smoothSplitF64(a: usize, b: usize, n: i32, beta: f64): f64 {
+@inline function elemAt(f32: bool, p: usize, i: i32): f64 {
+  return f32 ? <f64>load<f32>(p + (<usize>i << 2)) : load<f64>(p + (<usize>i << 3));
+}
+
+/**
+ * Σ smoothL1 in the split form over float32 (`f32`, a compile-time constant) or float64 inputs; 8 elements per
+ * SIMD iteration into 2 + 2 f64x2 accumulators.
+ */
+// @ts-ignore: decorator
+@inline function smoothSplit(f32: bool, a: usize, b: usize, n: i32, beta: f64): f64 {
   const vb = f64x2.splat(beta);
   let q0 = f64x2.splat(0), q1 = q0, l0 = q0, l1 = q0;
   let i = 0;
   for (; i + 8 <= n; i += 8) {
-    const off = <usize>i << 3;
-    const d0 = f64x2.abs(f64x2.sub(v128.load(a + off), v128.load(b + off)));
-    const d1 = f64x2.abs(f64x2.sub(v128.load(a + off, 16), v128.load(b + off, 16)));
-    const d2 = f64x2.abs(f64x2.sub(v128.load(a + off, 32), v128.load(b + off, 32)));
-    const d3 = f64x2.abs(f64x2.sub(v128.load(a + off, 48), v128.load(b + off, 48)));
+    const d0 = f64x2.abs(f64x2.sub(pairAt(f32, a, i), pairAt(f32, b, i)));
+    const d1 = f64x2.abs(f64x2.sub(pairAt(f32, a, i + 2), pairAt(f32, b, i + 2)));
+    const d2 = f64x2.abs(f64x2.sub(pairAt(f32, a, i + 4), pairAt(f32, b, i + 4)));
+    const d3 = f64x2.abs(f64x2.sub(pairAt(f32, a, i + 6), pairAt(f32, b, i + 6)));
     const m0 = f64x2.pmin(d0, vb), m1 = f64x2.pmin(d1, vb), m2 = f64x2.pmin(d2, vb), m3 = f64x2.pmin(d3, vb);
     q0 = f64x2.add(q0, f64x2.add(f64x2.mul(m0, m0), f64x2.mul(m2, m2)));
     q1 = f64x2.add(q1, f64x2.add(f64x2.mul(m1, m1), f64x2.mul(m3, m3)));
@@ -208,10 +169,7 @@ const SPLIT_BETA_MAX: f64 = 1e150;
   }
   const hob = 0.5 / beta;
   let acc = hob * hsum(f64x2.add(q0, q1)) + hsum(f64x2.add(l0, l1));
-  for (; i < n; i++) {
-    const off = <usize>i << 3;
-    acc += term(SMOOTH, load<f64>(a + off) - load<f64>(b + off), beta, hob);
-  }
+  for (; i < n; i++) acc += term(SMOOTH, elemAt(f32, a, i) - elemAt(f32, b, i), beta, hob);
   return acc;
 }
 
@@ -277,12 +235,12 @@ export function abs_diff_f64(a: usize, b: usize, out: usize, n: i32): void { map
 
 /** Σ smoothL1(a[i] − b[i]; β) over float32 a, b. */
 export function smooth_l1_sum_f32(a: usize, b: usize, n: i32, beta: f64): f64 {
-  if (ASC_FEATURE_SIMD && beta <= SPLIT_BETA_MAX) return smoothSplitF32(a, b, n, beta);
+  if (ASC_FEATURE_SIMD && beta <= SPLIT_BETA_MAX) return smoothSplit(true, a, b, n, beta);
   return sumF32(SMOOTH, a, b, n, beta);
 }
 /** Σ smoothL1(a[i] − b[i]; β) over float64 a, b. */
 export function smooth_l1_sum_f64(a: usize, b: usize, n: i32, beta: f64): f64 {
-  if (ASC_FEATURE_SIMD && beta <= SPLIT_BETA_MAX) return smoothSplitF64(a, b, n, beta);
+  if (ASC_FEATURE_SIMD && beta <= SPLIT_BETA_MAX) return smoothSplit(false, a, b, n, beta);
   return sumF64(SMOOTH, a, b, n, beta);
 }
 /** out[i] = smoothL1(a[i] − b[i]; β), float32. */
