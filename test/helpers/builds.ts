@@ -58,14 +58,5 @@ export class RawBuild {
   }
 }
 
-/** Deterministic pseudo-random numbers (mulberry32), so kernel tests need no fixtures. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers (mulberry32), shared with the benchmark's input generator. */
+export { rng } from '../../bench/lib/data.js';
