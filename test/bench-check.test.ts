@@ -64,8 +64,9 @@ describe('benchmark competitors agree with simdloss before they are timed', () =
         }
       });
     }
-    for (const backend of ['cpu', 'wasm'] as const) {
-      it.skipIf(ours === undefined || c.dtype === 'float64')(`${c.id}: tfjs-${backend}`, async () => {
+    // tfjs has no float64, so the benchmark gives it float32 cases only.
+    for (const backend of c.dtype === 'float64' ? [] : (['cpu', 'wasm'] as const)) {
+      it.skipIf(ours === undefined)(`${c.id}: tfjs-${backend}`, async () => {
         expect(await useBackend(backend)).toBe(true);
         const p = tfjsImpl(backend).prepare(c, d);
         if (typeof p === 'string') throw new Error(p);
