@@ -11,7 +11,7 @@ import { kernels } from '../wasm/instance.js';
 import { streamMap, streamSum, sumPair } from '../wasm/stream.js';
 import type { FloatDType } from '../wasm/stream.js';
 import { optionsObject } from './options.js';
-import { asResult } from './pointwise.js';
+import { asResult, samePair } from './pointwise.js';
 import { resolveReduction } from './reduction.js';
 import type { LossResult, Reduction, ReductionOptions } from './reduction.js';
 
@@ -73,42 +73,23 @@ function invalidInput(fn: string, data: ArrayLike<number | bigint>, at: number):
  * undefined for anything else, which takes the general path (and its validation and error messages).
  */
 function fastSum(fn: string, input: unknown, target: unknown, reduction: 'mean' | 'sum'): number | undefined {
-  let dtype: FloatDType;
-  let a: Float32Array | Float64Array, b: Float32Array | Float64Array;
-  let pa = -1, pb = -1;
-  if (input instanceof Tensor && target instanceof Tensor) {
-    dtype = input.dtype as FloatDType;
-    if ((dtype !== 'float32' && dtype !== 'float64') || target.dtype !== dtype || !sameShape(input.shape, target.shape)) {
-      return undefined;
-    }
-    a = input.data as Float32Array;
-    b = target.data as Float32Array;
-    pa = input.residentPtr;
-    pb = target.residentPtr;
-  } else {
-    if (input instanceof Float32Array && target instanceof Float32Array) dtype = 'float32';
-    else if (input instanceof Float64Array && target instanceof Float64Array) dtype = 'float64';
-    else return undefined;
-    if (target.length !== input.length) return undefined;
-    a = input;
-    b = target;
-  }
-  const n = a.length;
+  const p = samePair(input, target);
+  if (!p) return undefined;
   const k = kernels();
-  const sum = dtype === 'float32' ? k.bce_sum_f32 : k.bce_sum_f64;
+  const sum = p.dtype === 'float32' ? k.bce_sum_f32 : k.bce_sum_f64;
   let done = 0;
-  const total = sumPair(dtype, pa < 0 ? a : null, pa, pb < 0 ? b : null, pb, n, (px, py, len) => {
+  const total = sumPair(p.dtype, p.a, p.aPtr, p.b, p.bPtr, p.n, (px, py, len) => {
     const s = sum(px, py, len);
     // A sum is NaN after an invalid input (or from NaN targets): only then is the index worth a wasm call.
     if (s !== s) {
       const bad = k.bce_invalid_index();
-      // A resident input's `data` is re-read: the scratch arena may have grown the memory since `a` was taken.
-      if (bad >= 0) throw invalidInput(fn, input instanceof Tensor ? input.data : a, done + bad);
+      // A resident input's `data` is read now: the scratch arena may have grown the memory since the call began.
+      if (bad >= 0) throw invalidInput(fn, input instanceof Tensor ? input.data : p.a!, done + bad);
     }
     done += len;
     return s;
   });
-  return asResult(reduction === 'sum' ? total : total / n, dtype);
+  return asResult(reduction === 'sum' ? total : total / p.n, p.dtype);
 }
 
 function run(fn: string, input: unknown, target: unknown, weight: Tensor | undefined, reduction: Reduction): number | Tensor {

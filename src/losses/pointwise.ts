@@ -69,35 +69,50 @@ export function pointwiseLoss(
 }
 
 /**
- * The per-call fast path for the commonest calls: two typed arrays of one float type and length, or two Tensors
- * (in JS or resident in wasm memory) of one float dtype and shape. Either way there is nothing to convert,
- * broadcast or warn about, and no Tensor needs to be made. Returns undefined for anything else, which takes the
- * general path (and its validation and error messages).
+ * Input and target on the per-call fast path: two typed arrays of one float type and length, or two Tensors (in JS
+ * or resident in wasm memory) of one float dtype and shape. Either way there is nothing to convert, broadcast or
+ * warn about, and no Tensor needs to be made. Host operands carry their data (`ptr` -1); resident ones their byte
+ * offset (`data` null).
  */
+export interface SamePair {
+  dtype: FloatDType;
+  n: number;
+  a: Float32Array | Float64Array | null;
+  aPtr: number;
+  b: Float32Array | Float64Array | null;
+  bPtr: number;
+}
+
+/** The fast-path view of `input` and `target`, or undefined when the general path (and its checks) must run. */
+export function samePair(input: unknown, target: unknown): SamePair | undefined {
+  if (input instanceof Tensor && target instanceof Tensor) {
+    const dtype = input.dtype;
+    if ((dtype !== 'float32' && dtype !== 'float64') || target.dtype !== dtype || !sameShape(input.shape, target.shape)) {
+      return undefined;
+    }
+    const aPtr = input.residentPtr;
+    const bPtr = target.residentPtr;
+    return {
+      dtype, n: numelOf(input.shape),
+      a: aPtr < 0 ? (input.data as Float32Array) : null, aPtr,
+      b: bPtr < 0 ? (target.data as Float32Array) : null, bPtr,
+    };
+  }
+  let dtype: FloatDType;
+  if (input instanceof Float32Array && target instanceof Float32Array) dtype = 'float32';
+  else if (input instanceof Float64Array && target instanceof Float64Array) dtype = 'float64';
+  else return undefined;
+  if (target.length !== input.length) return undefined;
+  return { dtype, n: input.length, a: input, aPtr: -1, b: target, bPtr: -1 };
+}
+
+/** `pointwiseLoss`'s reduction on the fast path, or undefined when the arguments need the general path. */
 function typedArraySum(
   input: unknown, target: unknown, reduction: 'mean' | 'sum',
   pick: (dtype: FloatDType) => PointwiseKernels,
 ): number | undefined {
-  let dtype: FloatDType;
-  let n: number;
-  let total: number;
-  if (input instanceof Tensor && target instanceof Tensor) {
-    dtype = input.dtype as FloatDType;
-    if ((dtype !== 'float32' && dtype !== 'float64') || target.dtype !== dtype || !sameShape(input.shape, target.shape)) {
-      return undefined;
-    }
-    n = numelOf(input.shape);
-    const pa = input.residentPtr;
-    const pb = target.residentPtr;
-    total = sumPair(dtype, pa < 0 ? input.data as Float32Array : null, pa, pb < 0 ? target.data as Float32Array : null, pb,
-      n, pick(dtype).sum);
-  } else {
-    if (input instanceof Float32Array && target instanceof Float32Array) dtype = 'float32';
-    else if (input instanceof Float64Array && target instanceof Float64Array) dtype = 'float64';
-    else return undefined;
-    n = input.length;
-    if (target.length !== n) return undefined;
-    total = sumPair(dtype, input, -1, target, -1, n, pick(dtype).sum);
-  }
-  return asResult(reduction === 'sum' ? total : total / n, dtype);
+  const p = samePair(input, target);
+  if (!p) return undefined;
+  const total = sumPair(p.dtype, p.a, p.aPtr, p.b, p.bPtr, p.n, pick(p.dtype).sum);
+  return asResult(reduction === 'sum' ? total : total / p.n, p.dtype);
 }
