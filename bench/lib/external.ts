@@ -1,7 +1,8 @@
 // The competitors that run outside this process: PyTorch (one python process per dtype), the C reference, and
 // the plain TypeScript loops (a fresh node process per case).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { build } from 'esbuild';
 import type { Case } from './cases.js';
 import type { Expectation } from './check.js';
@@ -57,6 +58,7 @@ export const C_BINARY = '.cache/bench-c';
 /** Compiles scripts/bench-c.c; returns the compiler's version line, or null with the reason in `error`. */
 export function buildC(): { version: string | null; error?: string } {
   try {
+    mkdirSync(dirname(C_BINARY), { recursive: true }); // a fresh clone has no .cache/ yet
     execFileSync('gcc', ['-O3', '-march=native', '-mprefer-vector-width=256', '-o', C_BINARY, 'scripts/bench-c.c']);
     return { version: execFileSync('gcc', ['--version'], { encoding: 'utf8' }).split('\n')[0] };
   } catch (err) {
