@@ -202,18 +202,12 @@ export function crossEntropyIndex(job: CrossEntropyJob, targets: IndexTargets): 
   const hx = h[dtype];
   const res = h.float64 as Float64Array;
   const r0 = L.res / 8;
-  const xData = xInPlace ? null : input.data;
   const b: Block = { o0: 0, slabs: 0, j0: 0, len: 0 };
   for (let i = 0; i < bl.count; i++) {
     blockAt(bl, outer, inner, i, b);
     const p0 = b.o0 * inner + b.j0;
     const n = b.slabs * b.len;
-    let x: number;
-    if (xData === null) x = input.residentPtr + (b.o0 * C * inner + b.j0) * BYTES[dtype];
-    else {
-      copyBlock(hx, L.x / BYTES[dtype], xData, C, inner, b);
-      x = L.x;
-    }
+    const x = stageFloat(input, job, b, L.x, xInPlace, hx);
     let t: number;
     if (tInPlace) t = targets.residentPtr + p0 * 4;
     else if (wide) {
