@@ -1,7 +1,7 @@
 // Wasm memory management: a first-fit block allocator above `__heap_base` for resident tensors and the scratch
 // arena, plus typed-array views that are renewed whenever `memory.grow` detaches the old buffer.
 import type { DType, TensorData } from '../tensor/dtype.js';
-import { ARRAY_OF, BYTES } from '../tensor/dtype.js';
+import { ARRAY_OF } from '../tensor/dtype.js';
 import type { KernelExports } from './kernels.js';
 import { kernels, onInstantiate } from './instance.js';
 
@@ -132,9 +132,4 @@ export function takeScratch(bytes: number): number {
 /** Bytes a `takeScratch(bytes)` consumes, for sizing `beginScratch`. */
 export function scratchBytes(bytes: number): number {
   return roundUp(bytes);
-}
-
-/** Element size of a dtype in bytes. */
-export function bytesOf(dtype: DType): number {
-  return BYTES[dtype];
 }
