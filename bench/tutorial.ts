@@ -4,6 +4,14 @@ import { F, nn, tensor } from 'simdloss';
 import type { Tensor } from 'simdloss';
 import { plainBce, plainCrossEntropy, plainL1, plainMse, plainSmoothL1 } from './plain.js';
 
+// simdloss raises PyTorch's warnings (legacy size_average/reduce, broadcasting) through process.emitWarning, which
+// Node prints on a later tick: for this synchronous script, after the speed table. Print them where they are
+// raised instead, as Python does (once per kind, as the library decides; only the printing moves).
+process.emitWarning = ((warning: string | Error, options?: string | { type?: string }) => {
+  const type = typeof options === 'string' ? options : (options?.type ?? (warning instanceof Error ? warning.name : 'Warning'));
+  console.warn(`${type}: ${warning instanceof Error ? warning.message : warning}`);
+}) as typeof process.emitWarning;
+
 /** A reduced loss printed as PyTorch prints the 0-d tensor it returns. */
 const show = (v: number | Tensor): string => String(typeof v === 'number' ? tensor(v, { shape: [] }) : v);
 

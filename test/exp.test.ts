@@ -1,11 +1,13 @@
-// Accuracy of assembly/exp.ts in both builds. float32 exp: the wasm self-check `exp_f32_max_ulp_error` scans every
+// Accuracy of assembly/math/exp.ts in both test builds (SIMD and scalar; the maps and the sweep are test-only
+// exports of assembly/testing/exp.ts). float32 exp: the wasm self-check `exp_f32_max_ulp_error` scans every
 // float32 in [−104, −2^-10] (1.4e8 values, a few seconds) and every 61st one in (−2^-10, 0] against the float64
 // exp, which is itself checked against V8's Math.exp (fdlibm, < 1 ulp) below; set SIMDLOSS_EXHAUSTIVE=1 to scan
 // every float32 in [−104, 0] (1.1e9 values, about a minute per build). Samples are also compared with Math.exp
 // directly, and the SIMD lanes, the scalar tails and the scalar build must agree bit for bit.
 import { describe, expect, it } from 'vitest';
 import { ulp32, ulp64 } from './helpers/ulp.js';
-import { BUILDS, RawBuild, rng } from './helpers/builds.js';
+import { BUILDS, firstBitDifference, RawBuild, rng, uncalled } from './helpers/builds.js';
+import { exp64 } from './helpers/math64.js';
 
 const EXHAUSTIVE = process.env.SIMDLOSS_EXHAUSTIVE === '1';
 
@@ -92,6 +94,19 @@ for (const name of BUILDS) {
       }
     });
 
+    it('exp64 (the reference of the terms that call exp1/exp2x, test/helpers/math64.ts) gives its bits', () => {
+      const r = rng(31);
+      const edges = [0, -0, -Infinity, Infinity, NaN, -750, 710, 709.78, -740, -1100, -1200, 1e-300, -1e-300, 88.7, -103.9];
+      const xs = Float64Array.from([...edges, ...Array.from({ length: 400_000 }, (_, i) => {
+        const u = r();
+        return i % 3 === 0 ? (u - 0.5) * 1500 : i % 3 === 1 ? (u - 0.5) * 60 : Math.fround((u - 0.5) * 240);
+      })]);
+      const got = expOf(b, xs) as Float64Array;
+      const want = xs.map(exp64);
+      const i = firstBitDifference(got, want);
+      expect(i, i < 0 ? '' : `exp(${xs[i]}): kernel ${got[i]}, exp64 ${want[i]}`).toBe(-1);
+    });
+
     it('handles ±0, ±Inf, NaN, subnormal results, underflow and overflow', () => {
       const xs = [0, -0, -Infinity, Infinity, -750, 710, -740, 709];
       const ys = expOf(b, Float64Array.from([...xs, NaN]));
@@ -172,5 +187,11 @@ describe('exp builds agree bit for bit', () => {
     // A tail element equals the same value computed in a SIMD lane.
     const lane = expOf(simd, Float32Array.from([x32[5], x32[5], x32[5], x32[5], x32[5]]));
     expect(new Set(lane).size).toBe(1);
+  });
+});
+
+describe('coverage', () => {
+  it('called every exp export of the test builds', () => {
+    expect(uncalled('exp')).toEqual([]);
   });
 });

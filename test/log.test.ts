@@ -1,9 +1,12 @@
-// Accuracy of assembly/log.ts in both builds: the float64 log and log1p against V8's Math.log / Math.log1p
-// (fdlibm, < 1 ulp), and the float32 log against the float64 one over a dense sweep of (0, 1] (every float32 in
-// (0, 1] when SIMDLOSS_EXHAUSTIVE=1 is set; that run takes ~30 s per build on a 2-core machine).
+// Accuracy of assembly/math/log.ts in both test builds (the maps and the sweep are test-only exports of
+// assembly/testing/log.ts): the float64 log and log1p against V8's Math.log / Math.log1p (fdlibm, < 1 ulp), and
+// the float32 log against the float64 one over a dense sweep of (0, 1] (every float32 in (0, 1] when
+// SIMDLOSS_EXHAUSTIVE=1 is set; that run takes ~30 s per build on a 2-core machine). Also the TypeScript twin of
+// the float64 log (test/helpers/math64.ts) that the BCE term's reference uses: bit for bit the kernel's.
 import { describe, expect, it } from 'vitest';
 import { ulp32, ulp64 } from './helpers/ulp.js';
-import { BUILDS, RawBuild, rng } from './helpers/builds.js';
+import { BUILDS, firstBitDifference, RawBuild, rng, uncalled } from './helpers/builds.js';
+import { log1p64, log64 } from './helpers/math64.js';
 
 /** Random float64 values with uniformly random bit patterns over the positive finite range. */
 function randomPositive64(n: number, seed: number): Float64Array {
@@ -48,6 +51,37 @@ describe.each(BUILDS)('log.ts, %s build', (name) => {
       worst = Math.max(worst, Math.abs(got[i] - want) / ulp64(want));
     }
     expect(worst).toBeLessThanOrEqual(1);
+  });
+
+  it('log64 (the BCE reference\'s log, test/helpers/math64.ts) gives the bits of log_f64 on random and edge values', () => {
+    const r = rng(19);
+    // BCE's arguments: x and 1 − x for x in [0, 1], float32 and float64, uniform and log-uniform.
+    const xs = [...EDGES64, ...randomPositive64(100_000, 23)];
+    for (let i = 0; i < 100_000; i++) {
+      const x = i % 2 ? r() : 2 ** (-r() * 1074);
+      const x32 = Math.fround(x);
+      xs.push(x, 1 - x, x32, 1 - x32);
+    }
+    const input = Float64Array.from(xs);
+    const got = runMap(b, 'log_f64_map', input);
+    const want = input.map(log64);
+    const i = firstBitDifference(got, want);
+    expect(i, i < 0 ? '' : `log(${input[i]}): kernel ${got[i]}, log64 ${want[i]}`).toBe(-1);
+  });
+
+  it('log1p64 (the reference of the terms that call log1p, test/helpers/math64.ts) gives the bits of log1p_f64', () => {
+    const r = rng(29);
+    const ts = [0, -0, -1, Infinity, -Infinity, NaN, -2, 1e-300, -1e-300, 2 ** -60, 2 ** -53, 1, 3e38, Number.MAX_VALUE];
+    for (let i = 0; i < 200_000; i++) {
+      const m = i % 4;
+      // e^−|v| in (0, 1] (logσ), float32 roundings of it (SoftMargin), and anything else
+      ts.push(m === 0 ? Math.exp(-r() * 800) : m === 1 ? Math.fround(Math.exp(-r() * 100)) : m === 2 ? (r() - 0.5) * 4 : 2 ** (r() * 200 - 100));
+    }
+    const input = Float64Array.from(ts);
+    const got = runMap(b, 'log1p_f64_map', input);
+    const want = input.map(log1p64);
+    const i = firstBitDifference(got, want);
+    expect(i, i < 0 ? '' : `log1p(${input[i]}): kernel ${got[i]}, log1p64 ${want[i]}`).toBe(-1);
   });
 
   it('log1p_f64 is within 1 ulp of Math.log1p, including tiny arguments where log(1 + t) would fail', () => {
@@ -153,5 +187,11 @@ describe('log.ts, builds agree', () => {
     expect(runMap(simd, 'log1p_f64_map', ts)).toEqual(runMap(scalar, 'log1p_f64_map', ts));
     const us = xs.map((v) => (v >= 0 && v <= 1 ? v : 1 / (1 + Math.abs(v))));
     expect(runMap(simd, 'log_clamped_f64_map', us)).toEqual(runMap(scalar, 'log_clamped_f64_map', us));
+  });
+});
+
+describe('coverage', () => {
+  it('called every log export of the test builds', () => {
+    expect(uncalled('log')).toEqual([]);
   });
 });

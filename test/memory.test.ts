@@ -3,8 +3,10 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { alloc, F, tensor } from '../src/index.js';
+import { alloc, F, nn, tensor, valueAndGrad } from '../src/index.js';
 import { memoryBytes } from '../src/wasm/memory.js';
+import { memoryKindOf } from '../src/wasm/instance.js';
+import { spawnSync } from 'node:child_process';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -29,20 +31,73 @@ describe('wasm memory', () => {
     expect(memoryBytes()).toBe(before);
   });
 
-  it('reads alloc() tensors in place and keeps their views valid across memory.grow', () => {
-    const a = alloc([5]);
-    a.data.set([1, 2, 3, 4, 5]);
-    const view = a.data;
+  it('reads alloc() tensors in place, and a held view keeps working across memory.grow (no write is lost)', () => {
+    // The reported sequence: a view kept in a variable, another alloc() that grows memory, writes through the view.
+    const x = alloc([4]);
+    const xd = x.data;
+    xd.set([1, 2, 3, 4]);
     const before = memoryBytes();
-    const big = alloc([4_000_000], 'float64'); // forces memory.grow, detaching the old buffer
+    const y = alloc([20_000_000]);
     expect(memoryBytes()).toBeGreaterThan(before);
-    expect(view.byteLength).toBe(0); // the old view is detached…
-    expect(Array.from(a.data)).toEqual([1, 2, 3, 4, 5]); // …but the tensor's data view is renewed
-    expect(F.mseLoss(a, tensor([1, 2, 3, 4, 6]), { reduction: 'sum' })).toBe(1);
-    big.free();
-    a.free();
-    expect(() => a.data).toThrow(RangeError);
-    a.free(); // double free is harmless
+    for (let i = 0; i < 4; i++) xd[i] = 10 * (i + 1);
+    expect(xd.length).toBe(4);
+    expect(Array.from(x.data)).toEqual([10, 20, 30, 40]);
+    expect(F.mseLoss(x, new Float32Array(4))).toBe(750);
+    xd.set([1, 2, 3, 5]);
+    expect(F.mseLoss(x, tensor([1, 2, 3, 4]), { reduction: 'sum' })).toBe(1);
+    expect(memoryKindOf()).not.toBe('fixed');
+    y.free();
+    x.free();
+    expect(() => x.data).toThrow(RangeError);
+    x.free(); // double free is harmless
+  });
+
+  it('on an engine with neither resizable nor shared memory, refuses to grow under live views instead of detaching them', () => {
+    // A child Node whose WebAssembly.Memory refuses `shared: true` (Node 20 has no toResizableBuffer): the 'fixed'
+    // memory kind. Growing while an alloc()ed tensor lives must throw, not silently detach its view.
+    const script = `
+      const Original = WebAssembly.Memory;
+      WebAssembly.Memory = function Memory(d) { if (d && d.shared) throw new TypeError('no shared memory'); return new Original(d); };
+      WebAssembly.Memory.prototype = Original.prototype;
+      const { alloc, F } = await import(${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)});
+      const x = alloc([4]);
+      const xd = x.data;
+      xd.set([1, 2, 3, 4]);
+      let error = 'none';
+      try { alloc([20000000]); } catch (e) { error = e.constructor.name + ': ' + e.message; }
+      xd[0] = 10;
+      const loss = F.mseLoss(x, new Float32Array(4), { reduction: 'sum' });
+      x.free();
+      const after = alloc([20000000]).numel();
+      console.log(JSON.stringify({ error, loss, after }));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout) as { error: string; loss: number; after: number };
+    expect(out.error).toMatch(/^RangeError: alloc: WebAssembly memory must grow, but this engine would detach/);
+    expect(out.loss).toBe(100 + 4 + 9 + 16); // the write through the held view landed
+    expect(out.after).toBe(20_000_000); // with no live tensor, growing is allowed again
+  });
+
+  it('a training step with alloc()ed inputs and gradient destinations writes in place and keeps memory flat', () => {
+    const rows = 64, C = 10;
+    const x = alloc([rows, C]);
+    const y = alloc([rows], 'int32');
+    const gx = alloc([rows, C]);
+    x.data.set(Float32Array.from({ length: rows * C }, (_, i) => Math.sin(i)));
+    y.data.set(Int32Array.from({ length: rows }, (_, i) => i % C));
+    const step = valueAndGrad(F.crossEntropy, { into: [gx, null] });
+    const reference = valueAndGrad(F.crossEntropy)(tensor(Float32Array.from(x.data), { shape: [rows, C] }), Int32Array.from(y.data));
+    const first = step(x, y);
+    expect(first.grads[0]).toBe(gx); // the destination itself, written in place
+    expect(first.value).toBe(reference.value);
+    expect(Array.from(gx.data)).toEqual(Array.from(reference.grads[0]!.data));
+    const m = new nn.CrossEntropyLoss();
+    m.forward(x, y);
+    expect(m.backward(undefined, [gx, null])[0]).toBe(gx);
+    const before = memoryBytes();
+    for (let i = 0; i < 20_000; i++) step(x, y);
+    expect(memoryBytes()).toBe(before);
+    for (const t of [x, y, gx]) t.free();
   });
 
   it('reuses freed blocks, so alloc/free cycles do not grow memory', () => {

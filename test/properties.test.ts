@@ -1,7 +1,7 @@
 // Invariants that must hold for any input (fast-check), independent of PyTorch fixtures.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { F, tensor } from '../src/index.js';
+import { F, nn, tensor, valueAndGrad } from '../src/index.js';
 import type { Tensor } from '../src/index.js';
 
 const finite32 = fc.float({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 });
@@ -89,9 +89,29 @@ describe('regression loss invariants', () => {
     });
   }
 
-  it('smoothL1Loss with beta 0 is exactly l1Loss', () => {
+  it('smoothL1Loss with beta 0 has the value of l1Loss (two different kernels), and PyTorch\'s gradient at 0', () => {
     fc.assert(fc.property(pairs32, ([x, y]) => F.smoothL1Loss(x, y, { beta: 0 }) === F.l1Loss(x, y)));
+    // PyTorch 1.13: smooth_l1_loss_backward with β = 0 gives −1 at a zero difference (for both arguments), where
+    // L1's gradient is 0.
+    const m = new nn.SmoothL1Loss({ beta: 0, reduction: 'sum' });
+    m.forward([0, 1, -1], [0, 0, 0]);
+    const [gx, gy] = m.backward();
+    expect(Array.from(gx!.data)).toEqual([-1, 1, -1]);
+    expect(Array.from(gy!.data)).toEqual([-1, -1, 1]);
   });
+
+  for (const [name, loss] of [['mseLoss', F.mseLoss], ['l1Loss', F.l1Loss], ['smoothL1Loss', F.smoothL1Loss]] as const) {
+    it(`${name}: the target's gradient is minus the input's (away from exact ties)`, () => {
+      fc.assert(
+        fc.property(pairs32, ([x, y]) => {
+          const { grads } = valueAndGrad(loss)(x, y);
+          const gx = grads[0]!.data, gy = grads[1]!.data;
+          for (let i = 0; i < gx.length; i++) if (x[i] !== y[i]) expect(gy[i]).toBe(-gx[i]);
+        }),
+        { numRuns: 50 },
+      );
+    });
+  }
 });
 
 describe('crossEntropy invariants', () => {
@@ -141,12 +161,39 @@ describe('crossEntropy invariants', () => {
     );
   });
 
-  it('with labelSmoothing 0 equals the plain loss, bit for bit', () => {
+  it('with label smoothing ε equals (1 − ε)·plain + ε·(cross entropy against uniform probabilities)', () => {
+    // Index targets with smoothing and probability targets run different kernels; PyTorch composes smoothing as
+    // (1 − ε)·nll + (ε/C)·Σ_c −lp_c, and Σ_c −lp_c / C is the cross entropy against the uniform distribution.
     fc.assert(
-      fc.property(batches, ([rows, classes, logits, targets]) => {
-        const x = tensor(Float32Array.from(logits), { shape: [rows, classes] });
+      fc.property(batches, fc.double({ min: 0.01, max: 1, noNaN: true }), ([rows, classes, logits, targets], eps) => {
+        const x = tensor(Float64Array.from(logits), { shape: [rows, classes] });
         const t = Int32Array.from(targets);
-        return F.crossEntropy(x, t, { labelSmoothing: 0 }) === F.crossEntropy(x, t);
+        const uniform = tensor(new Float64Array(rows * classes).fill(1 / classes), { shape: [rows, classes] });
+        const smoothed = F.crossEntropy(x, t, { labelSmoothing: eps, reduction: 'sum' });
+        const composed = (1 - eps) * F.crossEntropy(x, t, { reduction: 'sum' }) + eps * F.crossEntropy(x, uniform, { reduction: 'sum' });
+        expect(Math.abs(smoothed - composed)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(smoothed)) * classes);
+      }),
+    );
+  });
+
+  it('has gradients that sum to zero over each row (softmax minus a distribution), for indices and smoothing', () => {
+    fc.assert(
+      fc.property(batches, fc.double({ min: 0, max: 1, noNaN: true }), ([rows, classes, logits, targets], eps) => {
+        const x = tensor(Float64Array.from(logits), { shape: [rows, classes] });
+        const { grads } = valueAndGrad(F.crossEntropy)(x, Int32Array.from(targets), { labelSmoothing: eps });
+        const g = grads[0]!.data as Float64Array;
+        for (let r = 0; r < rows; r++) {
+          // Σ_c gx_c = S·(1 − Σ_c q_c): the softmax sums to 1 within the exp's bound (expLse: ≤ |x − m|·1.6e-16
+          // relative, |x − m| ≤ 40 here, so ≤ 6.4e-15), and |S| is the row's upstream scale, 1/rows for 'mean'
+          // without weights. A wrong term would leave O(1/rows).
+          let s = 0, abs = 0;
+          for (let c = 0; c < classes; c++) {
+            s += g[r * classes + c];
+            abs += Math.abs(g[r * classes + c]);
+          }
+          expect(Math.abs(s)).toBeLessThanOrEqual(1e-14 / rows + 1e-15 * abs);
+        }
+        expect(grads[1]).toBeNull();
       }),
     );
   });

@@ -103,3 +103,29 @@ describe('alloc() of integer dtypes', () => {
     t32.free();
   });
 });
+
+describe('printing and transferred buffers (the reported cases)', () => {
+  it('console.log / util.inspect shows the values as PyTorch prints them', async () => {
+    const { inspect } = await import('node:util');
+    const r = F.mseLoss([1, 2, 3], [2, 2, 4], { reduction: 'none' });
+    expect(inspect(r)).toBe('tensor([1., 0., 1.])');
+    expect(inspect({ loss: r })).toBe('{ loss: tensor([1., 0., 1.]) }');
+  });
+
+  it('a detached buffer gives the library\'s TypeError naming the function and argument, and printing refuses it', () => {
+    const a = new Float32Array([1, 2, 3, 4]);
+    const ta = tensor(a);
+    structuredClone(a.buffer, { transfer: [a.buffer] });
+    for (const run of [
+      () => F.mseLoss(ta, new Float32Array(4)),
+      () => F.mseLoss(ta, [0, 0, 0, 0], { reduction: 'none' }),
+      () => F.mseLoss(new Float32Array(4), a),
+    ]) {
+      const e = (() => { try { run(); } catch (err) { return err as Error; } return undefined; })();
+      expect(e).toBeInstanceOf(TypeError);
+      expect(e!.message).toMatch(/^mseLoss: (input|target)'s buffer was detached \(transferred\); its elements are gone \(got a detached Float32Array\)$/);
+    }
+    expect(() => String(ta)).toThrow(/^Tensor\.toString: the tensor's buffer was detached/);
+    expect(F.mseLoss([1, 2], [1, 3])).toBe(0.5); // still usable
+  });
+});

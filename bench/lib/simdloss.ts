@@ -78,10 +78,10 @@ export function resident(name: string, api: SimdlossApi): Impl {
 
 /** The raw kernels of a build: a bare instance, inputs copied into its memory once, then kernel calls only. */
 export function rawKernel(name: string, wasmFile: string): Impl {
-  const k = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(wasmFile)), {}).exports as Record<
-    string,
-    unknown
-  > & { memory: WebAssembly.Memory; heap_base(): number };
+  // The module imports its memory (src/wasm/instance.ts chooses its kind); a plain one is enough here.
+  const memory = new WebAssembly.Memory({ initial: 2, maximum: 65536 });
+  const k = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(wasmFile)), { env: { memory } })
+    .exports as Record<string, unknown> & { heap_base(): number };
   return {
     name,
     prepare(c: Case, d: CaseData): Prepared | string {
@@ -92,9 +92,9 @@ export function rawKernel(name: string, wasmFile: string): Impl {
       const put = (a: Floats | Int32Array): number => {
         const ptr = top;
         top = Math.ceil((ptr + a.byteLength) / 16) * 16;
-        const need = top - k.memory.buffer.byteLength;
-        if (need > 0) k.memory.grow(Math.ceil(need / 65536));
-        new Uint8Array(k.memory.buffer, ptr, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+        const need = top - memory.buffer.byteLength;
+        if (need > 0) memory.grow(Math.ceil(need / 65536));
+        new Uint8Array(memory.buffer, ptr, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
         return ptr;
       };
       const px: number[] = [];
@@ -103,39 +103,49 @@ export function rawKernel(name: string, wasmFile: string): Impl {
         px.push(put(d.xs[s]));
         py.push(put(d.ys[s]));
       }
+      // Scratch: res (4 float64) and, for CrossEntropy, the softmax statistics (m, s per row).
       const res = put(new Float64Array(4));
-      const sums = (): number => new Float64Array(k.memory.buffer, res, 1)[0];
-      return { call: (s) => kernel(px[s], py[s], res, sums) };
+      const stats = put(new Float64Array(2 * (c.rows ?? 0)));
+      const sums = (): number => new Float64Array(memory.buffer, res, 1)[0];
+      return { call: (s) => kernel(px[s], py[s], res, stats, sums) };
     },
   };
 }
 
 type Kernel = (...args: number[]) => number;
-/** One kernel call on set pointers x, y; `res` is a float64 scratch slot for kernels that write their sums. */
-type KernelCall = (x: number, y: number, res: number, sums: () => number) => number;
+/**
+ * One kernel call on set pointers x, y; `res` is a float64 scratch slot for kernels that write their sums, `stats`
+ * room for a row kernel's softmax statistics.
+ */
+type KernelCall = (x: number, y: number, res: number, stats: number, sums: () => number) => number;
 
 /** The kernel call (mean over the case) for a build's exports, or undefined when it has none for the loss. */
 function kernelOf(k: Record<string, unknown>, c: Case): KernelCall | undefined {
   const sfx = c.dtype === 'float32' ? 'f32' : 'f64';
   const n = c.elements;
   const get = (name: string): Kernel | undefined => (typeof k[name] === 'function' ? (k[name] as Kernel) : undefined);
+  // Elementwise drivers (assembly/elementwise/driver.ts): <term>_sum_<dtype>(a, b, c, w, n, p, q) = Σ ℓ(a, b),
+  // with no third operand (c = 0), no weight (w = 0) and the term's parameters p, q (SmoothL1: p = beta).
+  const sumOf = (term: string, p = 0): KernelCall | undefined => {
+    const f = get(`${term}_sum_${sfx}`);
+    return f && ((x, y) => f(x, y, 0, 0, n, p, 0) / n);
+  };
   switch (c.loss) {
-    case 'mse': { const f = get(`sq_diff_sum_${sfx}`); return f && ((x, y) => f(x, y, n) / n); }
-    case 'l1': { const f = get(`abs_diff_sum_${sfx}`); return f && ((x, y) => f(x, y, n) / n); }
-    case 'smoothL1': { const f = get(`smooth_l1_sum_${sfx}`); return f && ((x, y) => f(x, y, n, 1) / n); }
-    case 'bce': {
-      // bce_sum_<dtype>(x, y, n): Σ of the clamped terms (assembly/bce.ts); may be absent in older builds.
-      const f = get(`bce_sum_${sfx}`);
-      return f && ((x, y) => f(x, y, n) / n);
-    }
+    case 'mse': return sumOf('sq_diff');
+    case 'l1': return sumOf('abs_diff');
+    case 'smoothL1': return sumOf('smooth_l1', 1);
+    case 'bce': return sumOf('bce');
     case 'ce': {
-      // ce_index_<dtype>(x, t, w, outer, C, inner, span, ignore, eps, flags, out, res) writes res[0] = Σ nll
-      // (assembly/cross_entropy.ts): no weights, inner = span = 1, ignore_index −100, no smoothing, no output.
-      const f = get(`ce_index_${sfx}`);
+      // softmax_stats_<dtype>(x, outer, C, inner, span, stats), then ce_index_loss_<dtype>(x, t, w, stats, outer,
+      // C, inner, span, ignore, eps, flags, out, res), which writes res[0] = Σ nll (assembly/rows/): no weights,
+      // inner = span = 1, ignore_index −100, no smoothing, no per-row output.
+      const stats = get(`softmax_stats_${sfx}`);
+      const loss = get(`ce_index_loss_${sfx}`);
       const rows = c.rows!;
       const classes = c.classes!;
-      return f && ((x, y, res, sums) => {
-        f(x, y, 0, rows, classes, 1, 1, -100, 0, 0, 0, res);
+      return stats && loss && ((x, y, res, st, sums) => {
+        stats(x, rows, classes, 1, 1, st);
+        loss(x, y, 0, st, rows, classes, 1, 1, -100, 0, 0, 0, res);
         return sums() / rows;
       });
     }

@@ -1,7 +1,7 @@
 // Cloudflare Worker example: POST a JSON batch, get its mean losses back.
 // Bundled as wrangler does (esbuild with the `workerd` export condition): `simdloss` then imports simdloss.wasm as
 // a compiled WebAssembly.Module, since workerd refuses to compile WebAssembly from bytes. No init() needed.
-//   npx workerd serve examples/worker/wrangler.json
+//   node examples/worker/serve.mjs     (workerd serve on 127.0.0.1:8788; prints the URL once it listens)
 //   curl -d '{"predictions":[[0.5,1.5],[2,3]],"targets":[[1,1],[2,2]]}' http://127.0.0.1:8788/
 import { F, tensor } from 'simdloss';
 

@@ -1,57 +1,49 @@
-// MSELoss: mean squared error, ℓ(x, y) = (x − y)², PyTorch's torch.nn.MSELoss / F.mse_loss.
+// MSELoss: ℓ = (x − y)² per element, PyTorch's torch.nn.MSELoss / F.mse_loss. Kernel: assembly/elementwise/terms/sq_diff.ts.
+import type { LossFunction } from '../core/loss.js';
+import { functional, Loss } from '../core/loss.js';
+import type { Reduction } from '../core/options.js';
 import type { TensorInput } from '../tensor/coerce.js';
-import type { Tensor } from '../tensor/tensor.js';
-import { kernels } from '../wasm/instance.js';
-import { optionsObject } from './options.js';
-import { pointwiseLoss } from './pointwise.js';
-import type { PointwiseKernels } from './pointwise.js';
-import { resolveReduction } from './reduction.js';
-import type { LossResult, Reduction, ReductionOptions } from './reduction.js';
+import { elementwiseLoss } from './elementwise.js';
 
-/** Options of MSELoss: `reduction` (default `'mean'`) and the legacy `sizeAverage` / `reduce`. */
-export type MSELossOptions = ReductionOptions;
-
-function mseKernels(dtype: 'float32' | 'float64'): PointwiseKernels {
-  const k = kernels();
-  return dtype === 'float32'
-    ? { sum: k.sq_diff_sum_f32, map: k.sq_diff_f32 }
-    : { sum: k.sq_diff_sum_f64, map: k.sq_diff_f64 };
+/** Options of MSELoss (PyTorch's keyword arguments in camelCase). */
+export interface MSELossOptions {
+  /** `'mean'` (default), `'sum'` or `'none'`. */
+  reduction?: Reduction;
+  /** @deprecated PyTorch's legacy flag; use `reduction`. Overrides `reduction` when set, like PyTorch. */
+  sizeAverage?: boolean;
+  /** @deprecated PyTorch's legacy flag; use `reduction`. Overrides `reduction` when set, like PyTorch. */
+  reduce?: boolean;
 }
 
-function run(fn: string, input: TensorInput, target: TensorInput, reduction: Reduction): number | Tensor {
-  return pointwiseLoss(fn, input, target, reduction, mseKernels);
-}
+const mse = elementwiseLoss({
+  name: 'mseLoss', className: 'MSELoss', options: {}, shapes: 'broadcast', term: () => ({ term: 'sq_diff' }),
+});
 
 /**
- * Mean squared error, like `torch.nn.functional.mse_loss`: (input − target)², broadcast, then reduced.
+ * Mean squared error, like `torch.nn.functional.mse_loss`: (input − target)² per element, then reduced.
  * @param input Predictions (float32 or float64).
- * @param target Targets, broadcastable with `input`.
- * @param options `reduction`: `'mean'` (default), `'sum'` or `'none'`.
- * @returns A number for `'mean'`/`'sum'`; a Tensor of the broadcast shape for `'none'`.
- * @throws {TypeError} For non-float tensors or malformed options.
+ * @param target Targets, broadcastable with `input` (PyTorch warns when the shapes differ; so does simdloss, once).
+ * @param options `reduction`: `'mean'` (default), `'sum'` or `'none'`; or the legacy `sizeAverage` / `reduce`.
+ * @returns A number for `'mean'`/`'sum'` (NaN for the mean of nothing); a Tensor of the broadcast shape for `'none'`.
+ * @throws {TypeError} For non-float tensors, unknown option keys or malformed options.
  * @throws {RangeError} For shapes that do not broadcast or an unknown reduction.
  * @example
  * F.mseLoss([1, 2, 3], [2, 2, 4]); // 0.6666666865348816
  */
-export function mseLoss<O extends MSELossOptions = {}>(input: TensorInput, target: TensorInput, options?: O): LossResult<O> {
-  const fn = 'mseLoss';
-  return run(fn, input, target, resolveReduction(fn, optionsObject(fn, options))) as LossResult<O>;
-}
+export const mseLoss: LossFunction<[input: TensorInput, target: TensorInput], MSELossOptions> = functional(mse);
 
 /**
- * `torch.nn.MSELoss`: mean squared error as a module.
+ * `torch.nn.MSELoss`: mean squared error as a module, with `backward()` for its gradients.
  * @example
- * new nn.MSELoss({ reduction: 'sum' }).forward([1, 2, 3], [2, 2, 4]); // 2
+ * const m = new nn.MSELoss({ reduction: 'sum' });
+ * m.forward([1, 2, 3], [2, 2, 4]); // 2
+ * m.backward()[0]?.toString(); // 'tensor([-2.,  0., -2.])'
  */
-export class MSELoss<O extends MSELossOptions = {}> {
+export class MSELoss<O extends MSELossOptions = {}> extends Loss<[input: TensorInput, target: TensorInput], O> {
   /** The effective reduction (legacy flags already applied). */
-  readonly reduction: Reduction;
+  declare readonly reduction: Reduction;
   /** @param options `reduction` (default `'mean'`), or the legacy `sizeAverage` / `reduce`. */
   constructor(options?: O) {
-    this.reduction = resolveReduction('MSELoss', optionsObject('MSELoss', options));
-  }
-  /** The loss of `input` against `target`; see `mseLoss`. */
-  forward(input: TensorInput, target: TensorInput): LossResult<O> {
-    return run('MSELoss.forward', input, target, this.reduction) as LossResult<O>;
+    super(mse, options);
   }
 }

@@ -1,78 +1,54 @@
 // SmoothL1Loss: ℓ(d) = 0.5·d²/β for |d| < β, else |d| − 0.5·β (d = x − y), PyTorch's torch.nn.SmoothL1Loss /
-// F.smooth_l1_loss. β = 0 is exactly L1, as in PyTorch.
+// F.smooth_l1_loss. β = 0 gives |d| (PyTorch's value), with PyTorch's gradient (−1 at d = 0, not L1's 0).
+// Kernel: assembly/elementwise/terms/smooth_l1.ts.
+import type { LossFunction } from '../core/loss.js';
+import { functional, Loss } from '../core/loss.js';
+import type { Reduction } from '../core/options.js';
+import { numberOption } from '../core/options.js';
 import type { TensorInput } from '../tensor/coerce.js';
-import type { Tensor } from '../tensor/tensor.js';
-import { describe, rangeError } from '../errors.js';
-import { kernels } from '../wasm/instance.js';
-import { l1Kernels } from './l1.js';
-import { numberOption, optionsObject } from './options.js';
-import { pointwiseLoss } from './pointwise.js';
-import type { PointwiseKernels } from './pointwise.js';
-import { resolveReduction } from './reduction.js';
-import type { LossResult, Reduction, ReductionOptions } from './reduction.js';
+import { elementwiseLoss } from './elementwise.js';
+import type { MSELossOptions } from './mse.js';
 
 /** Options of SmoothL1Loss: `reduction` (default `'mean'`), `beta` (default 1, ≥ 0), legacy flags. */
-export interface SmoothL1LossOptions extends ReductionOptions {
-  /** Where the loss turns from quadratic to linear; default 1. 0 makes it L1. Must not be negative. */
+export interface SmoothL1LossOptions extends MSELossOptions {
+  /** Where the loss turns from quadratic to linear; default 1. 0 makes it |x − y|. Must not be negative. */
   beta?: number;
 }
 
-function betaOf(fn: string, options: SmoothL1LossOptions): number {
-  const beta = numberOption(fn, 'beta', options.beta, 1);
+const smoothL1 = elementwiseLoss({
+  name: 'smoothL1Loss', className: 'SmoothL1Loss', shapes: 'broadcast',
   // PyTorch: "smooth_l1_loss does not support negative values for beta." NaN fails that check too.
-  if (!(beta >= 0)) throw rangeError(fn, 'beta must not be negative', describe(beta));
-  return beta;
-}
-
-function smoothKernels(beta: number): (dtype: 'float32' | 'float64') => PointwiseKernels {
-  if (beta === 0) return l1Kernels;
-  return (dtype) => {
-    const k = kernels();
-    return dtype === 'float32'
-      ? { sum: (a, b, n) => k.smooth_l1_sum_f32(a, b, n, beta), map: (a, b, o, n) => k.smooth_l1_f32(a, b, o, n, beta) }
-      : { sum: (a, b, n) => k.smooth_l1_sum_f64(a, b, n, beta), map: (a, b, o, n) => k.smooth_l1_f64(a, b, o, n, beta) };
-  };
-}
-
-function run(fn: string, input: TensorInput, target: TensorInput, reduction: Reduction, beta: number): number | Tensor {
-  return pointwiseLoss(fn, input, target, reduction, smoothKernels(beta));
-}
+  options: { beta: numberOption(1, (b) => (b >= 0 ? undefined : 'beta must not be negative')) },
+  term: (o) => ({ term: 'smooth_l1', p: o.beta }),
+});
 
 /**
  * Smooth L1 loss, like `torch.nn.functional.smooth_l1_loss`: quadratic below `beta`, linear above.
  * @param input Predictions (float32 or float64).
  * @param target Targets, broadcastable with `input`.
- * @param options `reduction` (default `'mean'`) and `beta` (default 1; 0 gives L1).
+ * @param options `reduction` (default `'mean'`) and `beta` (default 1; 0 gives |input − target|), or the legacy
+ *   `sizeAverage` / `reduce`.
  * @returns A number for `'mean'`/`'sum'`; a Tensor of the broadcast shape for `'none'`.
- * @throws {TypeError} For non-float tensors or malformed options.
+ * @throws {TypeError} For non-float tensors, unknown option keys or malformed options.
  * @throws {RangeError} For a negative `beta`, shapes that do not broadcast, or an unknown reduction.
  * @example
  * F.smoothL1Loss([1, 2, 3], [2, 2, 4]); // 0.3333333432674408
  */
-export function smoothL1Loss<O extends SmoothL1LossOptions = {}>(input: TensorInput, target: TensorInput, options?: O): LossResult<O> {
-  const fn = 'smoothL1Loss';
-  const opts = optionsObject(fn, options);
-  return run(fn, input, target, resolveReduction(fn, opts), betaOf(fn, opts)) as LossResult<O>;
-}
+export const smoothL1Loss: LossFunction<[input: TensorInput, target: TensorInput], SmoothL1LossOptions> =
+  functional(smoothL1);
 
 /**
- * `torch.nn.SmoothL1Loss` as a module.
+ * `torch.nn.SmoothL1Loss` as a module, with `backward()` for its gradients.
  * @example
  * new nn.SmoothL1Loss({ beta: 0.5 }).forward([1, 2, 3], [2, 2, 4]); // 0.5
  */
-export class SmoothL1Loss<O extends SmoothL1LossOptions = {}> {
+export class SmoothL1Loss<O extends SmoothL1LossOptions = {}> extends Loss<[input: TensorInput, target: TensorInput], O> {
   /** The effective reduction (legacy flags already applied). */
-  readonly reduction: Reduction;
+  declare readonly reduction: Reduction;
   /** The quadratic-to-linear threshold. */
-  readonly beta: number;
+  declare readonly beta: number;
   /** @param options `reduction` (default `'mean'`), `beta` (default 1), or the legacy flags. */
   constructor(options?: O) {
-    const opts = optionsObject('SmoothL1Loss', options);
-    this.reduction = resolveReduction('SmoothL1Loss', opts);
-    this.beta = betaOf('SmoothL1Loss', opts);
-  }
-  /** The loss of `input` against `target`; see `smoothL1Loss`. */
-  forward(input: TensorInput, target: TensorInput): LossResult<O> {
-    return run('SmoothL1Loss.forward', input, target, this.reduction, this.beta) as LossResult<O>;
+    super(smoothL1, options);
   }
 }

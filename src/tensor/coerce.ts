@@ -1,14 +1,17 @@
 // Turning loss arguments into Tensors: Tensors pass through; typed arrays, nested arrays, numbers and
 // `{ data, shape }` objects are wrapped or copied.
 import type { DType } from './dtype.js';
-import { Tensor, tensor } from './tensor.js';
+import { isDetached, Tensor, tensor } from './tensor.js';
 import type { TensorLike } from './tensor.js';
 import { describe, typeError } from '../errors.js';
 
 /** A `{ data, shape }` object, as accepted wherever a tensor is. */
 export interface TensorRecord {
+  /** The elements: flat (read row-major into `shape`) or nested. */
   data: TensorLike;
+  /** Dimensions; defaults to the nesting of `data`. */
   shape?: readonly number[];
+  /** Element type; defaults as for `tensor()`. */
   dtype?: DType;
 }
 
@@ -25,8 +28,13 @@ export function isUntyped(v: unknown): boolean {
  * @param plainDType dtype for untyped data (numbers and number arrays); typed arrays keep their own.
  */
 export function asTensor(fn: string, arg: string, value: unknown, plainDType: DType = 'float32'): Tensor {
-  if (value instanceof Tensor) return value;
+  if (value instanceof Tensor) {
+    const data = value.data;
+    if (data.length !== value.numel() && isDetached(data)) throw detached(fn, arg, data);
+    return value;
+  }
   const wrap = (data: unknown, shape?: readonly number[], dtype?: DType): Tensor => {
+    if (ArrayBuffer.isView(data) && isDetached(data)) throw detached(fn, arg, data);
     try {
       return tensor(data as TensorLike, { shape, dtype: dtype ?? (isUntyped(data) ? plainDType : undefined) });
     } catch (err) {
@@ -42,4 +50,10 @@ export function asTensor(fn: string, arg: string, value: unknown, plainDType: DT
     return wrap(rec.data, rec.shape, rec.dtype);
   }
   throw typeError(fn, `${arg} must be a Tensor, a typed array, nested number arrays or { data, shape }`, describe(value));
+}
+
+/** The error for an argument whose buffer was transferred away (postMessage, structuredClone with transfer). */
+function detached(fn: string, arg: string, data: ArrayBufferView): TypeError {
+  return typeError(fn, `${arg}'s buffer was detached (transferred); its elements are gone`,
+    `a detached ${data.constructor.name}`);
 }

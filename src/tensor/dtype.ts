@@ -5,9 +5,13 @@ export type DType = 'float32' | 'float64' | 'int32' | 'int64';
 
 /** The typed array that stores each dtype. */
 export interface TypedArrayFor {
+  /** float32 elements. */
   float32: Float32Array;
+  /** float64 elements. */
   float64: Float64Array;
+  /** int32 elements (class indices). */
   int32: Int32Array;
+  /** int64 elements (class indices), as bigint. */
   int64: BigInt64Array;
 }
 

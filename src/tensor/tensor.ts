@@ -9,13 +9,40 @@ import { describe } from '../errors.js';
 export interface ResidentStorage {
   /** Byte offset in wasm memory; -1 once freed. */
   readonly ptr: number;
-  /** A view of the elements, renewed after the wasm memory grows. */
-  view(): TensorData;
+  /** The view of the elements (it stays valid while the tensor lives; see src/wasm/memory.ts). */
+  readonly view: TensorData;
   /** Returns the block to the allocator. */
   release(): void;
 }
 
-const dispose: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('Symbol.dispose');
+// `using t = alloc(…)` needs Tensor to be Disposable in the consumer's types: declare `Symbol.dispose` for
+// consumers whose TypeScript lib predates it (this merges with lib.esnext.disposable's own declaration).
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+}
+
+let storageOf: (t: Tensor) => ResidentStorage | undefined;
+
+/** @internal The wasm storage of an `alloc`ed tensor (src/wasm reads it in place), or undefined. */
+export function residentOf(t: Tensor): ResidentStorage | undefined {
+  return storageOf(t);
+}
+
+/** True when `a` is a view of a detached buffer (transferred, e.g. by structuredClone or postMessage). */
+export function isDetached(a: ArrayBufferView): boolean {
+  if (a.byteLength !== 0) return false;
+  const buffer = a.buffer as ArrayBuffer & { detached?: boolean };
+  if (typeof buffer.detached === 'boolean') return buffer.detached;
+  try {
+    // Node 20 has no ArrayBuffer.prototype.detached; a view of a detached buffer cannot be constructed.
+    new Uint8Array(buffer);
+    return false;
+  } catch {
+    return true;
+  }
+}
 
 /**
  * A dense, row-major tensor, like `torch.Tensor` without autograd.
@@ -29,6 +56,10 @@ export class Tensor<D extends DType = DType> {
   readonly #host: TensorData | undefined;
   readonly #resident: ResidentStorage | undefined;
 
+  static {
+    storageOf = (t) => t.#resident;
+  }
+
   /** @internal Use `tensor()` or `alloc()`. */
   constructor(data: TensorData | ResidentStorage, shape: readonly number[], dtype: D) {
     this.shape = Object.freeze([...shape]);
@@ -37,16 +68,15 @@ export class Tensor<D extends DType = DType> {
     else this.#resident = data;
   }
 
-  /** The elements, row-major. For an `alloc`ed tensor, a live view of wasm memory (renewed after growth). */
+  /**
+   * The elements, row-major. For an `alloc`ed tensor, a view of wasm memory: it may be kept and written through
+   * for as long as the tensor lives (it stays valid when the memory grows).
+   * @throws {RangeError} For a freed `alloc` tensor.
+   */
   get data(): TypedArrayFor[D] {
     if (this.#host) return this.#host as TypedArrayFor[D];
     if (this.#resident!.ptr < 0) throw new RangeError('Tensor.data: the tensor was freed (got a freed alloc() tensor)');
-    return this.#resident!.view() as TypedArrayFor[D];
-  }
-
-  /** @internal Byte offset of the elements in wasm memory, or -1 for a JS-memory tensor. */
-  get residentPtr(): number {
-    return this.#resident ? this.#resident.ptr : -1;
+    return this.#resident!.view as TypedArrayFor[D];
   }
 
   /** Number of elements (`torch.Tensor.numel`). */
@@ -62,12 +92,12 @@ export class Tensor<D extends DType = DType> {
     if (this.numel() !== 1) {
       throw new RangeError(`Tensor.item: a Tensor with ${this.numel()} elements cannot be converted to a number (got shape ${shapeStr(this.shape)})`);
     }
-    return Number(this.data[0]);
+    return Number(this.checkedData('Tensor.item')[0]);
   }
 
   /** Nested arrays of numbers (`torch.Tensor.tolist`); a 0-d tensor gives a number. int64 goes through Number(). */
   tolist(): number | unknown[] {
-    const data = this.data;
+    const data = this.checkedData('Tensor.tolist');
     const build = (dim: number, offset: number): number | unknown[] => {
       if (dim === this.shape.length) return Number(data[offset]);
       const inner = numelOf(this.shape.slice(dim + 1));
@@ -76,9 +106,21 @@ export class Tensor<D extends DType = DType> {
     return build(0, 0);
   }
 
-  /** Prints exactly as PyTorch does: `tensor(0.6667)`, `tensor([1., 0., 1.])`, `tensor(2., dtype=torch.float64)`. */
+  /**
+   * Prints exactly as PyTorch does: `tensor(0.6667)`, `tensor([1., 0., 1.])`, `tensor(2., dtype=torch.float64)`.
+   * @throws {TypeError} When the data's buffer was transferred away (detached).
+   */
   toString(): string {
-    return formatTensor(this.data, this.shape, this.dtype);
+    return formatTensor(this.checkedData('Tensor.toString'), this.shape, this.dtype);
+  }
+
+  /** The data, checked to still hold the tensor's elements (not detached by a transfer). */
+  private checkedData(fn: string): TypedArrayFor[D] {
+    const data = this.data;
+    if (data.length !== this.numel() && isDetached(data)) {
+      throw new TypeError(`${fn}: the tensor's buffer was detached (transferred) (got a detached ${data.constructor.name})`);
+    }
+    return data;
   }
 
   /** Releases an `alloc`ed tensor's wasm memory; a no-op for JS-memory tensors. Safe to call twice. */
@@ -87,9 +129,27 @@ export class Tensor<D extends DType = DType> {
   }
 
   /** `using t = alloc(...)` frees it at the end of the block. */
-  [dispose](): void {
+  declare readonly [Symbol.dispose]: () => void;
+}
+
+// Defined on the prototype rather than in the class body: engines before 2024 have no Symbol.dispose, and
+// TypeScript's downlevel `using` then looks the method up under Symbol.for('Symbol.dispose').
+Object.defineProperty(Tensor.prototype, Symbol.dispose ?? Symbol.for('Symbol.dispose'), {
+  value: function dispose(this: Tensor): void {
     this.free();
-  }
+  },
+});
+// console.log / util.inspect (Node, Bun) and Deno's inspector print a tensor as PyTorch's print() does.
+for (const key of [Symbol.for('nodejs.util.inspect.custom'), Symbol.for('Deno.customInspect')]) {
+  Object.defineProperty(Tensor.prototype, key, {
+    value: function inspect(this: Tensor): string {
+      try {
+        return this.toString();
+      } catch (err) {
+        return `Tensor(${(err as Error).message})`;
+      }
+    },
+  });
 }
 
 /** Options for `tensor()`. */

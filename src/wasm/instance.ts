@@ -1,9 +1,24 @@
-// Instantiation of simdloss.wasm: the one place that compiles or instantiates WebAssembly.
+// Instantiation of simdloss.wasm: the one place that compiles or instantiates WebAssembly, and that creates the
+// module's memory.
 //
 // Each entry point registers how to get the binary synchronously (the inlined base64 for the default entry, the
 // imported WebAssembly.Module for workerd). The first kernel call instantiates from it when the engine allows a
 // synchronous compile; `init()` does the same asynchronously from any source the user gives.
-import type { KernelExports } from './kernels.js';
+//
+// Memory. The module imports its memory, so this file chooses what kind it is. `alloc()` hands out typed-array
+// views of wasm memory that users keep, and an ordinary memory's `grow` detaches every view of it (writes through
+// a detached view are silently dropped). So, in order of preference:
+//   'resizable'  a memory whose buffer is resizable (`toResizableBuffer()`, V8 ≥ 12, Deno, Bun, workerd, Chromium):
+//                growing resizes the buffer in place and every view stays valid;
+//   'shared'     a shared memory (Node 20, where the above is missing): views of a SharedArrayBuffer survive
+//                growth too. The binary declares an ordinary memory import, so its bytes are patched to declare
+//                a shared one (one flag byte of the import; `withSharedMemoryImport`);
+//   'fixed'      neither (older engines, or a precompiled module that cannot be patched and no resizable
+//                buffers): memory.ts then refuses to grow while an alloc()ed tensor is alive, with an error that
+//                says so, instead of detaching its views.
+import type { KernelExports } from './abi.generated.js';
+
+export type { KernelExports } from './abi.generated.js';
 
 /** Anything `init` accepts: a compiled module, the bytes, a fetch `Response` (or a promise of one), or a URL. */
 export type WasmSource =
@@ -14,10 +29,18 @@ export type WasmSource =
   | URL
   | string;
 
+/** How the module's memory keeps views valid when it grows (see the file header). */
+export type MemoryKind = 'resizable' | 'shared' | 'fixed';
+
+/** Pages the module declares (asconfig.json: initialMemory 2, maximumMemory 65536). */
+const INITIAL_PAGES = 2;
+const MAXIMUM_PAGES = 65536;
+
 let instance: KernelExports | undefined;
+let memoryKind: MemoryKind = 'fixed';
 let pending: Promise<void> | undefined;
 let defaultSource: (() => WebAssembly.Module | BufferSource) | undefined;
-const listeners: Array<(k: KernelExports) => void> = [];
+const listeners: Array<(k: KernelExports, kind: MemoryKind) => void> = [];
 
 /** Registers the entry point's synchronous binary (called once at import by src/index*.ts). */
 export function setDefaultSource(get: () => WebAssembly.Module | BufferSource): void {
@@ -55,21 +78,165 @@ function requireSimd(): void {
 }
 
 /** Calls `fn` with the exports as soon as the module is instantiated (immediately if it already is). */
-export function onInstantiate(fn: (k: KernelExports) => void): void {
+export function onInstantiate(fn: (k: KernelExports, kind: MemoryKind) => void): void {
   listeners.push(fn);
-  if (instance) fn(instance);
-}
-
-function adopt(inst: WebAssembly.Instance): void {
-  if (instance) return;
-  const k = inst.exports as unknown as KernelExports;
-  instance = k;
-  for (const fn of listeners) fn(k);
+  if (instance) fn(instance, memoryKind);
 }
 
 /** The kernel exports, instantiating synchronously on first use where the engine allows it. */
 export function kernels(): KernelExports {
   return instance ?? instantiateSync();
+}
+
+/** How this instance's memory treats views on growth (instantiating first if needed). */
+export function memoryKindOf(): MemoryKind {
+  kernels();
+  return memoryKind;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Memory
+
+function ordinaryMemory(): WebAssembly.Memory {
+  return new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES });
+}
+
+/** True when this engine turns a memory's buffer resizable (then views survive growth without sharing). */
+function resizableBuffers(): boolean {
+  return typeof (WebAssembly.Memory.prototype as { toResizableBuffer?: unknown }).toResizableBuffer === 'function';
+}
+
+/** A shared memory, or undefined where the engine (or the embedder's policy) refuses one. */
+function sharedMemory(): WebAssembly.Memory | undefined {
+  try {
+    return new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: true });
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads an unsigned LEB128 at `at`; returns [value, next offset]. */
+function leb(bytes: Uint8Array, at: number): [number, number] {
+  let value = 0;
+  let shift = 0;
+  for (;;) {
+    const b = bytes[at++];
+    value += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80) return [value, at];
+    shift += 7;
+  }
+}
+
+/**
+ * A copy of the module bytes with the memory import declared shared (limits flag 0x01 → 0x03), or undefined when
+ * the bytes hold no such import. Walks the import section (id 2): entries of module name, field name, kind, type.
+ */
+export function withSharedMemoryImport(source: Uint8Array): Uint8Array | undefined {
+  let at = 8;
+  while (at < source.length) {
+    const id = source[at];
+    const [size, body] = leb(source, at + 1);
+    if (id === 2) {
+      let [count, p] = leb(source, body);
+      for (; count > 0; count--) {
+        for (let name = 0; name < 2; name++) {
+          const [len, next] = leb(source, p);
+          p = next + len;
+        }
+        const kind = source[p++];
+        if (kind === 0x02) {
+          if (source[p] !== 0x01) return undefined; // no maximum: cannot be shared
+          const patched = source.slice();
+          patched[p] = 0x03;
+          return patched;
+        }
+        // Skip the other kinds' types: func (type index), table (reftype + limits), global (valtype + mut).
+        if (kind === 0x00) p = leb(source, p)[1];
+        else if (kind === 0x01) p = skipLimits(source, p + 1);
+        else if (kind === 0x03) p += 2;
+        else return undefined;
+      }
+      return undefined;
+    }
+    at = body + size;
+  }
+  return undefined;
+}
+
+function skipLimits(bytes: Uint8Array, at: number): number {
+  const flag = bytes[at];
+  let p = leb(bytes, at + 1)[1];
+  if (flag & 1) p = leb(bytes, p)[1];
+  return p;
+}
+
+function bytesOf(source: BufferSource): Uint8Array {
+  return source instanceof Uint8Array
+    ? source
+    : ArrayBuffer.isView(source)
+      ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength)
+      : new Uint8Array(source);
+}
+
+/** The module to instantiate and its memory, from bytes (which can be patched for a shared memory) or a module. */
+interface Plan {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  kind: MemoryKind;
+}
+
+function planFromModule(module: WebAssembly.Module): Plan {
+  return { module, memory: ordinaryMemory(), kind: resizableBuffers() ? 'resizable' : 'fixed' };
+}
+
+/**
+ * Which bytes to compile and with which memory: on engines without resizable buffers, the module patched to import
+ * a shared memory when the engine has those; otherwise the bytes as they are, with an ordinary memory.
+ */
+function choose(bytes: Uint8Array): { bytes: Uint8Array; memory: WebAssembly.Memory; kind: MemoryKind } {
+  if (!resizableBuffers()) {
+    const memory = sharedMemory();
+    const patched = memory && withSharedMemoryImport(bytes);
+    if (memory && patched) return { bytes: patched, memory, kind: 'shared' };
+  }
+  return { bytes, memory: ordinaryMemory(), kind: resizableBuffers() ? 'resizable' : 'fixed' };
+}
+
+function planFromBytes(bytes: Uint8Array): Plan {
+  const c = choose(bytes);
+  if (c.kind === 'shared') {
+    try {
+      return { module: new WebAssembly.Module(c.bytes as BufferSource), memory: c.memory, kind: c.kind };
+    } catch {
+      // An engine that creates shared memories but will not compile a module importing one: ordinary memory.
+    }
+  }
+  return planFromModule(new WebAssembly.Module(bytes as BufferSource));
+}
+
+async function planFromBytesAsync(bytes: Uint8Array): Promise<Plan> {
+  const c = choose(bytes);
+  if (c.kind === 'shared') {
+    try {
+      return { module: await WebAssembly.compile(c.bytes as BufferSource), memory: c.memory, kind: c.kind };
+    } catch {
+      // As in planFromBytes; a binary that is invalid either way rejects below.
+    }
+  }
+  return planFromModule(await WebAssembly.compile(bytes as BufferSource));
+}
+
+function adopt(plan: Plan, inst: WebAssembly.Instance): void {
+  if (instance) return;
+  if (plan.kind === 'resizable') (plan.memory as unknown as { toResizableBuffer(): ArrayBuffer }).toResizableBuffer();
+  const k = inst.exports as unknown as KernelExports;
+  instance = k;
+  memoryKind = plan.kind;
+  for (const fn of listeners) fn(k, plan.kind);
+}
+
+function imports(memory: WebAssembly.Memory): WebAssembly.Imports {
+  return { env: { memory } };
 }
 
 function instantiateSync(): KernelExports {
@@ -79,8 +246,10 @@ function instantiateSync(): KernelExports {
   requireSimd();
   try {
     const source = defaultSource();
-    const module = source instanceof WebAssembly.Module ? source : new WebAssembly.Module(source);
-    adopt(new WebAssembly.Instance(module, {}));
+    const plan = source instanceof WebAssembly.Module
+      ? planFromModule(source)
+      : planFromBytes(bytesOf(source));
+    adopt(plan, new WebAssembly.Instance(plan.module, imports(plan.memory)));
   } catch (cause) {
     throw new Error(
       'simdloss: this engine refused to compile WebAssembly synchronously; call `await init()` once before ' +
@@ -118,22 +287,23 @@ async function instantiateAsync(source: WasmSource | undefined): Promise<void> {
   const resolved = source ?? defaultSource?.();
   if (resolved === undefined) throw new TypeError('init: no source given and the entry point bundles none');
   requireSimd();
-  const module = await compile(resolved);
-  adopt(await WebAssembly.instantiate(module, {}));
+  const plan = await planOf(resolved);
+  adopt(plan, await WebAssembly.instantiate(plan.module, imports(plan.memory)));
 }
 
-async function compile(source: WasmSource): Promise<WebAssembly.Module> {
-  if (source instanceof WebAssembly.Module) return source;
-  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return WebAssembly.compile(source);
-  if (typeof source === 'string' || source instanceof URL) return compile(fetch(source));
-  if (typeof (source as PromiseLike<Response>).then === 'function') return compile(await source);
+async function planOf(source: WasmSource): Promise<Plan> {
+  if (source instanceof WebAssembly.Module) return planFromModule(source);
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return planFromBytesAsync(bytesOf(source));
+  if (typeof source === 'string' || source instanceof URL) return planOf(fetch(source));
+  if (typeof (source as PromiseLike<Response>).then === 'function') return planOf(await source);
   if (typeof Response !== 'undefined' && source instanceof Response) {
     if (!source.ok) throw new TypeError(`init: fetching the wasm failed (got HTTP ${source.status})`);
-    if (typeof WebAssembly.compileStreaming === 'function' &&
+    // Streaming compilation needs no patched bytes where buffers can be resizable (every current browser).
+    if (resizableBuffers() && typeof WebAssembly.compileStreaming === 'function' &&
         source.headers.get('content-type')?.startsWith('application/wasm')) {
-      return WebAssembly.compileStreaming(source);
+      return planFromModule(await WebAssembly.compileStreaming(source));
     }
-    return WebAssembly.compile(await source.arrayBuffer());
+    return planOf(new Uint8Array(await source.arrayBuffer()));
   }
   throw new TypeError(`init: source must be a WebAssembly.Module, bytes, a Response or a URL (got ${typeof source})`);
 }

@@ -1,42 +1,35 @@
-// Resident tensors: elements allocated in wasm memory, which losses read in place without a copy.
+// Resident tensors: elements allocated in wasm memory, which losses read (and write gradients to) in place.
 import type { DType, TensorData } from '../tensor/dtype.js';
 import { BYTES } from '../tensor/dtype.js';
-import { checkDType, checkShape, Tensor } from '../tensor/tensor.js';
-import type { ResidentStorage } from '../tensor/tensor.js';
 import { numelOf } from '../tensor/shape.js';
+import type { ResidentStorage } from '../tensor/tensor.js';
+import { checkDType, checkShape, Tensor } from '../tensor/tensor.js';
 import { allocBlock, freeBlock, viewAt } from './memory.js';
 
 class Block implements ResidentStorage {
   ptr: number;
-  #view: TensorData | undefined;
-  constructor(
-    private readonly dtype: DType,
-    private readonly length: number,
-  ) {
-    this.ptr = allocBlock(length * BYTES[dtype]);
-    this.#view = viewAt(dtype, this.ptr, length);
-  }
-  view(): TensorData {
-    // memory.grow detaches the old buffer (byteLength becomes 0): renew the view.
-    if (this.#view === undefined || (this.#view.byteLength === 0 && this.length > 0)) {
-      this.#view = viewAt(this.dtype, this.ptr, this.length);
-    }
-    return this.#view;
+  readonly view: TensorData;
+  constructor(dtype: DType, length: number) {
+    this.ptr = allocBlock('alloc', length * BYTES[dtype], true);
+    // One view for the tensor's life: memory.ts keeps it valid when the memory grows.
+    this.view = viewAt(dtype, this.ptr, length);
   }
   release(): void {
     if (this.ptr < 0) return;
-    freeBlock(this.ptr);
+    freeBlock(this.ptr, true);
     this.ptr = -1;
-    this.#view = undefined;
   }
 }
 
 /**
- * A zero-filled Tensor resident in wasm memory: losses read it in place, with no copy. Fill it through `.data`
- * (a view that stays valid when the memory grows) and release it with `free()` or a `using` declaration.
+ * A zero-filled Tensor resident in wasm memory: losses read it in place, with no copy, and write gradients into it
+ * when it is passed as a gradient output. Fill it through `.data`, a view you may keep and write through for as
+ * long as the tensor lives (growing wasm memory does not detach it); release it with `free()` or `using`.
  * @param shape Dimensions, outermost first.
  * @param dtype Element type (default `'float32'`).
- * @throws {RangeError} For a shape with negative or non-integer dimensions, or when wasm memory is exhausted.
+ * @throws {RangeError} For a shape with negative or non-integer dimensions, or when wasm memory is exhausted (or,
+ *   on engines with neither resizable nor shared WebAssembly memory, would have to grow while other alloc()ed
+ *   tensors are alive).
  * @throws {TypeError} For an unknown dtype.
  * @example
  * const x = alloc([1024]);
@@ -48,8 +41,7 @@ export function alloc<D extends DType = 'float32'>(shape: readonly number[], dty
   const s = checkShape('alloc', shape);
   const d = checkDType('alloc', dtype);
   const block = new Block(d, numelOf(s));
-  const zeros = viewAt(d, block.ptr, numelOf(s));
-  if (zeros instanceof BigInt64Array) zeros.fill(0n);
-  else zeros.fill(0);
+  if (block.view instanceof BigInt64Array) block.view.fill(0n);
+  else block.view.fill(0);
   return new Tensor(block, s, d as D);
 }

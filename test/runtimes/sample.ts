@@ -3,9 +3,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FixtureCase, FixtureExpected, Outcome } from './conformance.js';
+import { Tensor } from '../../src/index.js';
+import type { CaseOutcome, FixtureCase, FixtureExpected, GradsOutcome, Outcome } from './conformance.js';
 import { fixtureNumber } from './conformance.js';
-import { accuracyViolation } from '../helpers/fixtures.js';
+import { accuracyViolation, decodeArg, gradViolations } from '../helpers/fixtures.js';
+import type { ArgJson, NumberExpected, TensorExpected } from '../helpers/fixtures.js';
 
 /** test/fixtures, or SIMDLOSS_FIXTURES when set (a directory of fixture JSON files). */
 export const FIXTURE_DIR = process.env.SIMDLOSS_FIXTURES ?? fileURLToPath(new URL('../fixtures', import.meta.url));
@@ -94,5 +96,50 @@ export function checkAgainstFixture(expected: FixtureExpected, got: Outcome): st
     const v = violation(bitsToNumber(b), expected.dtype, expected.data[i], expected.truth?.[i]);
     if (v !== undefined) problems.push(`[${i}] ${v}`);
   });
+  return problems;
+}
+
+/** A Tensor holding the bits of a tensor outcome (float32 data is exact in float64 bits). */
+function tensorOf(o: Extract<Outcome, { kind: 'tensor' }>): Tensor {
+  const values = o.bits.map(bitsToNumber);
+  const data = o.dtype === 'float32' ? Float32Array.from(values) : Float64Array.from(values);
+  return new Tensor(data, o.shape, o.dtype as 'float32' | 'float64');
+}
+
+/**
+ * Problems with gradients against PyTorch's `expected.grads`, by the rule of test/fixtures.test.ts
+ * (`gradViolations`: per element, DESIGN.md §2's accuracy rule with a floor of the gradient's scale; null where
+ * PyTorch has none; the argument's shape and dtype where PyTorch refused one).
+ */
+export function checkGradsAgainstFixture(c: FixtureCase, got: GradsOutcome): string[] {
+  const expected = c.expected as unknown as NumberExpected | TensorExpected;
+  if (got.kind === 'error') return [`expected gradients, got ${got.type}: ${got.message}`];
+  const grads = got.grads.map((g) => (g === null ? null : tensorOf(g)));
+  return gradViolations(grads, expected, c.args.map((a) => decodeArg(a as ArgJson)));
+}
+
+/** Every problem of a case's outcomes against its fixture: F, nn, backward and valueAndGrad (empty: conforms). */
+export function caseProblems(c: FixtureCase, outcome: CaseOutcome): string[] {
+  const problems = [
+    ...checkAgainstFixture(c.expected, outcome.functional).map((p) => `F: ${p}`),
+    ...checkAgainstFixture(c.expected, outcome.module).map((p) => `nn: ${p}`),
+  ];
+  if (c.expected.kind === 'error') {
+    const vg = outcome.valueAndGrad;
+    if (!vg) problems.push('valueAndGrad: not run');
+    else if (!('kind' in vg)) problems.push(`valueAndGrad: expected ${c.expected.type}, got a result`);
+    else problems.push(...checkAgainstFixture(c.expected, vg).map((p) => `valueAndGrad: ${p}`));
+    return problems;
+  }
+  if (c.expected.grads === undefined) return problems;
+  if (!outcome.backward) problems.push('backward: not run');
+  else problems.push(...checkGradsAgainstFixture(c, outcome.backward).map((p) => `backward: ${p}`));
+  const vg = outcome.valueAndGrad;
+  if (!vg) problems.push('valueAndGrad: not run');
+  else if ('kind' in vg) problems.push(`valueAndGrad: ${vg.type}: ${vg.message}`);
+  else {
+    problems.push(...checkAgainstFixture(c.expected, vg.value).map((p) => `valueAndGrad value: ${p}`));
+    problems.push(...checkGradsAgainstFixture(c, vg.grads).map((p) => `valueAndGrad grads: ${p}`));
+  }
   return problems;
 }

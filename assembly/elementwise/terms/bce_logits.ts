@@ -1,0 +1,168 @@
+// BCEWithLogitsLoss terms (PyTorch 1.13's binary_cross_entropy_with_logits and its backward functions, CPU), input
+// logits x = a, target t = b, pos_weight w⁺ = c (bce_logits_pw only), with m = max(−x, 0) and
+// L = log(e^(−m) + e^((−x) − m)) (= log(1 + e^−x) − m, finite for any finite x: huge logits stay finite):
+//   bce_logits      ℓ = ((1 − t)·x + m) + L
+//                   ∂ℓ/∂x = σ(x) − t,                        ∂ℓ/∂t = −x
+//   bce_logits_pw   ℓ = (1 − t)·x + lw·(L + m),  lw = (w⁺ − 1)·t + 1
+//                   ∂ℓ/∂x = ((w⁺·t + 1) − t)·σ(x) − w⁺·t,    ∂ℓ/∂t = logσ(−x) − logσ(x)·w⁺
+// each in PyTorch's operation order (the two forms round differently), times the upstream s (weight and 'mean'
+// 1/n in it), with σ(x) = 1/(1 + e^−x) and logσ(v) = min(v, 0) − log1p(e^−|v|), as PyTorch's CPU kernels compute them
+// (L with one exp and the two logσ with one exp and one log1p, the same bits: see the functions below).
+// pos_weight has no gradient (PyTorch refuses it).
+// Wide: float32 inputs are computed in float64 and rounded once. (1 − t)·x + m cancels for negative logits, σ(x) − t
+// where the prediction is good, and targets outside [0, 1] make every form cancel; as for BCE (bce.ts) a float32
+// evaluation that is not bit-identical to PyTorch's misses the accuracy rule there. Only the f64 methods are ever
+// compiled (see ../driver.ts). exp: math/exp.ts exp2x (≤ 1 ulp); log, log1p: math/log.ts (< 1 ulp).
+// Drivers and contract: ../driver.ts.
+import { grad, map, sum, sumGrad } from '../driver';
+import { exp_f64_call, exp_f64x2_call, log1p_f64_call, log1p_f64x2_call, log_f64_call, log_f64x2_call } from '../../math/calls';
+
+// @ts-ignore: decorator
+@inline function zero(): v128 { return f64x2.splat(0); }
+
+/** m = max(−x, 0) as PyTorch's clamp_min_(0) (a NaN x stays NaN). */
+// @ts-ignore: decorator
+@inline function mLanes(x: v128): v128 {
+  const nx = f64x2.neg(x);
+  return v128.bitselect(zero(), nx, f64x2.lt(nx, zero()));
+}
+
+// @ts-ignore: decorator
+@inline function mOf(x: f64): f64 {
+  const nx = -x;
+  return nx < 0 ? 0 : nx;
+}
+
+// The functions below are not inlined: each kernel calls them once per vector (or element), so the exp and log
+// polynomials are compiled once per term instead of once per kernel and use (binary size; the call is cheap
+// next to the polynomials).
+
+/**
+ * L = log(e^(−m) + e^((−x) − m)) with one exp: one of the two exponents is 0 (e^0 = 1 exactly, e^−0 too), so the
+ * sum is 1 + e^(−|x|) bit for bit, except where d = (−x) − m is NaN (PyTorch's e^(−∞ + ∞) at x = −∞, and a NaN
+ * x): L is NaN there.
+ */
+function lseLanes(x: v128, m: v128): v128 {
+  const d = f64x2.sub(f64x2.neg(x), m);
+  const l = log_f64x2_call(f64x2.add(f64x2.splat(1), exp_f64x2_call(f64x2.neg(f64x2.abs(x)))));
+  return v128.bitselect(d, l, f64x2.ne(d, d));
+}
+
+function lse(x: f64, m: f64): f64 {
+  const d = -x - m;
+  return d != d ? d : log_f64_call(1.0 + exp_f64_call(-abs<f64>(x)));
+}
+
+/** σ(x) = 1/(1 + e^−x). */
+function sigmoidLanes(x: v128): v128 {
+  const one = f64x2.splat(1);
+  return f64x2.div(one, f64x2.add(one, exp_f64x2_call(f64x2.neg(x))));
+}
+
+function sigmoid(x: f64): f64 {
+  return 1.0 / (1.0 + exp_f64_call(-x));
+}
+
+/**
+ * logσ(−x) − logσ(x)·w⁺ with logσ(v) = min(v, 0) − log1p(e^−|v|): both logσ share e^−|x| and its log1p, so they
+ * are computed once (the same bits as twice).
+ */
+function targetGradLanes(x: v128, pw: v128): v128 {
+  const l = log1p_f64x2_call(exp_f64x2_call(f64x2.neg(f64x2.abs(x))));
+  const nx = f64x2.neg(x);
+  const minNeg = v128.bitselect(nx, zero(), f64x2.lt(nx, zero()));
+  const minPos = v128.bitselect(x, zero(), f64x2.lt(x, zero()));
+  return f64x2.sub(f64x2.sub(minNeg, l), f64x2.mul(f64x2.sub(minPos, l), pw));
+}
+
+function targetGrad(x: f64, pw: f64): f64 {
+  const l = log1p_f64_call(exp_f64_call(-abs<f64>(x)));
+  const nx = -x;
+  return ((nx < 0 ? nx : 0) - l) - ((x < 0 ? x : 0) - l) * pw;
+}
+
+// @ts-ignore: decorator
+@final @unmanaged class BceLogits {
+  // @ts-ignore: decorator
+  @inline wide(): bool { return true; }
+  // @ts-ignore: decorator
+  @inline value<N>(x: N, t: N, c: N, p: N, q: N): N {
+    if (sizeof<N>() == 4) ERROR('bce_logits: a wide term, float64 only');
+    const X = <f64>x, T = <f64>t;
+    const m = mOf(X);
+    return <N>(((1 - T) * X + m) + lse(X, m));
+  }
+  // @ts-ignore: decorator
+  @inline lanes<N>(x: v128, t: v128, c: v128, p: v128, q: v128): v128 {
+    const m = mLanes(x);
+    return f64x2.add(f64x2.add(f64x2.mul(f64x2.sub(f64x2.splat(1), t), x), m), lseLanes(x, m));
+  }
+  // @ts-ignore: decorator
+  @inline gradA<N>(x: N, t: N, c: N, p: N, q: N): N { return <N>(sigmoid(<f64>x) - <f64>t); }
+  // @ts-ignore: decorator
+  @inline gradALanes<N>(x: v128, t: v128, c: v128, p: v128, q: v128): v128 { return f64x2.sub(sigmoidLanes(x), t); }
+  // @ts-ignore: decorator
+  @inline gradB<N>(x: N, t: N, c: N, p: N, q: N): N { return <N>-(<f64>x); }
+  // @ts-ignore: decorator
+  @inline gradBLanes<N>(x: v128, t: v128, c: v128, p: v128, q: v128): v128 { return f64x2.neg(x); }
+  // @ts-ignore: decorator
+  @inline gradC<N>(x: N, t: N, c: N, p: N, q: N): N { return <N>0; }
+  // @ts-ignore: decorator
+  @inline gradCLanes<N>(x: v128, t: v128, c: v128, p: v128, q: v128): v128 { return zero(); }
+}
+
+// @ts-ignore: decorator
+@final @unmanaged class BceLogitsPw {
+  // @ts-ignore: decorator
+  @inline wide(): bool { return true; }
+  // @ts-ignore: decorator
+  @inline value<N>(x: N, t: N, pw: N, p: N, q: N): N {
+    if (sizeof<N>() == 4) ERROR('bce_logits_pw: a wide term, float64 only');
+    const X = <f64>x, T = <f64>t, W = <f64>pw;
+    const m = mOf(X);
+    const lw = (W - 1) * T + 1;
+    return <N>((1 - T) * X + lw * (lse(X, m) + m));
+  }
+  // @ts-ignore: decorator
+  @inline lanes<N>(x: v128, t: v128, pw: v128, p: v128, q: v128): v128 {
+    const one = f64x2.splat(1);
+    const m = mLanes(x);
+    const lw = f64x2.add(f64x2.mul(f64x2.sub(pw, one), t), one);
+    return f64x2.add(f64x2.mul(f64x2.sub(one, t), x), f64x2.mul(lw, f64x2.add(lseLanes(x, m), m)));
+  }
+  // @ts-ignore: decorator
+  @inline gradA<N>(x: N, t: N, pw: N, p: N, q: N): N {
+    const T = <f64>t, wt = <f64>pw * T;
+    return <N>(((wt + 1) - T) * sigmoid(<f64>x) - wt);
+  }
+  // @ts-ignore: decorator
+  @inline gradALanes<N>(x: v128, t: v128, pw: v128, p: v128, q: v128): v128 {
+    const wt = f64x2.mul(pw, t);
+    return f64x2.sub(f64x2.mul(f64x2.sub(f64x2.add(wt, f64x2.splat(1)), t), sigmoidLanes(x)), wt);
+  }
+  // @ts-ignore: decorator
+  @inline gradB<N>(x: N, t: N, pw: N, p: N, q: N): N { return <N>targetGrad(<f64>x, <f64>pw); }
+  // @ts-ignore: decorator
+  @inline gradBLanes<N>(x: v128, t: v128, pw: v128, p: v128, q: v128): v128 { return targetGradLanes(x, pw); }
+  // @ts-ignore: decorator
+  @inline gradC<N>(x: N, t: N, pw: N, p: N, q: N): N { return <N>0; }
+  // @ts-ignore: decorator
+  @inline gradCLanes<N>(x: v128, t: v128, pw: v128, p: v128, q: v128): v128 { return zero(); }
+}
+
+export function bce_logits_sum_f32(a: usize, b: usize, c: usize, w: usize, n: i32, p: f64, q: f64): f64 { return sum<BceLogits, f32>(a, b, c, w, n, p, q); }
+export function bce_logits_sum_f64(a: usize, b: usize, c: usize, w: usize, n: i32, p: f64, q: f64): f64 { return sum<BceLogits, f64>(a, b, c, w, n, p, q); }
+export function bce_logits_map_f32(a: usize, b: usize, c: usize, w: usize, out: usize, n: i32, p: f64, q: f64): void { map<BceLogits, f32>(a, b, c, w, out, n, p, q); }
+export function bce_logits_map_f64(a: usize, b: usize, c: usize, w: usize, out: usize, n: i32, p: f64, q: f64): void { map<BceLogits, f64>(a, b, c, w, out, n, p, q); }
+export function bce_logits_grad_f32(a: usize, b: usize, c: usize, w: usize, g: usize, gs: f64, ga: usize, gb: usize, gc: usize, n: i32, p: f64, q: f64): void { grad<BceLogits, f32>(a, b, c, w, g, gs, ga, gb, gc, n, p, q); }
+export function bce_logits_grad_f64(a: usize, b: usize, c: usize, w: usize, g: usize, gs: f64, ga: usize, gb: usize, gc: usize, n: i32, p: f64, q: f64): void { grad<BceLogits, f64>(a, b, c, w, g, gs, ga, gb, gc, n, p, q); }
+export function bce_logits_sumgrad_f32(a: usize, b: usize, c: usize, w: usize, gs: f64, ga: usize, gb: usize, gc: usize, n: i32, p: f64, q: f64): f64 { return sumGrad<BceLogits, f32>(a, b, c, w, gs, ga, gb, gc, n, p, q); }
+export function bce_logits_sumgrad_f64(a: usize, b: usize, c: usize, w: usize, gs: f64, ga: usize, gb: usize, gc: usize, n: i32, p: f64, q: f64): f64 { return sumGrad<BceLogits, f64>(a, b, c, w, gs, ga, gb, gc, n, p, q); }
+export function bce_logits_pw_sum_f32(a: usize, b: usize, c: usize, w: usize, n: i32, p: f64, q: f64): f64 { return sum<BceLogitsPw, f32>(a, b, c, w, n, p, q); }
+export function bce_logits_pw_sum_f64(a: usize, b: usize, c: usize, w: usize, n: i32, p: f64, q: f64): f64 { return sum<BceLogitsPw, f64>(a, b, c, w, n, p, q); }
+export function bce_logits_pw_map_f32(a: usize, b: usize, c: usize, w: usize, out: usize, n: i32, p: f64, q: f64): void { map<BceLogitsPw, f32>(a, b, c, w, out, n, p, q); }
+export function bce_logits_pw_map_f64(a: usize, b: usize, c: usize, w: usize, out: usize, n: i32, p: f64, q: f64): void { map<BceLogitsPw, f64>(a, b, c, w, out, n, p, q); }
+export function bce_logits_pw_grad_f32(a: usize, b: usize, c: usize, w: usize, g: usize, gs: f64, ga: usize, gb: usize, gc: usize, n: i32, p: f64, q: f64): void { grad<BceLogitsPw, f32>(a, b, c, w, g, gs, ga, gb, gc, n, p, q); }
+export function bce_logits_pw_grad_f64(a: usize, b: usize, c: usize, w: usize, g: usize, gs: f64, ga: usize, gb: usize, gc: usize, n: i32, p: f64, q: f64): void { grad<BceLogitsPw, f64>(a, b, c, w, g, gs, ga, gb, gc, n, p, q); }
+export function bce_logits_pw_sumgrad_f32(a: usize, b: usize, c: usize, w: usize, gs: f64, ga: usize, gb: usize, gc: usize, n: i32, p: f64, q: f64): f64 { return sumGrad<BceLogitsPw, f32>(a, b, c, w, gs, ga, gb, gc, n, p, q); }
+export function bce_logits_pw_sumgrad_f64(a: usize, b: usize, c: usize, w: usize, gs: f64, ga: usize, gb: usize, gc: usize, n: i32, p: f64, q: f64): f64 { return sumGrad<BceLogitsPw, f64>(a, b, c, w, gs, ga, gb, gc, n, p, q); }

@@ -1,0 +1,195 @@
+// PoissonNLLLoss terms (PyTorch 1.13's poisson_nll_loss, a composite differentiated by autograd), input x = a,
+// target t = b, p = eps, q = full (1 or 0):
+//   poisson_nll_log   (logInput, the default)   ℓ = e^x − t·x                 (eps unused, as in PyTorch)
+//   poisson_nll       (logInput false)          ℓ = x − t·log(x + eps)
+// plus, when full, the Stirling term where t > 1 (PyTorch's masked_fill(t <= 1, 0); a NaN t keeps it):
+//   S(t) = (t·log t − t) + 0.5·log(2π·t)
+// Gradients, with s the upstream (times weight; 'mean' 1/n in it) and autograd's order of adding branches:
+//   log:      ∂ℓ/∂x·s = s·e^x + (−s)·t
+//   no log:   ∂ℓ/∂x·s = s + ((−s)·t)/(x + eps)
+//   ∂ℓ/∂t·s = [full: (((m·log t + (−m)) + (m·t)/t) + ((m·0.5)/(2π·t))·2π)] + (−s)·x, resp. + (−s)·log(x + eps),
+//             where m = (t > 1 or t is NaN) ? s : +0, the masked upstream: at t ≤ 1 the bracket is +0 (or NaN at
+//             t ≤ 0, where 0·log t is), so PyTorch's target gradient there is NaN for t ≤ 0 with full.
+// Wide: float32 inputs are computed in float64 and rounded once (e^x − t·x, x − t·log(x + eps) and the Stirling
+// term all cancel near their minimum). Only the f64 methods are ever compiled (see ../driver.ts). log: math/log.ts
+// (< 1 ulp), exp: math/exp.ts exp2x (≤ 1 ulp). Drivers and contract: ../driver.ts.
+import { grad, map, sum, sumGrad } from '../driver';
+import { exp_f64_call, exp_f64x2_call, log_f64_call, log_f64x2_call } from '../../math/calls';
+
+const TWO_PI: f64 = 2 * Math.PI; // PyTorch's `2 * c10::pi<double>`
+
+// @ts-ignore: decorator
+@inline function zero(): v128 { return f64x2.splat(0); }
+
+// The helper functions here are not inlined (no @inline): each kernel calls them once per vector or element, so the
+// exp and log polynomials are compiled once per term instead of once per kernel and use (binary size; the call is
+// cheap next to the polynomials).
+
+/** The Stirling term where t > 1 (or NaN), else +0, on two lanes. */
+function stirlingLanes(t: v128): v128 {
+  const st = f64x2.add(f64x2.sub(f64x2.mul(t, log_f64x2_call(t)), t),
+    f64x2.mul(f64x2.splat(0.5), log_f64x2_call(f64x2.mul(f64x2.splat(TWO_PI), t))));
+  return v128.andnot(st, f64x2.le(t, f64x2.splat(1)));
+}
+
+function stirling(t: f64): f64 {
+  return t <= 1 ? 0 : (t * log_f64_call(t) - t) + 0.5 * log_f64_call(TWO_PI * t);
+}
+
+/** The full term's part of ∂ℓ/∂t·s on two lanes (autograd's order). */
+function stirlingGradLanes(t: v128, s: v128): v128 {
+  const m = v128.andnot(s, f64x2.le(t, f64x2.splat(1)));
+  const s1 = f64x2.mul(m, log_f64x2_call(t));
+  const s2 = f64x2.div(f64x2.mul(m, t), t);
+  const s4 = f64x2.mul(f64x2.div(f64x2.mul(m, f64x2.splat(0.5)), f64x2.mul(f64x2.splat(TWO_PI), t)), f64x2.splat(TWO_PI));
+  return f64x2.add(f64x2.add(f64x2.add(s1, f64x2.neg(m)), s2), s4);
+}
+
+function stirlingGrad(t: f64, s: f64): f64 {
+  const m = t <= 1 ? 0 : s;
+  return ((m * log_f64_call(t) + -m) + (m * t) / t) + ((m * 0.5) / (TWO_PI * t)) * TWO_PI;
+}
+
+/** e^x − t·x (+ the Stirling term when full), and s·e^x + (−s)·t, on two lanes. */
+function logInputLanes(x: v128, t: v128, full: v128): v128 {
+  const l = f64x2.sub(exp_f64x2_call(x), f64x2.mul(t, x));
+  return f64x2.extract_lane(full, 0) != 0 ? f64x2.add(l, stirlingLanes(t)) : l;
+}
+
+function logInput(x: f64, t: f64, full: f64): f64 {
+  const l = exp_f64_call(x) - t * x;
+  return full != 0 ? l + stirling(t) : l;
+}
+
+function logInputGradLanes(x: v128, t: v128, s: v128): v128 {
+  return f64x2.add(f64x2.mul(s, exp_f64x2_call(x)), f64x2.mul(f64x2.neg(s), t));
+}
+
+function logInputGrad(x: f64, t: f64, s: f64): f64 {
+  return s * exp_f64_call(x) + -s * t;
+}
+
+/** x − t·log(x + eps) (+ the Stirling term when full) on two lanes; the log of the target gradient. */
+function rateLanes(x: v128, t: v128, eps: v128, full: v128): v128 {
+  const l = f64x2.sub(x, f64x2.mul(t, log_f64x2_call(f64x2.add(x, eps))));
+  return f64x2.extract_lane(full, 0) != 0 ? f64x2.add(l, stirlingLanes(t)) : l;
+}
+
+function rate(x: f64, t: f64, eps: f64, full: f64): f64 {
+  const l = x - t * log_f64_call(x + eps);
+  return full != 0 ? l + stirling(t) : l;
+}
+
+function rateTargetGradLanes(x: v128, t: v128, s: v128, eps: v128, full: v128): v128 {
+  const own = f64x2.mul(f64x2.neg(s), log_f64x2_call(f64x2.add(x, eps)));
+  return f64x2.extract_lane(full, 0) != 0 ? f64x2.add(stirlingGradLanes(t, s), own) : own;
+}
+
+function rateTargetGrad(x: f64, t: f64, s: f64, eps: f64, full: f64): f64 {
+  const own = -s * log_f64_call(x + eps);
+  return full != 0 ? stirlingGrad(t, s) + own : own;
+}
+
+// @ts-ignore: decorator
+@final @unmanaged class PoissonNllLog {
+  // @ts-ignore: decorator
+  @inline wide(): bool { return true; }
+  // @ts-ignore: decorator
+  @inline value<N>(x: N, t: N, c: N, eps: N, full: N): N {
+    if (sizeof<N>() == 4) ERROR('poisson_nll_log: a wide term, float64 only');
+    return <N>logInput(<f64>x, <f64>t, <f64>full);
+  }
+  // @ts-ignore: decorator
+  @inline lanes<N>(x: v128, t: v128, c: v128, eps: v128, full: v128): v128 {
+    return logInputLanes(x, t, full);
+  }
+  // @ts-ignore: decorator
+  @inline scaledGrad<N>(which: i32, x: N, t: N, c: N, s: N, eps: N, full: N): N {
+    const X = <f64>x, T = <f64>t, S = <f64>s;
+    if (which == 0) return <N>logInputGrad(X, T, S);
+    if (which == 1) return <N>(full != 0 ? stirlingGrad(T, S) + -S * X : -S * X);
+    return <N>0;
+  }
+  // @ts-ignore: decorator
+  @inline scaledGradLanes<N>(which: i32, x: v128, t: v128, c: v128, s: v128, eps: v128, full: v128): v128 {
+    const ns = f64x2.neg(s);
+    if (which == 0) return logInputGradLanes(x, t, s);
+    if (which == 1) {
+      const own = f64x2.mul(ns, x);
+      return f64x2.extract_lane(full, 0) != 0 ? f64x2.add(stirlingGradLanes(t, s), own) : own;
+    }
+    return zero();
+  }
+  // Required by the driver's interface; unused (scaledGrad is defined).
+  // @ts-ignore: decorator
+  @inline gradA<N>(x: N, t: N, c: N, p: N, q: N): N { return <N>0; }
+  // @ts-ignore: decorator
+  @inline gradALanes<N>(x: v128, t: v128, c: v128, p: v128, q: v128): v128 { return zero(); }
+  // @ts-ignore: decorator
+  @inline gradB<N>(x: N, t: N, c: N, p: N, q: N): N { return <N>0; }
+  // @ts-ignore: decorator
+  @inline gradBLanes<N>(x: v128, t: v128, c: v128, p: v128, q: v128): v128 { return zero(); }
+  // @ts-ignore: decorator
+  @inline gradC<N>(x: N, t: N, c: N, p: N, q: N): N { return <N>0; }
+  // @ts-ignore: decorator
+  @inline gradCLanes<N>(x: v128, t: v128, c: v128, p: v128, q: v128): v128 { return zero(); }
+}
+
+// @ts-ignore: decorator
+@final @unmanaged class PoissonNll {
+  // @ts-ignore: decorator
+  @inline wide(): bool { return true; }
+  // @ts-ignore: decorator
+  @inline value<N>(x: N, t: N, c: N, eps: N, full: N): N {
+    if (sizeof<N>() == 4) ERROR('poisson_nll: a wide term, float64 only');
+    return <N>rate(<f64>x, <f64>t, <f64>eps, <f64>full);
+  }
+  // @ts-ignore: decorator
+  @inline lanes<N>(x: v128, t: v128, c: v128, eps: v128, full: v128): v128 {
+    return rateLanes(x, t, eps, full);
+  }
+  // @ts-ignore: decorator
+  @inline scaledGrad<N>(which: i32, x: N, t: N, c: N, s: N, eps: N, full: N): N {
+    const X = <f64>x, T = <f64>t, S = <f64>s, E = <f64>eps;
+    if (which == 0) return <N>(S + (-S * T) / (X + E));
+    if (which == 1) return <N>rateTargetGrad(X, T, S, E, <f64>full);
+    return <N>0;
+  }
+  // @ts-ignore: decorator
+  @inline scaledGradLanes<N>(which: i32, x: v128, t: v128, c: v128, s: v128, eps: v128, full: v128): v128 {
+    const ns = f64x2.neg(s);
+    if (which == 0) return f64x2.add(s, f64x2.div(f64x2.mul(ns, t), f64x2.add(x, eps)));
+    if (which == 1) return rateTargetGradLanes(x, t, s, eps, full);
+    return zero();
+  }
+  // Required by the driver's interface; unused (scaledGrad is defined).
+  // @ts-ignore: decorator
+  @inline gradA<N>(x: N, t: N, c: N, p: N, q: N): N { return <N>0; }
+  // @ts-ignore: decorator
+  @inline gradALanes<N>(x: v128, t: v128, c: v128, p: v128, q: v128): v128 { return zero(); }
+  // @ts-ignore: decorator
+  @inline gradB<N>(x: N, t: N, c: N, p: N, q: N): N { return <N>0; }
+  // @ts-ignore: decorator
+  @inline gradBLanes<N>(x: v128, t: v128, c: v128, p: v128, q: v128): v128 { return zero(); }
+  // @ts-ignore: decorator
+  @inline gradC<N>(x: N, t: N, c: N, p: N, q: N): N { return <N>0; }
+  // @ts-ignore: decorator
+  @inline gradCLanes<N>(x: v128, t: v128, c: v128, p: v128, q: v128): v128 { return zero(); }
+}
+
+export function poisson_nll_log_sum_f32(a: usize, b: usize, c: usize, w: usize, n: i32, p: f64, q: f64): f64 { return sum<PoissonNllLog, f32>(a, b, c, w, n, p, q); }
+export function poisson_nll_log_sum_f64(a: usize, b: usize, c: usize, w: usize, n: i32, p: f64, q: f64): f64 { return sum<PoissonNllLog, f64>(a, b, c, w, n, p, q); }
+export function poisson_nll_log_map_f32(a: usize, b: usize, c: usize, w: usize, out: usize, n: i32, p: f64, q: f64): void { map<PoissonNllLog, f32>(a, b, c, w, out, n, p, q); }
+export function poisson_nll_log_map_f64(a: usize, b: usize, c: usize, w: usize, out: usize, n: i32, p: f64, q: f64): void { map<PoissonNllLog, f64>(a, b, c, w, out, n, p, q); }
+export function poisson_nll_log_grad_f32(a: usize, b: usize, c: usize, w: usize, g: usize, gs: f64, ga: usize, gb: usize, gc: usize, n: i32, p: f64, q: f64): void { grad<PoissonNllLog, f32>(a, b, c, w, g, gs, ga, gb, gc, n, p, q); }
+export function poisson_nll_log_grad_f64(a: usize, b: usize, c: usize, w: usize, g: usize, gs: f64, ga: usize, gb: usize, gc: usize, n: i32, p: f64, q: f64): void { grad<PoissonNllLog, f64>(a, b, c, w, g, gs, ga, gb, gc, n, p, q); }
+export function poisson_nll_log_sumgrad_f32(a: usize, b: usize, c: usize, w: usize, gs: f64, ga: usize, gb: usize, gc: usize, n: i32, p: f64, q: f64): f64 { return sumGrad<PoissonNllLog, f32>(a, b, c, w, gs, ga, gb, gc, n, p, q); }
+export function poisson_nll_log_sumgrad_f64(a: usize, b: usize, c: usize, w: usize, gs: f64, ga: usize, gb: usize, gc: usize, n: i32, p: f64, q: f64): f64 { return sumGrad<PoissonNllLog, f64>(a, b, c, w, gs, ga, gb, gc, n, p, q); }
+export function poisson_nll_sum_f32(a: usize, b: usize, c: usize, w: usize, n: i32, p: f64, q: f64): f64 { return sum<PoissonNll, f32>(a, b, c, w, n, p, q); }
+export function poisson_nll_sum_f64(a: usize, b: usize, c: usize, w: usize, n: i32, p: f64, q: f64): f64 { return sum<PoissonNll, f64>(a, b, c, w, n, p, q); }
+export function poisson_nll_map_f32(a: usize, b: usize, c: usize, w: usize, out: usize, n: i32, p: f64, q: f64): void { map<PoissonNll, f32>(a, b, c, w, out, n, p, q); }
+export function poisson_nll_map_f64(a: usize, b: usize, c: usize, w: usize, out: usize, n: i32, p: f64, q: f64): void { map<PoissonNll, f64>(a, b, c, w, out, n, p, q); }
+export function poisson_nll_grad_f32(a: usize, b: usize, c: usize, w: usize, g: usize, gs: f64, ga: usize, gb: usize, gc: usize, n: i32, p: f64, q: f64): void { grad<PoissonNll, f32>(a, b, c, w, g, gs, ga, gb, gc, n, p, q); }
+export function poisson_nll_grad_f64(a: usize, b: usize, c: usize, w: usize, g: usize, gs: f64, ga: usize, gb: usize, gc: usize, n: i32, p: f64, q: f64): void { grad<PoissonNll, f64>(a, b, c, w, g, gs, ga, gb, gc, n, p, q); }
+export function poisson_nll_sumgrad_f32(a: usize, b: usize, c: usize, w: usize, gs: f64, ga: usize, gb: usize, gc: usize, n: i32, p: f64, q: f64): f64 { return sumGrad<PoissonNll, f32>(a, b, c, w, gs, ga, gb, gc, n, p, q); }
+export function poisson_nll_sumgrad_f64(a: usize, b: usize, c: usize, w: usize, gs: f64, ga: usize, gb: usize, gc: usize, n: i32, p: f64, q: f64): f64 { return sumGrad<PoissonNll, f64>(a, b, c, w, gs, ga, gb, gc, n, p, q); }

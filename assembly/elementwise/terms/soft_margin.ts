@@ -1,0 +1,124 @@
+// SoftMarginLoss term (PyTorch 1.13's soft_margin_loss and soft_margin_loss_backward, CPU), input x = a, target
+// y = b (no gradient: PyTorch refuses it):
+//   ℓ = log(1 + e^v),  v = (−x)·y                      (1.13 takes log(1 + exp), not log1p: see below)
+//   ∂ℓ/∂x · s = (−(y·z) / (1 + z))·s,  z = e^((−y)·x)   (PyTorch's ((y·z)·(−norm))/(1 + z)·g with s = norm·g:
+//                                                      y·z may be near the float64 maximum, so s multiplies last)
+// float64 inputs: exactly those operations in float64 (exp: math/exp.ts exp2x, ≤ 1 ulp; log: math/log.ts, < 1 ulp),
+// so ℓ is 0 once 1 + e^v rounds to 1 (y·x ≳ 36.7) and log(1 + e^v) is as coarse as PyTorch's just before that.
+// float32 inputs: PyTorch rounds e^v and 1 + e^v to float32, which shows in two places: ℓ is exactly 0 once
+// 1 + e^v rounds to 1 (y·x ≳ 16.6), and +∞ once e^v overflows float32 (−y·x ≳ 88.7), where the gradient is
+// −(y·∞)/∞ = NaN. Those two outcomes are reproduced: v and e^v are computed in float64 (x·y of two float32 is
+// exact), e^v is rounded to float32 to find them, and everywhere else ℓ = log1p(e^v) and the gradient are float64,
+// rounded once. (Rounding 1 + e^v to float32 elsewhere too would copy PyTorch's coarseness there, up to 1.25 ulp
+// of ℓ plus e^v's rounding; PyTorch's own float32 exp and log err differently, so the result would miss the
+// accuracy rule wherever PyTorch happens to be closer: measured on the fixtures.) Each element is one float32
+// result; a reduction adds those in float64 (all are ≥ 0, so their roundings cannot cancel).
+// Lanes: float32 lanes are promoted in two f64x2 halves and packed back. Drivers and contract: ../driver.ts.
+import { grad, map, sum, sumGrad } from '../driver';
+import { exp_f64_call, exp_f64x2_call, log1p_f64_call, log1p_f64x2_call, log_f64_call, log_f64x2_call } from '../../math/calls';
+import { hi64, lo64, pack32, vsplat } from '../../lanes';
+
+/** A float64 lane rounded to float32 and back (round to nearest even; overflow to ±∞). */
+// @ts-ignore: decorator
+@inline function round32x2(v: v128): v128 {
+  return f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(v));
+}
+
+// The helper functions here are not inlined (no @inline): each kernel calls them once per vector or element, so the
+// exp and log polynomials are compiled once per term instead of once per kernel and use (binary size; the call is
+// cheap next to the polynomials).
+
+/** ℓ on two f64 lanes of float64 inputs: log(1 + e^v) in float64, as PyTorch. */
+function loss64Lanes(x: v128, y: v128): v128 {
+  return log_f64x2_call(f64x2.add(f64x2.splat(1), exp_f64x2_call(f64x2.mul(f64x2.neg(x), y))));
+}
+
+/**
+ * ℓ on two f64 lanes of float32 inputs: 0 where PyTorch's float32 1 + e^v is 1, +∞ where its float32 e^v is,
+ * else log1p(e^v) (a NaN v stays NaN: it fails both tests).
+ */
+function loss32Lanes(x: v128, y: v128): v128 {
+  const e = exp_f64x2_call(f64x2.mul(f64x2.neg(x), y));
+  const e32 = round32x2(e);
+  const inf = f64x2.splat(Infinity);
+  const l = v128.bitselect(inf, log1p_f64x2_call(e), f64x2.eq(e32, inf));
+  return v128.andnot(l, f64x2.eq(round32x2(f64x2.add(f64x2.splat(1), e32)), f64x2.splat(1)));
+}
+
+/** The scalar twins. */
+function loss64(x: f64, y: f64): f64 {
+  return log_f64_call(1.0 + exp_f64_call(-x * y));
+}
+
+function loss32(x: f64, y: f64): f64 {
+  const e = exp_f64_call(-x * y);
+  const e32 = <f64><f32>e;
+  if (<f64><f32>(1.0 + e32) == 1.0) return 0;
+  return e32 == Infinity ? Infinity : log1p_f64_call(e);
+}
+
+/** ∂ℓ/∂x·s on two f64 lanes; `f32`: z = +∞ where PyTorch's float32 e^((−y)·x) overflows (the gradient is NaN). */
+function gradLanes(x: v128, y: v128, s: v128, f32: bool): v128 {
+  let z = exp_f64x2_call(f64x2.mul(f64x2.neg(y), x));
+  if (f32) {
+    const inf = f64x2.splat(Infinity);
+    z = v128.bitselect(inf, z, f64x2.eq(round32x2(z), inf));
+  }
+  return f64x2.mul(f64x2.div(f64x2.neg(f64x2.mul(y, z)), f64x2.add(f64x2.splat(1), z)), s);
+}
+
+/** The scalar twin of `gradLanes`. */
+function gradOf(x: f64, y: f64, s: f64, f32: bool): f64 {
+  let z = exp_f64_call(-y * x);
+  if (f32 && <f64><f32>z == Infinity) z = Infinity;
+  return (-(y * z) / (1.0 + z)) * s;
+}
+
+// @ts-ignore: decorator
+@final @unmanaged class SoftMargin {
+  // @ts-ignore: decorator
+  @inline wide(): bool { return false; }
+  // @ts-ignore: decorator
+  @inline value<N>(x: N, y: N, c: N, p: N, q: N): N {
+    return sizeof<N>() == 4 ? <N><f32>loss32(<f64>x, <f64>y) : <N>loss64(<f64>x, <f64>y);
+  }
+  // @ts-ignore: decorator
+  @inline lanes<N>(x: v128, y: v128, c: v128, p: v128, q: v128): v128 {
+    if (sizeof<N>() == 4) return pack32(loss32Lanes(lo64(x), lo64(y)), loss32Lanes(hi64(x), hi64(y)));
+    return loss64Lanes(x, y);
+  }
+  // The gradient, times s in float64 (one rounding for float32): scaledGrad replaces gradA·s in the driver.
+  // @ts-ignore: decorator
+  @inline scaledGrad<N>(which: i32, x: N, y: N, c: N, s: N, p: N, q: N): N {
+    if (which != 0) return <N>0;
+    return sizeof<N>() == 4 ? <N><f32>gradOf(<f64>x, <f64>y, <f64>s, true) : <N>gradOf(<f64>x, <f64>y, <f64>s, false);
+  }
+  // @ts-ignore: decorator
+  @inline scaledGradLanes<N>(which: i32, x: v128, y: v128, c: v128, s: v128, p: v128, q: v128): v128 {
+    if (which != 0) return vsplat<N>(0);
+    if (sizeof<N>() == 4) return pack32(gradLanes(lo64(x), lo64(y), lo64(s), true), gradLanes(hi64(x), hi64(y), hi64(s), true));
+    return gradLanes(x, y, s, false);
+  }
+  // Required by the driver's interface; unused (scaledGrad is defined). The target has no gradient.
+  // @ts-ignore: decorator
+  @inline gradA<N>(x: N, y: N, c: N, p: N, q: N): N { return <N>0; }
+  // @ts-ignore: decorator
+  @inline gradALanes<N>(x: v128, y: v128, c: v128, p: v128, q: v128): v128 { return vsplat<N>(0); }
+  // @ts-ignore: decorator
+  @inline gradB<N>(x: N, y: N, c: N, p: N, q: N): N { return <N>0; }
+  // @ts-ignore: decorator
+  @inline gradBLanes<N>(x: v128, y: v128, c: v128, p: v128, q: v128): v128 { return vsplat<N>(0); }
+  // @ts-ignore: decorator
+  @inline gradC<N>(x: N, y: N, c: N, p: N, q: N): N { return <N>0; }
+  // @ts-ignore: decorator
+  @inline gradCLanes<N>(x: v128, y: v128, c: v128, p: v128, q: v128): v128 { return vsplat<N>(0); }
+}
+
+export function soft_margin_sum_f32(a: usize, b: usize, c: usize, w: usize, n: i32, p: f64, q: f64): f64 { return sum<SoftMargin, f32>(a, b, c, w, n, p, q); }
+export function soft_margin_sum_f64(a: usize, b: usize, c: usize, w: usize, n: i32, p: f64, q: f64): f64 { return sum<SoftMargin, f64>(a, b, c, w, n, p, q); }
+export function soft_margin_map_f32(a: usize, b: usize, c: usize, w: usize, out: usize, n: i32, p: f64, q: f64): void { map<SoftMargin, f32>(a, b, c, w, out, n, p, q); }
+export function soft_margin_map_f64(a: usize, b: usize, c: usize, w: usize, out: usize, n: i32, p: f64, q: f64): void { map<SoftMargin, f64>(a, b, c, w, out, n, p, q); }
+export function soft_margin_grad_f32(a: usize, b: usize, c: usize, w: usize, g: usize, gs: f64, ga: usize, gb: usize, gc: usize, n: i32, p: f64, q: f64): void { grad<SoftMargin, f32>(a, b, c, w, g, gs, ga, gb, gc, n, p, q); }
+export function soft_margin_grad_f64(a: usize, b: usize, c: usize, w: usize, g: usize, gs: f64, ga: usize, gb: usize, gc: usize, n: i32, p: f64, q: f64): void { grad<SoftMargin, f64>(a, b, c, w, g, gs, ga, gb, gc, n, p, q); }
+export function soft_margin_sumgrad_f32(a: usize, b: usize, c: usize, w: usize, gs: f64, ga: usize, gb: usize, gc: usize, n: i32, p: f64, q: f64): f64 { return sumGrad<SoftMargin, f32>(a, b, c, w, gs, ga, gb, gc, n, p, q); }
+export function soft_margin_sumgrad_f64(a: usize, b: usize, c: usize, w: usize, gs: f64, ga: usize, gb: usize, gc: usize, n: i32, p: f64, q: f64): f64 { return sumGrad<SoftMargin, f64>(a, b, c, w, gs, ga, gb, gc, n, p, q); }

@@ -1,0 +1,352 @@
+// Row statistics for softmax-based losses (CrossEntropy today; NLL, MultiMargin and CTC can share the layout):
+// for each position, m = max_c x_c and s = Σ_c e^(x_c − m), in float64, so that log-softmax is (x − m) − log s and
+// softmax is e^(x − m)/s. Pure functions of their arguments: no module state.
+//
+// Layout (all kernels in assembly/rows/): x holds [outer, C, inner] elements of T (f32 | f64), the class dimension
+// in the middle: element (o, c, j) at index (o·C + c)·inner + j. A call visits the first `span` ≤ inner positions
+// j of each of the `outer` slabs (span == inner for a whole tensor; the facade passes a smaller span to stream part
+// of a large slab, and span must be 1 when inner is 1). Positions are numbered compactly, p = o·span + j, and
+// P = outer·span. Statistics are stored structure-of-arrays: stats[p] = m_p, stats[P + p] = s_p (float64), so
+// vector code reads m and s for neighbouring positions with one load each.
+//
+// NaN and ±Inf: a NaN logit makes m NaN; a +Inf logit makes m +Inf; a row of −Inf has m = −Inf. In each of these
+// cases s is stored as NaN (PyTorch's x − m is NaN there), so every loss and gradient of that row is NaN, as in
+// PyTorch; a −Inf logit in a finite row adds e^−Inf ≈ 0. Empty rows (C = 0) have m = −Inf and s = NaN.
+//
+// Precision: x − m of two promoted float32 values is exact; e^ is the float64 `expLse2x`/`expLse1` for arguments
+// ≤ 0 (assembly/math/exp.ts: relative error ≤ 8·2^-53 + |x − m|·1.6e-16 per term; the max's own term is exactly
+// 1), summed in float64. Lane layout: with inner == 1 a row is contiguous and the loops run over classes (f32: 4
+// classes per v128, promoted to two f64x2 halves; f64: 2 per v128); rows of 4 … 256 float32 (2 … 256 float64)
+// classes go two at a time through `rowPair`, which has no scalar tail (the last classes are re-read with the row's
+// last full v128, the lanes already counted masked to −Inf). With inner > 1 the loops run over positions: one
+// v128 holds one class at 4 (f32) or 2 (f64) neighbouring positions, loaded with stride inner·sizeof<T>. Every
+// SIMD loop has a scalar tail; the scalar build runs the tails alone.
+import { expLse1, expLse2x } from '../math/exp';
+import { hi64, hsum, lo64 } from '../lanes';
+
+/** Rows up to this many classes go through rowPair (two rows at a time); longer rows amortise per-row costs. */
+const PAIR_MAX_C: i32 = 256;
+
+/** Smallest row rowPair takes: one full v128 of classes. */
+// @ts-ignore: decorator
+@inline function pairMinC<T>(): i32 {
+  return sizeof<T>() == 4 ? 4 : 2;
+}
+
+/** s, or NaN when m is NaN or ±Inf (expLse does not carry NaN; see the header). */
+// @ts-ignore: decorator
+@inline function finiteOr(m: f64, s: f64): f64 {
+  return abs(m) < Infinity ? s : NaN;
+}
+
+/** max_c x_c of a contiguous row (NaN if any is NaN; −Inf for C = 0). Not inlined: once per row. */
+function rowMax<T>(p: usize, C: i32): T {
+  let i = 0;
+  let m = <T>-Infinity;
+  if (ASC_FEATURE_SIMD) {
+    // pmax (one maxps/maxpd) skips NaN lanes, where max costs about 8 instructions in V8 for its NaN rule; the
+    // `nan` mask (cmpneq, or) restores it: the max of a row with a NaN is NaN.
+    if (sizeof<T>() == 4) {
+      if (C >= 4) {
+        let v0 = f32x4.splat(-Infinity), v1 = v0, nan = i32x4.splat(0);
+        for (; i + 8 <= C; i += 8) {
+          const a = v128.load(p + (<usize>i << 2)), b = v128.load(p + (<usize>i << 2), 16);
+          v0 = f32x4.pmax(v0, a);
+          v1 = f32x4.pmax(v1, b);
+          nan = v128.or(nan, v128.or(f32x4.ne(a, a), f32x4.ne(b, b)));
+        }
+        // The 0–7 classes left: the last four once or twice (max ignores repeats), not a scalar loop.
+        if (i + 4 <= C) {
+          const a = v128.load(p + (<usize>i << 2));
+          v0 = f32x4.pmax(v0, a);
+          nan = v128.or(nan, f32x4.ne(a, a));
+        }
+        if (C & 3) {
+          const b = v128.load(p + (<usize>(C - 4) << 2));
+          v1 = f32x4.pmax(v1, b);
+          nan = v128.or(nan, f32x4.ne(b, b));
+        }
+        i = C;
+        v0 = f32x4.pmax(v0, v1);
+        v0 = f32x4.pmax(v0, i32x4.shuffle(v0, v0, 2, 3, 0, 1));
+        m = <T>max<f32>(f32x4.extract_lane(v0, 0), f32x4.extract_lane(v0, 1));
+        if (v128.any_true(nan)) m = <T>NaN;
+      }
+    } else {
+      if (C >= 2) {
+        let v0 = f64x2.splat(-Infinity), v1 = v0, nan = i64x2.splat(0);
+        for (; i + 4 <= C; i += 4) {
+          const a = v128.load(p + (<usize>i << 3)), b = v128.load(p + (<usize>i << 3), 16);
+          v0 = f64x2.pmax(v0, a);
+          v1 = f64x2.pmax(v1, b);
+          nan = v128.or(nan, v128.or(f64x2.ne(a, a), f64x2.ne(b, b)));
+        }
+        if (i + 2 <= C) {
+          const a = v128.load(p + (<usize>i << 3));
+          v0 = f64x2.pmax(v0, a);
+          nan = v128.or(nan, f64x2.ne(a, a));
+        }
+        if (C & 1) {
+          const b = v128.load(p + (<usize>(C - 2) << 3));
+          v1 = f64x2.pmax(v1, b);
+          nan = v128.or(nan, f64x2.ne(b, b));
+        }
+        i = C;
+        v0 = f64x2.pmax(v0, v1);
+        m = <T>max<f64>(f64x2.extract_lane(v0, 0), f64x2.extract_lane(v0, 1));
+        if (v128.any_true(nan)) m = <T>NaN;
+      }
+    }
+  }
+  for (; i < C; i++) m = max<T>(m, load<T>(p + (<usize>i * sizeof<T>())));
+  return m;
+}
+
+/** Σ_c e^(x_c − m) of a contiguous row, accumulated in float64. Not inlined: once per row. */
+function rowSumExp<T>(p: usize, C: i32, m: T): f64 {
+  let i = 0;
+  let end = C;
+  let s: f64 = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vm = f64x2.splat(<f64>m);
+    let a0 = f64x2.splat(0), a1 = a0;
+    if (sizeof<T>() == 4) {
+      for (; i + 4 <= C; i += 4) {
+        const x = v128.load(p + (<usize>i << 2));
+        a0 = f64x2.add(a0, expLse2x(f64x2.sub(lo64(x), vm)));
+        a1 = f64x2.add(a1, expLse2x(f64x2.sub(hi64(x), vm)));
+      }
+      // Two or three classes left (e.g. C = 10): the high half of the last four is one f64x2 exp for the
+      // last two, instead of two scalar ones.
+      if (C >= 4 && C - i >= 2) {
+        a0 = f64x2.add(a0, expLse2x(f64x2.sub(hi64(v128.load(p + (<usize>(C - 4) << 2))), vm)));
+        end = C - 2;
+      }
+    } else {
+      for (; i + 4 <= C; i += 4) {
+        a0 = f64x2.add(a0, expLse2x(f64x2.sub(v128.load(p + (<usize>i << 3)), vm)));
+        a1 = f64x2.add(a1, expLse2x(f64x2.sub(v128.load(p + (<usize>i << 3), 16), vm)));
+      }
+      for (; i + 2 <= C; i += 2) a0 = f64x2.add(a0, expLse2x(f64x2.sub(v128.load(p + (<usize>i << 3)), vm)));
+    }
+    s = hsum(f64x2.add(a0, a1));
+  }
+  for (; i < end; i++) s += expLse1(<f64>load<T>(p + (<usize>i * sizeof<T>())) - <f64>m);
+  return s;
+}
+
+/** Lane masks for the last, overlapping load of a row: TAIL_MASK + 32·k marks the first k f64 lanes as done. */
+const TAIL_MASK: usize = memory.data<u64>([
+  0, 0, 0, 0,
+  0xFFFFFFFFFFFFFFFF, 0, 0, 0,
+  0xFFFFFFFFFFFFFFFF, 0xFFFFFFFFFFFFFFFF, 0, 0,
+  0xFFFFFFFFFFFFFFFF, 0xFFFFFFFFFFFFFFFF, 0xFFFFFFFFFFFFFFFF, 0,
+], 16);
+
+/** d, with −Inf in the lanes `mask` marks: e^−Inf becomes e^−708 (expLse's clamp), nothing next to the max's 1. */
+// @ts-ignore: decorator
+@inline function drop(d: v128, mask: v128): v128 {
+  return v128.bitselect(f64x2.splat(-Infinity), d, mask);
+}
+
+/**
+ * m and s of two contiguous rows at p0 and p1 together (C ≥ pairMinC<T>() classes), for small C where per-row
+ * costs dominate: one horizontal reduction for both rows, no scalar tail, the two rows' dependency chains
+ * interleaved. Stores m0, m1 at `mOut`, `mOut + 8` and s0, s1 (already `finiteOr`-ed) at `sOut`, `sOut + 8`.
+ * SIMD build only.
+ */
+function rowPair<T>(p0: usize, p1: usize, C: i32, mOut: usize, sOut: usize): void {
+  const size = <usize>sizeof<T>();
+  const last = <usize>(C - (sizeof<T>() == 4 ? 4 : 2)) * size;
+  let vm: v128; // [m0, m1] as f64
+  if (sizeof<T>() == 4) {
+    let a = f32x4.splat(-Infinity), b = a, na = i32x4.splat(0), nb = na;
+    let i = 0;
+    for (; i + 4 <= C; i += 4) {
+      const x = v128.load(p0 + (<usize>i << 2)), y = v128.load(p1 + (<usize>i << 2));
+      a = f32x4.pmax(a, x);
+      b = f32x4.pmax(b, y);
+      na = v128.or(na, f32x4.ne(x, x));
+      nb = v128.or(nb, f32x4.ne(y, y));
+    }
+    if (i < C) {
+      const x = v128.load(p0 + last), y = v128.load(p1 + last);
+      a = f32x4.pmax(a, x);
+      b = f32x4.pmax(b, y);
+      na = v128.or(na, f32x4.ne(x, x));
+      nb = v128.or(nb, f32x4.ne(y, y));
+    }
+    // [a0 ∨ a2, a1 ∨ a3, b0 ∨ b2, b1 ∨ b3], then lanes 0 and 2 hold the two maxima (and the two NaN flags).
+    const u = f32x4.pmax(i32x4.shuffle(a, b, 0, 1, 4, 5), i32x4.shuffle(a, b, 2, 3, 6, 7));
+    vm = f64x2.promote_low_f32x4(i32x4.shuffle(f32x4.pmax(u, i32x4.shuffle(u, u, 1, 0, 3, 2)), u, 0, 2, 0, 2));
+    const n = v128.or(i32x4.shuffle(na, nb, 0, 1, 4, 5), i32x4.shuffle(na, nb, 2, 3, 6, 7));
+    const n2 = v128.or(n, i32x4.shuffle(n, n, 1, 0, 3, 2));
+    vm = v128.bitselect(f64x2.splat(NaN), vm, i32x4.shuffle(n2, n2, 0, 0, 2, 2));
+  } else {
+    let a = f64x2.splat(-Infinity), b = a, na = i64x2.splat(0), nb = na;
+    let i = 0;
+    for (; i + 2 <= C; i += 2) {
+      const x = v128.load(p0 + (<usize>i << 3)), y = v128.load(p1 + (<usize>i << 3));
+      a = f64x2.pmax(a, x);
+      b = f64x2.pmax(b, y);
+      na = v128.or(na, f64x2.ne(x, x));
+      nb = v128.or(nb, f64x2.ne(y, y));
+    }
+    if (i < C) {
+      const x = v128.load(p0 + last), y = v128.load(p1 + last);
+      a = f64x2.pmax(a, x);
+      b = f64x2.pmax(b, y);
+      na = v128.or(na, f64x2.ne(x, x));
+      nb = v128.or(nb, f64x2.ne(y, y));
+    }
+    vm = f64x2.pmax(i64x2.shuffle(a, b, 0, 2), i64x2.shuffle(a, b, 1, 3));
+    const n = v128.or(i64x2.shuffle(na, nb, 0, 2), i64x2.shuffle(na, nb, 1, 3));
+    vm = v128.bitselect(f64x2.splat(NaN), vm, n);
+  }
+  const m0 = i64x2.shuffle(vm, vm, 0, 0), m1 = i64x2.shuffle(vm, vm, 1, 1);
+  let s0 = f64x2.splat(0), s1 = s0, t0 = s0, t1 = s0;
+  let i = 0;
+  if (sizeof<T>() == 4) {
+    for (; i + 4 <= C; i += 4) {
+      const x = v128.load(p0 + (<usize>i << 2)), y = v128.load(p1 + (<usize>i << 2));
+      s0 = f64x2.add(s0, expLse2x(f64x2.sub(lo64(x), m0)));
+      t0 = f64x2.add(t0, expLse2x(f64x2.sub(lo64(y), m1)));
+      s1 = f64x2.add(s1, expLse2x(f64x2.sub(hi64(x), m0)));
+      t1 = f64x2.add(t1, expLse2x(f64x2.sub(hi64(y), m1)));
+    }
+    if (i < C) {
+      // 1–3 classes left: the last four, with the 4 − (C − i) already counted dropped.
+      const done = <usize>(4 - (C - i));
+      const x = v128.load(p0 + last), y = v128.load(p1 + last);
+      const mlo = v128.load(TAIL_MASK + (done << 5)), mhi = v128.load(TAIL_MASK + (done << 5), 16);
+      if (done < 2) {
+        s0 = f64x2.add(s0, expLse2x(drop(f64x2.sub(lo64(x), m0), mlo)));
+        t0 = f64x2.add(t0, expLse2x(drop(f64x2.sub(lo64(y), m1), mlo)));
+      }
+      s1 = f64x2.add(s1, expLse2x(drop(f64x2.sub(hi64(x), m0), mhi)));
+      t1 = f64x2.add(t1, expLse2x(drop(f64x2.sub(hi64(y), m1), mhi)));
+    }
+  } else {
+    for (; i + 2 <= C; i += 2) {
+      s0 = f64x2.add(s0, expLse2x(f64x2.sub(v128.load(p0 + (<usize>i << 3)), m0)));
+      t0 = f64x2.add(t0, expLse2x(f64x2.sub(v128.load(p1 + (<usize>i << 3)), m1)));
+    }
+    if (i < C) {
+      const mask = v128.load(TAIL_MASK + 32);
+      s1 = expLse2x(drop(f64x2.sub(v128.load(p0 + last), m0), mask));
+      t1 = expLse2x(drop(f64x2.sub(v128.load(p1 + last), m1), mask));
+    }
+  }
+  s0 = f64x2.add(s0, s1);
+  t0 = f64x2.add(t0, t1);
+  const s = f64x2.add(i64x2.shuffle(s0, t0, 0, 2), i64x2.shuffle(s0, t0, 1, 3));
+  // finiteOr on both lanes: NaN where |m| is not < Inf.
+  const finite = f64x2.lt(f64x2.abs(vm), f64x2.splat(Infinity));
+  v128.store(mOut, vm);
+  v128.store(sOut, v128.bitselect(s, f64x2.splat(NaN), finite));
+}
+
+/**
+ * m and s of the 4 (f32) or 2 (f64) neighbouring positions starting at `p` (classes `stride` bytes apart), stored
+ * to mOut and sOut (one f64 per position). SIMD build only.
+ */
+// @ts-ignore: decorator
+@inline function colGroup<T>(p: usize, stride: usize, C: i32, mOut: usize, sOut: usize): void {
+  if (sizeof<T>() == 4) {
+    // pmax + NaN mask instead of max, as in rowMax.
+    let vm = f32x4.splat(-Infinity), nan = i32x4.splat(0);
+    for (let c = 0; c < C; c++) {
+      const x = v128.load(p + <usize>c * stride);
+      vm = f32x4.pmax(vm, x);
+      nan = v128.or(nan, f32x4.ne(x, x));
+    }
+    vm = v128.bitselect(f32x4.splat(NaN), vm, nan);
+    const mlo = lo64(vm), mhi = hi64(vm);
+    let s0 = f64x2.splat(0), s1 = s0;
+    for (let c = 0; c < C; c++) {
+      const x = v128.load(p + <usize>c * stride);
+      s0 = f64x2.add(s0, expLse2x(f64x2.sub(lo64(x), mlo)));
+      s1 = f64x2.add(s1, expLse2x(f64x2.sub(hi64(x), mhi)));
+    }
+    const inf = f64x2.splat(Infinity);
+    v128.store(mOut, mlo);
+    v128.store(mOut, mhi, 16);
+    v128.store(sOut, v128.bitselect(s0, f64x2.splat(NaN), f64x2.lt(f64x2.abs(mlo), inf)));
+    v128.store(sOut, v128.bitselect(s1, f64x2.splat(NaN), f64x2.lt(f64x2.abs(mhi), inf)), 16);
+  } else {
+    let vm = f64x2.splat(-Infinity), nan = i64x2.splat(0);
+    for (let c = 0; c < C; c++) {
+      const x = v128.load(p + <usize>c * stride);
+      vm = f64x2.pmax(vm, x);
+      nan = v128.or(nan, f64x2.ne(x, x));
+    }
+    vm = v128.bitselect(f64x2.splat(NaN), vm, nan);
+    let s0 = f64x2.splat(0);
+    for (let c = 0; c < C; c++) s0 = f64x2.add(s0, expLse2x(f64x2.sub(v128.load(p + <usize>c * stride), vm)));
+    v128.store(mOut, vm);
+    v128.store(sOut, v128.bitselect(s0, f64x2.splat(NaN), f64x2.lt(f64x2.abs(vm), f64x2.splat(Infinity))));
+  }
+}
+
+/** m and s of one position whose classes are `stride` bytes apart (scalar). */
+// @ts-ignore: decorator
+@inline function colScalar<T>(p: usize, stride: usize, C: i32, mOut: usize, sOut: usize): void {
+  let m = <T>-Infinity;
+  for (let c = 0; c < C; c++) m = max<T>(m, load<T>(p + <usize>c * stride));
+  let s: f64 = 0;
+  for (let c = 0; c < C; c++) s += expLse1(<f64>load<T>(p + <usize>c * stride) - <f64>m);
+  store<f64>(mOut, <f64>m);
+  store<f64>(sOut, finiteOr(<f64>m, s));
+}
+
+/** The statistics of every position of x (layout in the file header) into stats (2·P float64, SoA). */
+// @ts-ignore: decorator
+@inline function softmaxStats<T>(x: usize, outer: i32, C: i32, inner: i32, span: i32, stats: usize): void {
+  const size = <usize>sizeof<T>();
+  const P = outer * span;
+  const sBase = stats + (<usize>P << 3);
+  if (inner == 1) {
+    let r = 0;
+    if (ASC_FEATURE_SIMD && C >= pairMinC<T>() && C <= PAIR_MAX_C) {
+      const rowBytes = <usize>C * size;
+      for (; r + 2 <= outer; r += 2) {
+        const row = x + <usize>r * rowBytes;
+        rowPair<T>(row, row + rowBytes, C, stats + (<usize>r << 3), sBase + (<usize>r << 3));
+      }
+    }
+    for (; r < outer; r++) {
+      const row = x + <usize>r * <usize>C * size;
+      const m = rowMax<T>(row, C);
+      store<f64>(stats + (<usize>r << 3), <f64>m);
+      store<f64>(sBase + (<usize>r << 3), finiteOr(<f64>m, rowSumExp<T>(row, C, m)));
+    }
+    return;
+  }
+  const stride = <usize>inner * size;
+  const L: i32 = sizeof<T>() == 4 ? 4 : 2;
+  for (let o = 0; o < outer; o++) {
+    const slab = x + <usize>o * <usize>C * stride;
+    const p0 = o * span;
+    let j = 0;
+    if (ASC_FEATURE_SIMD) {
+      for (; j + L <= span; j += L) {
+        const at = <usize>(p0 + j) << 3;
+        colGroup<T>(slab + <usize>j * size, stride, C, stats + at, sBase + at);
+      }
+    }
+    for (; j < span; j++) {
+      const at = <usize>(p0 + j) << 3;
+      colScalar<T>(slab + <usize>j * size, stride, C, stats + at, sBase + at);
+    }
+  }
+}
+
+/** Softmax statistics (m, s) of float32 logits; layout and precision in the file header. */
+export function softmax_stats_f32(x: usize, outer: i32, C: i32, inner: i32, span: i32, stats: usize): void {
+  softmaxStats<f32>(x, outer, C, inner, span, stats);
+}
+
+/** Softmax statistics (m, s) of float64 logits. */
+export function softmax_stats_f64(x: usize, outer: i32, C: i32, inner: i32, span: i32, stats: usize): void {
+  softmaxStats<f64>(x, outer, C, inner, span, stats);
+}

@@ -1,0 +1,34 @@
+// Reference of assembly/elementwise/terms/kl_div.ts's KLDiv (KLDivLoss), a wide term with scaledGrad, input x = a,
+// target t = b: ℓ = xlogy(t, t) − t·x with xlogy(t, t) = t == 0 ? 0 : t·log t;
+//   ∂ℓ/∂x·s = (−s)·t;  ∂ℓ/∂t·s = (s·(t == 0 ? 0 : log t) + (s·t)/t) + (−s)·x
+// log is the kernel's (test/helpers/math64.ts). Interface: test/helpers/term-reference.ts.
+import { log64 } from '../helpers/math64.js';
+import type { TermInputs, TermReference } from '../helpers/term-reference.js';
+import { mixedValue, sprinkle } from '../helpers/term-reference.js';
+
+/** Log-probabilities and probabilities, xlogy's edges (t = ±0, t < 0, x = −∞), and non-finite values. */
+export function klInputs(n: number, rng: () => number, logTarget: boolean): TermInputs[] {
+  const x = sprinkle(n, () => -rng() * 6, [0, -0, -1, 1, -Infinity, 2, -1e-300]);
+  const t = logTarget
+    ? sprinkle(n, () => -rng() * 6, [0, -1, -Infinity, 0, -Infinity, 1, -100])
+    : sprinkle(n, () => rng(), [0, -0, 1, 1, 0, 0.5, 1e-300, -0.5, 2]);
+  const ex = sprinkle(n, () => mixedValue(rng), [NaN, 1, Infinity, -Infinity, 0, 3]);
+  const et = sprinkle(n, () => (logTarget ? mixedValue(rng) : rng()), [0.5, NaN, 0.5, 1, Infinity, -Infinity]);
+  return [{ name: 'finite', a: x, b: t }, { name: 'edge', a: ex, b: et }];
+}
+
+export const reference: TermReference = {
+  term: 'kl_div',
+  operands: 2,
+  wide: true,
+  params: [{ p: 0, q: 0, label: 'no parameters' }],
+  value64: (x, t) => (t === 0 ? 0 : t * log64(t)) - t * x,
+  gradA64: (_x, t) => -t,
+  gradB64: (x, t) => ((t === 0 ? 0 : log64(t)) + t / t) - x,
+  scaledGrad64: (which, x, t, _c, s) => {
+    if (which === 0) return -s * t;
+    if (which === 1) return (s * (t === 0 ? 0 : log64(t)) + (s * t) / t) + -s * x;
+    return 0;
+  },
+  inputs: (n, _dtype, _params, rng) => klInputs(n, rng, false),
+};

@@ -1,0 +1,53 @@
+// Reference of assembly/elementwise/terms/poisson_nll.ts's PoissonNllLog (PoissonNLLLoss, logInput), a wide term with
+// scaledGrad, input x = a, target t = b, p = eps (unused), q = full:
+//   ℓ = e^x − t·x [+ S(t) where t > 1 or NaN, S(t) = (t·log t − t) + 0.5·log(2π·t)]
+//   ∂ℓ/∂x·s = s·e^x + (−s)·t
+//   ∂ℓ/∂t·s = [full: (((m·log t + (−m)) + (m·t)/t) + ((m·0.5)/(2π·t))·2π), m = t <= 1 ? +0 : s] + (−s)·x
+// exp and log are the kernel's (test/helpers/math64.ts). Interface: test/helpers/term-reference.ts.
+import { exp64, log64 } from '../helpers/math64.js';
+import type { TermInputs, TermReference } from '../helpers/term-reference.js';
+import { mixedValue, sprinkle } from '../helpers/term-reference.js';
+
+const TWO_PI = 2 * Math.PI;
+
+export const stirling = (t: number): number => (t <= 1 ? 0 : (t * log64(t) - t) + 0.5 * log64(TWO_PI * t));
+
+export function stirlingGrad(t: number, s: number): number {
+  const m = t <= 1 ? 0 : s;
+  return ((m * log64(t) + -m) + (m * t) / t) + ((m * 0.5) / (TWO_PI * t)) * TWO_PI;
+}
+
+/** Counts and fractional targets around the mask t > 1 (0, ±0, 1, just above 1, negative); non-finite values. */
+export function poissonInputs(n: number, rng: () => number, rate: boolean): TermInputs[] {
+  const draw = rate ? () => rng() * 6 : () => mixedValue(rng) % 20;
+  const x = sprinkle(n, draw, rate ? [0, 1e-9, 1e-8, -1e-9, 2, 0.5] : [0, -0, 1, -1, 20, -20]);
+  const t = sprinkle(n, () => Math.floor(rng() * 8), [0, 1, 1 + 2 ** -23, 1.5, -0.5, -0, 2, 100, 1e6, 0.25]);
+  const ex = sprinkle(n, draw, [NaN, 1, Infinity, -Infinity, 2, 0]);
+  const et = sprinkle(n, () => Math.floor(rng() * 8), [1, NaN, 2, 2, Infinity, -Infinity]);
+  return [{ name: 'finite', a: x, b: t }, { name: 'edge', a: ex, b: et }];
+}
+
+export const PARAMS = [
+  { p: 1e-8, q: 0, label: 'eps = 1e-8, full = false' },
+  { p: 1e-8, q: 1, label: 'eps = 1e-8, full = true' },
+  { p: 0.5, q: 1, label: 'eps = 0.5, full = true' },
+];
+
+export const reference: TermReference = {
+  term: 'poisson_nll_log',
+  operands: 2,
+  wide: true,
+  params: PARAMS,
+  value64: (x, t, _c, _eps, full) => {
+    const l = exp64(x) - t * x;
+    return full !== 0 ? l + stirling(t) : l;
+  },
+  gradA64: (x, t) => exp64(x) - t,
+  gradB64: (x, t, _c, _eps, full) => (full !== 0 ? stirlingGrad(t, 1) : 0) - x,
+  scaledGrad64: (which, x, t, _c, s, _eps, full) => {
+    if (which === 0) return s * exp64(x) + -s * t;
+    if (which === 1) return full !== 0 ? stirlingGrad(t, s) + -s * x : -s * x;
+    return 0;
+  },
+  inputs: (n, _dtype, _params, rng) => poissonInputs(n, rng, false),
+};
