@@ -31,7 +31,10 @@ import { relError, truthOf } from './lib/truth.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const only = args
+  .find((a) => a.startsWith('--only='))
+  ?.slice(7)
+  .split(',');
 const merge = args.includes('--merge');
 const schedule = quick ? QUICK : FULL;
 const DATA = '.cache/bench-data';
@@ -40,7 +43,10 @@ const log = (s: string): void => void process.stderr.write(`${s}\n`);
 // --report-only: re-render RESULTS.md and the chart from today's (or the newest) JSON, measuring nothing.
 if (args.includes('--report-only')) {
   const dir = 'bench/results';
-  const newest = readdirSync(dir).filter((f) => f.endsWith('.json')).sort().pop();
+  const newest = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .pop();
   if (!newest) throw new Error('bench: no results to report; run `npm run bench` first');
   log(`wrote ${(await writeReport(JSON.parse(readFileSync(`${dir}/${newest}`, 'utf8')) as Results)).join(', ')}`);
   process.exit(0);
@@ -63,8 +69,12 @@ for (const c of cases) {
 // 2. PyTorch, the reference every other implementation is checked against.
 log('PyTorch (1 and 2 threads)…');
 const torchRun = attempt(() => runTorch(cases, DATA, schedule, [1, 2]));
-const torch = torchRun instanceof Error ? { cases: {}, skipped: `scripts/bench-torch.py failed: ${torchRun.message}` } as TorchRun : torchRun;
-if (torch.skipped) notes.push(`PyTorch skipped: ${torch.skipped}; implementations are checked against the float64 truth instead.`);
+const torch =
+  torchRun instanceof Error
+    ? ({ cases: {}, skipped: `scripts/bench-torch.py failed: ${torchRun.message}` } as TorchRun)
+    : torchRun;
+if (torch.skipped)
+  notes.push(`PyTorch skipped: ${torch.skipped}; implementations are checked against the float64 truth instead.`);
 
 // 3. The C reference and the plain-loop worker.
 const gcc = buildC();
@@ -82,7 +92,14 @@ const inProcess: Array<{ impl: Impl; name: ImplName; backend?: 'cpu' | 'wasm' }>
   { impl: rawKernel('simdloss kernel', 'build/simdloss.wasm'), name: 'simdloss kernel' },
   { impl: endToEnd('simdloss scalar', scalarApi as unknown as SimdlossApi), name: 'simdloss scalar' },
   { impl: rawKernel('simdloss scalar kernel', 'build/simdloss.scalar.wasm'), name: 'simdloss scalar kernel' },
-  ...(experiment ? [{ impl: rawKernel('f32-term kernel (experiment)', experiment), name: 'f32-term kernel (experiment)' as ImplName }] : []),
+  ...(experiment
+    ? [
+        {
+          impl: rawKernel('f32-term kernel (experiment)', experiment),
+          name: 'f32-term kernel (experiment)' as ImplName,
+        },
+      ]
+    : []),
   { impl: tfjsImpl('cpu'), name: 'tfjs-cpu', backend: 'cpu' },
   { impl: tfjsImpl('wasm'), name: 'tfjs-wasm', backend: 'wasm' },
 ];
@@ -102,7 +119,12 @@ function attempt<T>(f: () => T): T | Error {
 }
 
 const base = (c: Case): Omit<Row, 'impl' | 'status'> => ({
-  case: c.id, series: c.series, loss: c.loss, dtype: c.dtype, n: c.n, elements: c.elements,
+  case: c.id,
+  series: c.series,
+  loss: c.loss,
+  dtype: c.dtype,
+  n: c.n,
+  elements: c.elements,
 });
 const withValue = (c: Case, row: Row): Row => {
   if (row.value !== undefined) row.relError = relError(row.value, truth[c.id]);
@@ -112,9 +134,10 @@ const withValue = (c: Case, row: Row): Row => {
 
 for (const c of cases) {
   const t = torch.cases[c.id];
-  const ref = (impl: string): Expectation => t
-    ? { value: t.value, source: 'PyTorch', tolerance: toleranceFor(impl, c.dtype) }
-    : { value: truth[c.id], source: 'float64 truth', tolerance: toleranceFor(impl, c.dtype) };
+  const ref = (impl: string): Expectation =>
+    t
+      ? { value: t.value, source: 'PyTorch', tolerance: toleranceFor(impl, c.dtype) }
+      : { value: truth[c.id], source: 'float64 truth', tolerance: toleranceFor(impl, c.dtype) };
   const line: string[] = [];
   const say = (row: Row): void => {
     line.push(`${row.impl} ${row.status === 'ok' ? row.nsPerElement!.toFixed(3) : row.status}`);
@@ -122,7 +145,10 @@ for (const c of cases) {
 
   for (const th of ['1', '2'] as const) {
     const name = `PyTorch ${th}T` as ImplName;
-    if (!t) { withValue(c, { ...base(c), impl: name, status: 'skipped', note: torch.skipped }); continue; }
+    if (!t) {
+      withValue(c, { ...base(c), impl: name, status: 'skipped', note: torch.skipped });
+      continue;
+    }
     say(withValue(c, { ...base(c), impl: name, status: 'ok', value: t.value, ...t.threads[th] }));
   }
 
@@ -132,19 +158,52 @@ for (const c of cases) {
       say(withValue(c, { ...base(c), impl: 'C AVX2 MSE', status: 'error', note: r.message }));
     } else {
       const bad = mismatch(r.mse.value, ref('C'));
-      say(withValue(c, bad
-        ? { ...base(c), impl: 'C AVX2 MSE', status: 'mismatch', value: r.mse.value, note: bad }
-        : { ...base(c), impl: 'C AVX2 MSE', status: 'ok', value: r.mse.value, nsPerElement: r.mse.nsPerElement, samples: r.mse.samples }));
-      say(withValue(c, { ...base(c), impl: 'C read floor', status: 'ok', nsPerElement: r.read.nsPerElement, samples: r.read.samples }));
+      say(
+        withValue(
+          c,
+          bad
+            ? { ...base(c), impl: 'C AVX2 MSE', status: 'mismatch', value: r.mse.value, note: bad }
+            : {
+                ...base(c),
+                impl: 'C AVX2 MSE',
+                status: 'ok',
+                value: r.mse.value,
+                nsPerElement: r.mse.nsPerElement,
+                samples: r.mse.samples,
+              },
+        ),
+      );
+      say(
+        withValue(c, {
+          ...base(c),
+          impl: 'C read floor',
+          status: 'ok',
+          nsPerElement: r.read.nsPerElement,
+          samples: r.read.samples,
+        }),
+      );
     }
   }
 
   const p = attempt(() => runPlain(c, DATA, schedule, ref('plain TS')));
-  say(withValue(c, p instanceof Error
-    ? { ...base(c), impl: 'plain TS', status: 'error', note: p.message }
-    : p.mismatch
-      ? { ...base(c), impl: 'plain TS', status: 'mismatch', value: p.value, note: p.mismatch }
-      : { ...base(c), impl: 'plain TS', status: 'ok', value: p.value, nsPerElement: p.nsPerElement, samples: p.samples, rme: p.rme }));
+  say(
+    withValue(
+      c,
+      p instanceof Error
+        ? { ...base(c), impl: 'plain TS', status: 'error', note: p.message }
+        : p.mismatch
+          ? { ...base(c), impl: 'plain TS', status: 'mismatch', value: p.value, note: p.mismatch }
+          : {
+              ...base(c),
+              impl: 'plain TS',
+              status: 'ok',
+              value: p.value,
+              nsPerElement: p.nsPerElement,
+              samples: p.samples,
+              rme: p.rme,
+            },
+    ),
+  );
 
   const d = readCase(DATA, c);
   for (const { impl, name, backend } of inProcess) {
@@ -172,7 +231,14 @@ for (const c of cases) {
       }
       say(withValue(c, { ...base(c), impl: name, status: 'ok', value, ...timeCalls(c, schedule, prepared.call) }));
     } catch (err) {
-      say(withValue(c, { ...base(c), impl: name, status: 'error', note: err instanceof Error ? err.message : String(err) }));
+      say(
+        withValue(c, {
+          ...base(c),
+          impl: name,
+          status: 'error',
+          note: err instanceof Error ? err.message : String(err),
+        }),
+      );
     } finally {
       prepared.dispose?.();
     }
@@ -187,7 +253,12 @@ const results: Results = {
     date: new Date().toISOString(),
     command: `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`,
     quick,
-    machine: { cpu: cpu[0]?.model ?? 'unknown', cores: cpu.length, memoryGiB: Math.round(totalmem() / 2 ** 30), os: `${type()} ${release()}` },
+    machine: {
+      cpu: cpu[0]?.model ?? 'unknown',
+      cores: cpu.length,
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      os: `${type()} ${release()}`,
+    },
     node: process.version,
     v8: process.versions.v8,
     torch: torch.version ?? null,
@@ -206,12 +277,20 @@ if (merge && existsSync(previous)) {
   results.info = {
     ...old.info,
     truth: { ...old.info.truth, ...truth },
-    notes: [...old.info.notes.filter((n) => !notes.includes(n)), ...notes,
-      `${[...rerun].join(', ')} re-measured by \`${results.info.command}\` at ${results.info.date}.`],
+    notes: [
+      ...old.info.notes.filter((n) => !notes.includes(n)),
+      ...notes,
+      `${[...rerun].join(', ')} re-measured by \`${results.info.command}\` at ${results.info.date}.`,
+    ],
   };
 }
 const seriesOrder = SERIES.map((x) => seriesOf(x.loss, x.classes));
-const rank = (r: Row): number[] => [r.dtype === 'float32' ? 0 : 1, seriesOrder.indexOf(r.series), r.n, IMPLS.indexOf(r.impl)];
+const rank = (r: Row): number[] => [
+  r.dtype === 'float32' ? 0 : 1,
+  seriesOrder.indexOf(r.series),
+  r.n,
+  IMPLS.indexOf(r.impl),
+];
 results.rows.sort((a, b) => {
   const ra = rank(a);
   const rb = rank(b);

@@ -8,7 +8,8 @@ import { plainBce, plainCrossEntropy, plainL1, plainMse, plainSmoothL1 } from '.
 // Node prints on a later tick: for this synchronous script, after the speed table. Print them where they are
 // raised instead, as Python does (once per kind, as the library decides; only the printing moves).
 process.emitWarning = ((warning: string | Error, options?: string | { type?: string }) => {
-  const type = typeof options === 'string' ? options : (options?.type ?? (warning instanceof Error ? warning.name : 'Warning'));
+  const type =
+    typeof options === 'string' ? options : (options?.type ?? (warning instanceof Error ? warning.name : 'Warning'));
   console.warn(`${type}: ${warning instanceof Error ? warning.message : warning}`);
 }) as typeof process.emitWarning;
 
@@ -21,7 +22,9 @@ const outputs = tensor([2, 2, 4]);
 console.log(`inputs  = ${inputs}`);
 console.log(`outputs = ${outputs}`);
 console.log(`nn.MSELoss()(inputs, outputs)                  → ${show(new nn.MSELoss().forward(inputs, outputs))}`);
-console.log(`nn.MSELoss(reduction='sum')                    → ${show(new nn.MSELoss({ reduction: 'sum' }).forward(inputs, outputs))}`);
+console.log(
+  `nn.MSELoss(reduction='sum')                    → ${show(new nn.MSELoss({ reduction: 'sum' }).forward(inputs, outputs))}`,
+);
 const legacy = new nn.MSELoss({ sizeAverage: false, reduce: false, reduction: 'sum' });
 console.log(`nn.MSELoss(size_average=False, reduce=False, reduction='sum') → ${show(legacy.forward(inputs, outputs))}`);
 console.log(`nn.L1Loss()(inputs, outputs)                   → ${show(new nn.L1Loss().forward(inputs, outputs))}`);
@@ -79,11 +82,16 @@ const cases: Array<[string, () => number, () => number]> = [
   ['L1Loss', () => F.l1Loss(a, b) as number, () => plainL1(a, b)],
   ['SmoothL1Loss', () => F.smoothL1Loss(a, b) as number, () => plainSmoothL1(a, b)],
   ['BCELoss', () => F.binaryCrossEntropy(p, t) as number, () => plainBce(p, t)],
-  [`CrossEntropyLoss (C=${CLASSES})`, () => F.crossEntropy({ data: logits, shape: [N / CLASSES, CLASSES] }, classes) as number,
-    () => plainCrossEntropy(logits, classes, CLASSES)],
+  [
+    `CrossEntropyLoss (C=${CLASSES})`,
+    () => F.crossEntropy({ data: logits, shape: [N / CLASSES, CLASSES] }, classes) as number,
+    () => plainCrossEntropy(logits, classes, CLASSES),
+  ],
 ];
 
-console.log(`\nSpeed on this machine, float32, N = ${N.toLocaleString('en')} elements, reduction 'mean' (median of 9 batches):`);
+console.log(
+  `\nSpeed on this machine, float32, N = ${N.toLocaleString('en')} elements, reduction 'mean' (median of 9 batches):`,
+);
 for (const [name, simd, plain] of cases) {
   const ours = simd();
   const theirs = plain();

@@ -116,7 +116,9 @@ async function runStep(step) {
   const seconds = ((performance.now() - t0) / 1000).toFixed(1);
   if (code !== 0) {
     const how = signal ? `killed by ${signal}` : `exit code ${code}`;
-    console.error(`${step.label}: FAILED after ${seconds} s (${how})\n$ node ${step.command.join(' ')}\n${output.trimEnd()}`);
+    console.error(
+      `${step.label}: FAILED after ${seconds} s (${how})\n$ node ${step.command.join(' ')}\n${output.trimEnd()}`,
+    );
     throw new StepFailed(step.label);
   }
   const missing = step.outputs.filter((f) => !existsSync(join(ROOT, f)));

@@ -12,8 +12,15 @@ if (!entry) {
 }
 const outfile = `.cache/${basename(entry).replace(/\.ts$/, '')}.mjs`;
 await build({
-  entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'esm', target: 'es2022',
-  packages: 'external', sourcemap: 'inline', logLevel: 'warning',
+  entryPoints: [entry],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'es2022',
+  packages: 'external',
+  sourcemap: 'inline',
+  logLevel: 'warning',
 });
 process.argv = [process.argv[0], outfile, ...args];
 await import(pathToFileURL(outfile).href);

@@ -6,7 +6,14 @@ export type { TensorOptions, TensorLike, NestedArray, NestedNumbers } from './te
 export type { DType, TensorData, TypedArrayFor } from './tensor/dtype.js';
 export type { TensorInput, TensorRecord } from './tensor/coerce.js';
 export { valueAndGrad } from './core/loss.js';
-export type { Gradient, LossFunction, LossResult, ValueAndGrad, ValueAndGradConfig, ValueAndGradFunction } from './core/loss.js';
+export type {
+  Gradient,
+  LossFunction,
+  LossResult,
+  ValueAndGrad,
+  ValueAndGradConfig,
+  ValueAndGradFunction,
+} from './core/loss.js';
 export type { Reduction } from './core/options.js';
 export type { MSELossOptions } from './losses/mse.js';
 export type { L1LossOptions } from './losses/l1.js';
@@ -29,7 +36,9 @@ export type { CosineEmbeddingLossOptions } from './losses/cosine-embedding.js';
 export type { PairwiseDistanceFunction, PairwiseDistanceOptions, TensorResult } from './losses/pairwise-distance.js';
 export type { TripletMarginLossOptions } from './losses/triplet-margin.js';
 export type {
-  DistanceFunction, DistanceModule, TripletMarginWithDistanceLossOptions,
+  DistanceFunction,
+  DistanceModule,
+  TripletMarginWithDistanceLossOptions,
 } from './losses/triplet-margin-with-distance.js';
 export type { CTCLossOptions } from './losses/ctc.js';
 export { alloc } from './wasm/resident.js';

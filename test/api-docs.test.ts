@@ -14,7 +14,9 @@ it('documents every public export (typedoc --emit none, validation warnings as e
   const typedoc = join(ROOT, 'node_modules', 'typedoc', 'bin', 'typedoc');
   const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
     const child = spawn(process.execPath, [typedoc, '--emit', 'none'], {
-      cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
     });
     let text = '';
     child.stdout.on('data', (d: Buffer) => (text += d));

@@ -9,14 +9,18 @@ const logit = fc.double({ noNaN: true, min: -30, max: 30 });
 const unit = fc.double({ noNaN: true, min: 0, max: 1 });
 const batches = fc
   .integer({ min: 1, max: 120 })
-  .chain((n) => fc.tuple(fc.array(logit, { minLength: n, maxLength: n }), fc.array(unit, { minLength: n, maxLength: n })));
+  .chain((n) =>
+    fc.tuple(fc.array(logit, { minLength: n, maxLength: n }), fc.array(unit, { minLength: n, maxLength: n })),
+  );
 const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
 
 describe('binaryCrossEntropyWithLogits invariants', () => {
   it('equals binaryCrossEntropy of sigmoid(x), element by element (float64)', () => {
     fc.assert(
       fc.property(batches, ([xs, ts]) => {
-        const x = Float64Array.from(xs), t = Float64Array.from(ts), p = x.map(sigmoid);
+        const x = Float64Array.from(xs),
+          t = Float64Array.from(ts),
+          p = x.map(sigmoid);
         const a = F.binaryCrossEntropyWithLogits(x, t, { reduction: 'none' }).data as Float64Array;
         const b = F.binaryCrossEntropy(p, t, { reduction: 'none' }).data as Float64Array;
         for (let i = 0; i < a.length; i++) {
@@ -32,14 +36,17 @@ describe('binaryCrossEntropyWithLogits invariants', () => {
     fc.assert(
       fc.property(batches, ([xs, ts]) => {
         const n = xs.length;
-        const x = Float64Array.from(xs), t = Float64Array.from(ts), p = x.map(sigmoid);
+        const x = Float64Array.from(xs),
+          t = Float64Array.from(ts),
+          p = x.map(sigmoid);
         const w = Float64Array.from({ length: n }, (_, i) => (i % 4) / 2);
         const ga = valueAndGrad(F.binaryCrossEntropyWithLogits)(x, t, { weight: w, reduction: 'sum' }).grads[0]!.data;
         const gb = valueAndGrad(F.binaryCrossEntropy)(p, t, { weight: w, reduction: 'sum' }).grads[0]!.data;
         for (let i = 0; i < n; i++) {
           const chain = gb[i] * p[i] * (1 - p[i]);
           // BCE's gradient clamps p(1 − p) at 1e-12: only compare where it does not
-          if (p[i] * (1 - p[i]) > 1e-10) expect(Math.abs(ga[i] - chain)).toBeLessThanOrEqual(1e-9 * (1 + Math.abs(chain)));
+          if (p[i] * (1 - p[i]) > 1e-10)
+            expect(Math.abs(ga[i] - chain)).toBeLessThanOrEqual(1e-9 * (1 + Math.abs(chain)));
         }
       }),
     );
@@ -48,16 +55,22 @@ describe('binaryCrossEntropyWithLogits invariants', () => {
   it('with posWeight 1 is the loss without posWeight; posWeight p multiplies the positive term', () => {
     fc.assert(
       fc.property(batches, fc.double({ min: 0, max: 10, noNaN: true }), ([xs, ts], pw) => {
-        const x = Float64Array.from(xs), t = Float64Array.from(ts);
+        const x = Float64Array.from(xs),
+          t = Float64Array.from(ts);
         const plainLoss = F.binaryCrossEntropyWithLogits(x, t, { reduction: 'none' }).data as Float64Array;
         const one = F.binaryCrossEntropyWithLogits(x, t, { reduction: 'none', posWeight: [1] }).data as Float64Array;
-        const weighted = F.binaryCrossEntropyWithLogits(x, t, { reduction: 'none', posWeight: [pw] }).data as Float64Array;
+        const weighted = F.binaryCrossEntropyWithLogits(x, t, { reduction: 'none', posWeight: [pw] })
+          .data as Float64Array;
         for (let i = 0; i < x.length; i++) {
-          expect(Math.abs(one[i] - plainLoss[i])).toBeLessThanOrEqual(1e-13 * (1 + Math.abs(plainLoss[i])) + 4e-15 * Math.abs(x[i]));
+          expect(Math.abs(one[i] - plainLoss[i])).toBeLessThanOrEqual(
+            1e-13 * (1 + Math.abs(plainLoss[i])) + 4e-15 * Math.abs(x[i]),
+          );
           // ℓ = (1 − t)·(x + s) + p·t·s with s = log(1 + e^−x) = softplus(−x)
           const s = Math.log1p(Math.exp(-Math.abs(x[i]))) + Math.max(-x[i], 0);
           const want = (1 - t[i]) * (x[i] + s) + pw * t[i] * s;
-          expect(Math.abs(weighted[i] - want)).toBeLessThanOrEqual(1e-12 * (1 + Math.abs(want) + Math.abs(x[i]) * (1 + pw)));
+          expect(Math.abs(weighted[i] - want)).toBeLessThanOrEqual(
+            1e-12 * (1 + Math.abs(want) + Math.abs(x[i]) * (1 + pw)),
+          );
         }
       }),
     );
@@ -65,9 +78,12 @@ describe('binaryCrossEntropyWithLogits invariants', () => {
 
   it('stays finite for huge logits (float32 and float64)', () => {
     for (const dtype of ['float32', 'float64'] as const) {
-      const x = tensor([1e30, -1e30, 3e38, -3e38], { dtype }), t = tensor([0, 1, 0, 1], { dtype });
+      const x = tensor([1e30, -1e30, 3e38, -3e38], { dtype }),
+        t = tensor([0, 1, 0, 1], { dtype });
       const v = F.binaryCrossEntropyWithLogits(x, t, { reduction: 'none' }).data;
-      expect(Array.from(v as Float64Array)).toEqual(Array.from(dtype === 'float32' ? Float32Array.from([1e30, 1e30, 3e38, 3e38]) : [1e30, 1e30, 3e38, 3e38]));
+      expect(Array.from(v as Float64Array)).toEqual(
+        Array.from(dtype === 'float32' ? Float32Array.from([1e30, 1e30, 3e38, 3e38]) : [1e30, 1e30, 3e38, 3e38]),
+      );
     }
   });
 });

@@ -22,9 +22,14 @@ const TINY = { timeMs: 1, minSamples: 1 };
 
 // Small enough to run in milliseconds, long enough for SIMD bodies and scalar tails (CrossEntropy: 10 rows).
 const CASES: Case[] = [
-  makeCase('mse', 'float32', 103), makeCase('l1', 'float32', 103), makeCase('smoothL1', 'float32', 103),
-  makeCase('bce', 'float32', 103), makeCase('ce', 'float32', 100, 10), makeCase('mse', 'float64', 103),
-  makeCase('smoothL1', 'float64', 103), makeCase('ce', 'float64', 100, 10),
+  makeCase('mse', 'float32', 103),
+  makeCase('l1', 'float32', 103),
+  makeCase('smoothL1', 'float32', 103),
+  makeCase('bce', 'float32', 103),
+  makeCase('ce', 'float32', 100, 10),
+  makeCase('mse', 'float64', 103),
+  makeCase('smoothL1', 'float64', 103),
+  makeCase('ce', 'float64', 100, 10),
 ].map((c) => ({ ...c!, id: `tiny-${c!.id}`, batch: 2 }));
 
 /** simdloss's own value on set 0, or undefined while the loss has not landed. */
@@ -44,7 +49,13 @@ describe('benchmark competitors agree with simdloss before they are timed', () =
     const d = generate(c);
     const ours = simdlossValue(c, d);
     it.skipIf(ours === undefined)(`${c.id}: simdloss matches the float64 truth`, () => {
-      expect(mismatch(ours!, { value: truthOf(c, d.xs[0], d.ys[0]), source: 'truth', tolerance: toleranceFor('simdloss', c.dtype) })).toBeNull();
+      expect(
+        mismatch(ours!, {
+          value: truthOf(c, d.xs[0], d.ys[0]),
+          source: 'truth',
+          tolerance: toleranceFor('simdloss', c.dtype),
+        }),
+      ).toBeNull();
     });
     for (const impl of inProcess) {
       it.skipIf(ours === undefined)(`${c.id}: ${impl.name}`, () => {
@@ -54,7 +65,9 @@ describe('benchmark competitors agree with simdloss before they are timed', () =
         try {
           for (let s = 0; s < c.sets; s++) {
             const want = simdlossValue(c, { ...d, xs: [d.xs[s]], ys: [d.ys[s]] })!;
-            expect(mismatch(p.call(s), { value: want, source: 'simdloss', tolerance: toleranceFor(impl.name, c.dtype) })).toBeNull();
+            expect(
+              mismatch(p.call(s), { value: want, source: 'simdloss', tolerance: toleranceFor(impl.name, c.dtype) }),
+            ).toBeNull();
           }
         } finally {
           p.dispose?.();
@@ -68,7 +81,9 @@ describe('benchmark competitors agree with simdloss before they are timed', () =
         const p = tfjsImpl(backend).prepare(c, d);
         if (typeof p === 'string') throw new Error(p);
         try {
-          expect(mismatch(p.call(0), { value: ours!, source: 'simdloss', tolerance: toleranceFor('tfjs', c.dtype) })).toBeNull();
+          expect(
+            mismatch(p.call(0), { value: ours!, source: 'simdloss', tolerance: toleranceFor('tfjs', c.dtype) }),
+          ).toBeNull();
         } finally {
           p.dispose?.();
         }
@@ -101,15 +116,28 @@ describe('out-of-process competitors (PyTorch, C, plain-loop worker) read the sa
   it.skipIf(buildC().version === null)('the C reference computes the same MSE', () => {
     const c = CASES[0];
     const r = runC(c, dir, TINY);
-    expect(mismatch(r.mse.value, { value: simdlossValue(c, generate(c))!, source: 'simdloss', tolerance: 1e-6 })).toBeNull();
+    expect(
+      mismatch(r.mse.value, { value: simdlossValue(c, generate(c))!, source: 'simdloss', tolerance: 1e-6 }),
+    ).toBeNull();
   });
 
-  it.skipIf(torchAvailable() !== null)('PyTorch computes the same values', () => {
-    const landed = CASES.filter((c) => simdlossValue(c, generate(c)) !== undefined);
-    const torch = runTorch(landed, dir, TINY, [1]);
-    for (const c of landed) {
-      const ours = simdlossValue(c, generate(c))!;
-      expect(mismatch(torch.cases[c.id].value, { value: ours, source: 'simdloss', tolerance: toleranceFor('PyTorch', c.dtype) }), c.id).toBeNull();
-    }
-  }, 60_000);
+  it.skipIf(torchAvailable() !== null)(
+    'PyTorch computes the same values',
+    () => {
+      const landed = CASES.filter((c) => simdlossValue(c, generate(c)) !== undefined);
+      const torch = runTorch(landed, dir, TINY, [1]);
+      for (const c of landed) {
+        const ours = simdlossValue(c, generate(c))!;
+        expect(
+          mismatch(torch.cases[c.id].value, {
+            value: ours,
+            source: 'simdloss',
+            tolerance: toleranceFor('PyTorch', c.dtype),
+          }),
+          c.id,
+        ).toBeNull();
+      }
+    },
+    60_000,
+  );
 });

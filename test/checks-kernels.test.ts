@@ -17,7 +17,7 @@ const MISALIGN = [0, 4, 3];
 /** Values inside [0, 1], the boundaries and −0 among them. */
 function inside(n: number, r: () => number, tiny: number): number[] {
   const specials = [0, -0, 1, tiny, 0.5, 1 - 2 ** -24];
-  return Array.from({ length: n }, (_, i) => (i % 3 === 0 ? specials[(i / 3) % specials.length | 0] : r()));
+  return Array.from({ length: n }, (_, i) => (i % 3 === 0 ? specials[((i / 3) % specials.length) | 0] : r()));
 }
 
 /** The indices of each position class for n elements in vectors of `lanes`. */
@@ -61,7 +61,8 @@ for (const name of BUILDS) {
                 b.reset();
                 const p = b.put(x, misalign);
                 const got = b.k[`outside_unit_${dtype}`](p, n);
-                if (got !== at) expect.fail(`n = ${n}, ${show(value)} ${where} (${at}), misalign ${misalign}: got ${got}`);
+                if (got !== at)
+                  expect.fail(`n = ${n}, ${show(value)} ${where} (${at}), misalign ${misalign}: got ${got}`);
               }
             }
           }
@@ -82,16 +83,29 @@ for (const name of BUILDS) {
   describe(`narrow_i64_i32 (${name} build)`, () => {
     const b = new RawBuild(name);
     const specials = [
-      0n, -1n, 1n, 2147483647n, -2147483648n, 2147483648n, -2147483649n, 1n << 40n, -(1n << 62n),
+      0n,
+      -1n,
+      1n,
+      2147483647n,
+      -2147483648n,
+      2147483648n,
+      -2147483649n,
+      1n << 40n,
+      -(1n << 62n),
       // Low words that look like int32 values, with high words that make them not fit.
-      (1n << 32n) + 5n, -(1n << 32n) + 5n, 4294967295n, (1n << 63n) - 1n, -(1n << 63n),
+      (1n << 32n) + 5n,
+      -(1n << 32n) + 5n,
+      4294967295n,
+      (1n << 63n) - 1n,
+      -(1n << 63n),
     ];
     const fits = (v: bigint) => v >= -2147483648n && v <= 2147483647n;
 
     function values(n: number, seed: number): BigInt64Array {
       const r = rng(seed);
       return BigInt64Array.from({ length: n }, (_, i) =>
-        i % 2 === 0 ? specials[(i / 2 + n) % specials.length] : BigInt(Math.floor((r() - 0.5) * 2 ** 34)));
+        i % 2 === 0 ? specials[(i / 2 + n) % specials.length] : BigInt(Math.floor((r() - 0.5) * 2 ** 34)),
+      );
     }
 
     function check(src: BigInt64Array, got: Int32Array, sentinel: number, what: string): void {

@@ -23,7 +23,12 @@ describe('CrossEntropy README values (PyTorch 1.13: F.cross_entropy(torch.tensor
 });
 
 /** Random logits and targets for an (N, C, d) problem. */
-function problem(seed: number, n: number, c: number, d: number[] = []): { x: Float32Array; t: BigInt64Array; shape: number[] } {
+function problem(
+  seed: number,
+  n: number,
+  c: number,
+  d: number[] = [],
+): { x: Float32Array; t: BigInt64Array; shape: number[] } {
   const r = rng(seed);
   const inner = d.reduce((a, b) => a * b, 1);
   const x = Float32Array.from({ length: n * c * inner }, () => (r() - 0.5) * 10);
@@ -32,7 +37,10 @@ function problem(seed: number, n: number, c: number, d: number[] = []): { x: Flo
 }
 
 describe('CrossEntropy with resident (alloc) tensors', () => {
-  for (const [label, d] of [['(N, C)', []], ['(N, C, d1)', [37]]] as const) {
+  for (const [label, d] of [
+    ['(N, C)', []],
+    ['(N, C, d1)', [37]],
+  ] as const) {
     // (Resident int64 targets are not tested here: alloc(shape, 'int64') throws "Cannot convert 0 to a BigInt" in
     // src/wasm/resident.ts, which fills with the number 0; reported to the lead.)
     it(`${label}: resident logits and int32 targets give the JS-memory result`, () => {
@@ -48,12 +56,17 @@ describe('CrossEntropy with resident (alloc) tensors', () => {
         expect(F.crossEntropy(xr, tensor(t, { shape: posShape }), opts)).toBe(want);
         expect(F.crossEntropy(xr, t32, opts)).toBe(want);
         const none = F.crossEntropy(xr, t32, { ...opts, reduction: 'none' });
-        const noneJs = F.crossEntropy(tensor(x, { shape }), tensor(t, { shape: posShape }), { ...opts, reduction: 'none' });
+        const noneJs = F.crossEntropy(tensor(x, { shape }), tensor(t, { shape: posShape }), {
+          ...opts,
+          reduction: 'none',
+        });
         expect([...none.data]).toEqual([...noneJs.data]);
         const p = alloc(shape);
         (p.data as Float32Array).set(x.map((v) => Math.abs(v) / 10));
         const probs = tensor(Float32Array.from(p.data as Float32Array), { shape });
-        expect(F.crossEntropy(xr, p, { reduction: 'sum' })).toBe(F.crossEntropy(tensor(x, { shape }), probs, { reduction: 'sum' }));
+        expect(F.crossEntropy(xr, p, { reduction: 'sum' })).toBe(
+          F.crossEntropy(tensor(x, { shape }), probs, { reduction: 'sum' }),
+        );
         p.free();
       } finally {
         xr.free();
@@ -79,7 +92,10 @@ describe('CrossEntropy memory', () => {
 });
 
 describe('CrossEntropy int64 targets', () => {
-  const x = tensor([[1, 2, 3], [0, 0, 1]]);
+  const x = tensor([
+    [1, 2, 3],
+    [0, 0, 1],
+  ]);
   it('reports a target beyond int32 with its exact value', () => {
     const big = 2n ** 40n;
     const err = thrown(() => F.crossEntropy(x, BigInt64Array.from([0n, big]))) as Error;
@@ -95,7 +111,10 @@ describe('CrossEntropy int64 targets', () => {
 });
 
 describe('CrossEntropy errors (class, `crossEntropy:` prefix, "(got ", and a valid call afterwards)', () => {
-  const x = tensor([[0.5, 0.2, 0.3], [1, 2, 3]]);
+  const x = tensor([
+    [0.5, 0.2, 0.3],
+    [1, 2, 3],
+  ]);
   const t = i64([1, 2]);
   const cases: Array<[string, () => unknown, typeof RangeError | typeof TypeError]> = [
     ['0-d input', () => F.crossEntropy(tensor(1), i64([0], [])), RangeError],
@@ -107,15 +126,35 @@ describe('CrossEntropy errors (class, `crossEntropy:` prefix, "(got ", and a val
     ['float target of the index shape', () => F.crossEntropy(x, tensor([1, 2])), TypeError],
     ['int target of the input shape', () => F.crossEntropy(x, i64([0, 1, 0, 1, 0, 0], [2, 3])), TypeError],
     ['batch mismatch', () => F.crossEntropy(x, i64([1, 2, 0])), RangeError],
-    ['spatial mismatch', () => F.crossEntropy(tensor(new Float32Array(24), { shape: [2, 3, 4] }), i64(Array(10).fill(0), [2, 5])), RangeError],
+    [
+      'spatial mismatch',
+      () => F.crossEntropy(tensor(new Float32Array(24), { shape: [2, 3, 4] }), i64(Array(10).fill(0), [2, 5])),
+      RangeError,
+    ],
     ['target of rank 2 for (N, C)', () => F.crossEntropy(x, i64([1, 2], [2, 1])), RangeError],
     ['1-D input with a 1-D target', () => F.crossEntropy(tensor([1, 2, 3]), i64([2])), RangeError],
     ['weight of the wrong size', () => F.crossEntropy(x, t, { weight: [1, 2] }), RangeError],
     ['weight of rank 2', () => F.crossEntropy(x, t, { weight: tensor([[1, 2, 3]]) }), RangeError],
-    ['float64 weight for float32 input', () => F.crossEntropy(x, t, { weight: new Float64Array([1, 2, 3]) }), TypeError],
+    [
+      'float64 weight for float32 input',
+      () => F.crossEntropy(x, t, { weight: new Float64Array([1, 2, 3]) }),
+      TypeError,
+    ],
     ['int weight', () => F.crossEntropy(x, t, { weight: i64([1, 2, 3]) }), TypeError],
     ['labelSmoothing above 1', () => F.crossEntropy(x, t, { labelSmoothing: 1.5 }), RangeError],
-    ['ignoreIndex ≥ 0 with probabilities', () => F.crossEntropy(x, [[0, 1, 0], [1, 0, 0]], { ignoreIndex: 1 }), RangeError],
+    [
+      'ignoreIndex ≥ 0 with probabilities',
+      () =>
+        F.crossEntropy(
+          x,
+          [
+            [0, 1, 0],
+            [1, 0, 0],
+          ],
+          { ignoreIndex: 1 },
+        ),
+      RangeError,
+    ],
     ['non-integer ignoreIndex', () => F.crossEntropy(x, t, { ignoreIndex: 0.5 }), TypeError],
     ['unknown reduction', () => F.crossEntropy(x, t, { reduction: 'avg' as never }), RangeError],
     ['options not an object', () => F.crossEntropy(x, t, 3 as never), TypeError],

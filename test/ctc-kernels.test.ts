@@ -46,14 +46,18 @@ function sequence(seed: number, T: number, C: number, S: number, blank = 0): Seq
 
 /** PyTorch's recursion in plain float64 (the loss only; every state of every frame). */
 function referenceNll(q: Sequence): number {
-  const S = q.labels.length, L = 2 * S + 1;
+  const S = q.labels.length,
+    L = 2 * S + 1;
   const ext = Array.from({ length: L }, (_, s) => (s % 2 ? q.labels[(s - 1) / 2] : q.blank));
   let a = new Array<number>(L).fill(-Infinity);
   a[0] = q.lp[q.blank];
   if (S > 0) a[1] = q.lp[ext[1]];
   for (let t = 1; t < q.T; t++) {
-    a = ext.map((c, s) => logSumExp([a[s], s > 0 ? a[s - 1] : -Infinity, s > 1 && ext[s] !== ext[s - 2] ? a[s - 2] : -Infinity]) +
-      q.lp[t * q.C + c]);
+    a = ext.map(
+      (c, s) =>
+        logSumExp([a[s], s > 0 ? a[s - 1] : -Infinity, s > 1 && ext[s] !== ext[s - 2] ? a[s - 2] : -Infinity]) +
+        q.lp[t * q.C + c],
+    );
   }
   return S === 0 ? -a[0] : -logSumExp([a[L - 1], a[L - 2]]);
 }
@@ -92,7 +96,9 @@ function run(b: RawBuild, q: Sequence, dtype: DType, flags: number): Result {
 const [testing, scalar] = BUILDS.map((n) => new RawBuild(n));
 const release = new RawBuild(RELEASE);
 const flag = (name: string): number => (testing.raw[name] as WebAssembly.Global).value as number;
-const EXACT = flag('CTC_EXACT'), LOGSPACE = flag('CTC_LOGSPACE'), ZERO_INFINITY = flag('CTC_ZERO_INFINITY');
+const EXACT = flag('CTC_EXACT'),
+  LOGSPACE = flag('CTC_LOGSPACE'),
+  ZERO_INFINITY = flag('CTC_ZERO_INFINITY');
 
 function sameBits(a: Result, b: Result, what: string): void {
   expect(Object.is(a.nll, b.nll), `${what}: nll ${a.nll} vs ${b.nll}`).toBe(true);
@@ -104,27 +110,47 @@ function sameBits(a: Result, b: Result, what: string): void {
 function gradsClose(a: Float64Array, b: Float64Array, tol: number): number {
   let scale = 0;
   for (const v of b) if (Number.isFinite(v)) scale = Math.max(scale, Math.abs(v));
-  return Array.from(a).findIndex((v, i) => !(Object.is(v, b[i]) || Math.abs(v - b[i]) <= tol * (Math.abs(b[i]) + scale)));
+  return Array.from(a).findIndex(
+    (v, i) => !(Object.is(v, b[i]) || Math.abs(v - b[i]) <= tol * (Math.abs(b[i]) + scale)),
+  );
 }
 
 describe('CTC kernels: builds and paths', () => {
   const SHAPES: Array<[number, number, number]> = [
-    [1, 3, 0], [1, 3, 1], [3, 4, 1], [5, 4, 3], [9, 5, 4], [12, 6, 5], [40, 7, 15], [40, 7, 16], [40, 7, 17],
-    [70, 9, 31], [70, 9, 33], [1300, 12, 1000], [65537, 4, 3],
+    [1, 3, 0],
+    [1, 3, 1],
+    [3, 4, 1],
+    [5, 4, 3],
+    [9, 5, 4],
+    [12, 6, 5],
+    [40, 7, 15],
+    [40, 7, 16],
+    [40, 7, 17],
+    [70, 9, 31],
+    [70, 9, 33],
+    [1300, 12, 1000],
+    [65537, 4, 3],
   ];
   for (const [T, C, S] of SHAPES) {
     for (const dtype of ['f64', 'f32'] as const) {
       it(`T=${T} C=${C} S=${S} ${dtype}`, () => {
         const q = sequence(T * 31 + S, T, C, S, S % 3 === 1 ? C - 1 : 0);
-        const paths: Array<[string, number]> = [['scaled', 0], ['log-space', LOGSPACE]];
+        const paths: Array<[string, number]> = [
+          ['scaled', 0],
+          ['log-space', LOGSPACE],
+        ];
         if (T < 5000) paths.push(['exact', EXACT]); // PyTorch's loops: slow in a test at 65537 frames
         const results = new Map<string, Result>();
         for (const [name, flags] of paths) {
-          const a = run(testing, q, dtype, flags), b = run(scalar, q, dtype, flags);
+          const a = run(testing, q, dtype, flags),
+            b = run(scalar, q, dtype, flags);
           sameBits(a, b, `${name}, testing vs testing-scalar`);
           expect(a.guards && b.guards, `${name}: guard bytes`).toBe(true);
           // Rows T and T + 1 (past the input length) are zeros.
-          expect(a.grad.subarray(T * C).every((v) => Object.is(v, 0)), `${name}: padding rows`).toBe(true);
+          expect(
+            a.grad.subarray(T * C).every((v) => Object.is(v, 0)),
+            `${name}: padding rows`,
+          ).toBe(true);
           results.set(name, a);
         }
         sameBits(run(release, q, dtype, 0), results.get('scaled')!, 'release vs testing');
@@ -132,13 +158,19 @@ describe('CTC kernels: builds and paths', () => {
         expect(Number.isFinite(ref.nll)).toBe(true);
         if (T <= 1300) {
           const want = referenceNll({ ...q, lp: dtype === 'f32' ? Float64Array.from(Float32Array.from(q.lp)) : q.lp });
-          expect(Math.abs(ref.nll - want) <= 1e-13 * want + 8 * T * 2 ** -52, `reference ${want}, kernel ${ref.nll}`).toBe(true);
+          expect(
+            Math.abs(ref.nll - want) <= 1e-13 * want + 8 * T * 2 ** -52,
+            `reference ${want}, kernel ${ref.nll}`,
+          ).toBe(true);
         }
         // The paths round differently at every frame: losses agree to 1e-13, gradients (through e^(… + nll)) to a
         // few ulp(nll) per frame, float32 to its rounding.
         const tol = dtype === 'f64' ? 1e-12 + Math.sqrt(T) * 4 * Math.abs(ref.nll) * 2 ** -52 : 2 ** -22;
         for (const [name, r] of results) {
-          expect(Math.abs(r.nll - ref.nll) <= 1e-13 * Math.abs(ref.nll) + 8 * T * 2 ** -52, `${name} ${r.nll}, ${ref.nll}`).toBe(true);
+          expect(
+            Math.abs(r.nll - ref.nll) <= 1e-13 * Math.abs(ref.nll) + 8 * T * 2 ** -52,
+            `${name} ${r.nll}, ${ref.nll}`,
+          ).toBe(true);
           const bad = gradsClose(r.grad, ref.grad, tol);
           expect(bad, `${name}: gradient[${bad}] ${r.grad[bad]} vs ${ref.grad[bad]}`).toBe(-1);
         }
@@ -146,15 +178,17 @@ describe('CTC kernels: builds and paths', () => {
     }
   }
 
-  it('a wide dynamic range (states more than e^-667 below a frame\'s best): per-cell recomputation, exact result', () => {
+  it("a wide dynamic range (states more than e^-667 below a frame's best): per-cell recomputation, exact result", () => {
     // Blanks dominate by hundreds of nats: the scaled path cannot hold the sequence, and the log-space path
     // recomputes the cells whose inputs are all far below the frame's best; both must match the exact path.
     const r = rng(7);
-    const T = 60, C = 5;
+    const T = 60,
+      C = 5;
     const z = Float64Array.from({ length: T * C }, (_, i) => (r() * 2 - 1) * 80 + (i % C === 0 ? 200 : 0));
     const q: Sequence = { T, C, lp: logSoftmaxRows(z, C), labels: Int32Array.of(1, 2, 3, 4, 1, 2, 3, 3), blank: 0 };
     for (const b of [testing, scalar]) {
-      const a = run(b, q, 'f64', 0), e = run(b, q, 'f64', EXACT);
+      const a = run(b, q, 'f64', 0),
+        e = run(b, q, 'f64', EXACT);
       expect(a.nll).toBeGreaterThan(500);
       expect(Math.abs(a.nll - e.nll) <= 1e-14 * e.nll, `${a.nll} vs ${e.nll}`).toBe(true);
       // The gradient carries e^(… + nll): nll's own rounding (ulp(nll) ≈ 1e-13 here) bounds the agreement.
@@ -184,7 +218,8 @@ describe('CTC kernels: builds and paths', () => {
     const nan = { ...q, lp: q.lp.slice() };
     nan.lp[3 * 5 + q.labels[0]] = NaN; // a label's: NaN loss
     for (const b of [testing, scalar]) {
-      const a = run(b, minusInf, 'f64', 0), e = run(b, minusInf, 'f64', EXACT);
+      const a = run(b, minusInf, 'f64', 0),
+        e = run(b, minusInf, 'f64', EXACT);
       expect(Number.isFinite(a.nll) && Math.abs(a.nll - e.nll) < 1e-13 * e.nll).toBe(true);
       expect(Number.isNaN(a.grad[2 * 5 + off]) && Number.isNaN(e.grad[2 * 5 + off])).toBe(true);
       expect(gradsClose(a.grad, e.grad, 1e-12)).toBe(-1);

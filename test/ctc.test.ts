@@ -63,44 +63,68 @@ describe('CTC loss against its definition (fast-check)', () => {
   const logits = (n: number) => fc.array(fc.double({ min: -6, max: 6, noNaN: true }), { minLength: n, maxLength: n });
 
   it('a one-label target: −log of the sum over its alignments (float64 within 1e-12, float32 within 2 ulp)', () => {
-    const input = fc.record({ T: fc.integer({ min: 1, max: 40 }), C: fc.integer({ min: 2, max: 7 }) })
-      .chain(({ T, C }) => fc.record({
-        T: fc.constant(T), C: fc.constant(C), z: logits(T * C),
-        blank: fc.integer({ min: 0, max: C - 1 }), offset: fc.integer({ min: 1, max: C - 1 }),
-      }));
-    fc.assert(fc.property(input, ({ T, C, z, blank, offset }) => {
-      const label = (blank + offset) % C;
-      const lp = logSoftmaxRows(z, C);
-      const want = oneLabelNll(lp, T, C, label, blank);
-      const x64 = tensor(lp, { shape: [T, 1, C], dtype: 'float64' });
-      const got = F.ctcLoss(x64, [[label]], [T], [1], { blank, reduction: 'sum' });
-      expect(Math.abs(got - want) <= 1e-12 * Math.abs(want) + 8 * T * 2 ** -52, `float64: ${got} vs ${want}`).toBe(true);
-      // float32: the float32 inputs' exact value, rounded once.
-      const lp32 = Array.from(Float32Array.from(lp));
-      const want32 = Math.fround(oneLabelNll(lp32, T, C, label, blank));
-      const got32 = F.ctcLoss(tensor(lp32, { shape: [T, C] }), [label], T, 1, { blank, reduction: 'sum' });
-      expect(Math.abs(got32 - want32) <= 2 * 2 ** (Math.floor(Math.log2(Math.abs(want32))) - 23), `${got32} vs ${want32}`)
-        .toBe(true);
-    }), { numRuns: 150 });
+    const input = fc
+      .record({ T: fc.integer({ min: 1, max: 40 }), C: fc.integer({ min: 2, max: 7 }) })
+      .chain(({ T, C }) =>
+        fc.record({
+          T: fc.constant(T),
+          C: fc.constant(C),
+          z: logits(T * C),
+          blank: fc.integer({ min: 0, max: C - 1 }),
+          offset: fc.integer({ min: 1, max: C - 1 }),
+        }),
+      );
+    fc.assert(
+      fc.property(input, ({ T, C, z, blank, offset }) => {
+        const label = (blank + offset) % C;
+        const lp = logSoftmaxRows(z, C);
+        const want = oneLabelNll(lp, T, C, label, blank);
+        const x64 = tensor(lp, { shape: [T, 1, C], dtype: 'float64' });
+        const got = F.ctcLoss(x64, [[label]], [T], [1], { blank, reduction: 'sum' });
+        expect(Math.abs(got - want) <= 1e-12 * Math.abs(want) + 8 * T * 2 ** -52, `float64: ${got} vs ${want}`).toBe(
+          true,
+        );
+        // float32: the float32 inputs' exact value, rounded once.
+        const lp32 = Array.from(Float32Array.from(lp));
+        const want32 = Math.fround(oneLabelNll(lp32, T, C, label, blank));
+        const got32 = F.ctcLoss(tensor(lp32, { shape: [T, C] }), [label], T, 1, { blank, reduction: 'sum' });
+        expect(
+          Math.abs(got32 - want32) <= 2 * 2 ** (Math.floor(Math.log2(Math.abs(want32))) - 23),
+          `${got32} vs ${want32}`,
+        ).toBe(true);
+      }),
+      { numRuns: 150 },
+    );
   });
 
   it('short inputs: −log of the sum over every path that collapses to the target', () => {
-    const input = fc.record({ T: fc.integer({ min: 1, max: 6 }), C: fc.integer({ min: 2, max: 3 }) })
-      .chain(({ T, C }) => fc.record({
-        T: fc.constant(T), C: fc.constant(C), z: logits(T * C), blank: fc.integer({ min: 0, max: C - 1 }),
-        raw: fc.array(fc.integer({ min: 1, max: C - 1 }), { minLength: 0, maxLength: 4 }),
-      }));
-    fc.assert(fc.property(input, ({ T, C, z, blank, raw }) => {
-      const target = raw.map((v) => (blank + v) % C);
-      const lp = logSoftmaxRows(z, C);
-      const want = bruteForceNll(lp, T, C, target, blank);
-      const got = F.ctcLoss(tensor(lp, { shape: [T, 1, C], dtype: 'float64' }), [target], [T], [target.length],
-        { blank, reduction: 'sum' });
-      // A small loss (one dominant alignment) is known only to about T·2^-52 absolute, in any float64 recursion
-      // (log(1 + δ) per frame), the reference's included.
-      const tol = 1e-12 * Math.abs(want) + 8 * T * 2 ** -52;
-      expect(want === Infinity ? got === Infinity : Math.abs(got - want) <= tol, `${got} vs ${want}`).toBe(true);
-    }), { numRuns: 200 });
+    const input = fc
+      .record({ T: fc.integer({ min: 1, max: 6 }), C: fc.integer({ min: 2, max: 3 }) })
+      .chain(({ T, C }) =>
+        fc.record({
+          T: fc.constant(T),
+          C: fc.constant(C),
+          z: logits(T * C),
+          blank: fc.integer({ min: 0, max: C - 1 }),
+          raw: fc.array(fc.integer({ min: 1, max: C - 1 }), { minLength: 0, maxLength: 4 }),
+        }),
+      );
+    fc.assert(
+      fc.property(input, ({ T, C, z, blank, raw }) => {
+        const target = raw.map((v) => (blank + v) % C);
+        const lp = logSoftmaxRows(z, C);
+        const want = bruteForceNll(lp, T, C, target, blank);
+        const got = F.ctcLoss(tensor(lp, { shape: [T, 1, C], dtype: 'float64' }), [target], [T], [target.length], {
+          blank,
+          reduction: 'sum',
+        });
+        // A small loss (one dominant alignment) is known only to about T·2^-52 absolute, in any float64 recursion
+        // (log(1 + δ) per frame), the reference's included.
+        const tol = 1e-12 * Math.abs(want) + 8 * T * 2 ** -52;
+        expect(want === Infinity ? got === Infinity : Math.abs(got - want) <= tol, `${got} vs ${want}`).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 
@@ -119,11 +143,20 @@ function rng(seed: number): () => number {
   };
 }
 
-function batch(seed: number, T: number, N: number, C: number, S: number): { lp: Tensor; targets: Tensor; il: number[]; tl: number[] } {
+function batch(
+  seed: number,
+  T: number,
+  N: number,
+  C: number,
+  S: number,
+): { lp: Tensor; targets: Tensor; il: number[]; tl: number[] } {
   const r = rng(seed);
   const z = Array.from({ length: T * N * C }, () => (r() * 2 - 1) * 3);
   const lp = tensor(logSoftmaxRows(z, C), { shape: [T, N, C] });
-  const targets = tensor(Array.from({ length: N * S }, () => 1 + Math.floor(r() * (C - 1))), { shape: [N, S], dtype: 'int64' });
+  const targets = tensor(
+    Array.from({ length: N * S }, () => 1 + Math.floor(r() * (C - 1))),
+    { shape: [N, S], dtype: 'int64' },
+  );
   const il = Array.from({ length: N }, (_, b) => T - (b % 3));
   const tl = Array.from({ length: N }, (_, b) => S - (b % 4));
   return { lp, targets, il, tl };
@@ -143,7 +176,8 @@ describe('CTCLoss through the facade', () => {
   it('reads resident log-probabilities in place and writes a resident gradient, with the same bits', () => {
     const { lp, targets, il, tl } = batch(3, 30, 5, 6, 8);
     for (const dtype of ['float32', 'float64'] as const) {
-      const x = dtype === 'float32' ? lp : tensor(Float64Array.from(lp.data as Float32Array), { shape: lp.shape, dtype });
+      const x =
+        dtype === 'float32' ? lp : tensor(Float64Array.from(lp.data as Float32Array), { shape: lp.shape, dtype });
       const resident = alloc(x.shape, dtype);
       resident.data.set(x.data as Float64Array);
       const into = alloc(x.shape, dtype);
@@ -152,8 +186,9 @@ describe('CTCLoss through the facade', () => {
       expect(inPlace.value).toBe(plainRun.value);
       expect(inPlace.grads[0]).toBe(into);
       expect(Array.from(into.data as Float64Array)).toEqual(Array.from(plainRun.grads[0]!.data as Float64Array));
-      expect(F.ctcLoss(resident, targets, il, tl, { reduction: 'none' }).tolist())
-        .toEqual(F.ctcLoss(x, targets, il, tl, { reduction: 'none' }).tolist());
+      expect(F.ctcLoss(resident, targets, il, tl, { reduction: 'none' }).tolist()).toEqual(
+        F.ctcLoss(x, targets, il, tl, { reduction: 'none' }).tolist(),
+      );
       resident.free();
       into.free();
     }
@@ -166,10 +201,17 @@ describe('CTCLoss through the facade', () => {
     const [T, N, C] = lp.shape;
     let total = 0;
     for (let b = 0; b < N; b++) {
-      const one = tensor(Array.from({ length: T * C }, (_, i) => (lp.data as Float32Array)[(Math.floor(i / C) * N + b) * C + (i % C)]),
-        { shape: [T, 1, C] });
-      const r = valueAndGrad(F.ctcLoss)(one, [Array.from(targets.data as BigInt64Array, Number).slice(b * 12, b * 12 + 12)],
-        [il[b]], [tl[b]], { reduction: 'sum' });
+      const one = tensor(
+        Array.from({ length: T * C }, (_, i) => (lp.data as Float32Array)[(Math.floor(i / C) * N + b) * C + (i % C)]),
+        { shape: [T, 1, C] },
+      );
+      const r = valueAndGrad(F.ctcLoss)(
+        one,
+        [Array.from(targets.data as BigInt64Array, Number).slice(b * 12, b * 12 + 12)],
+        [il[b]],
+        [tl[b]],
+        { reduction: 'sum' },
+      );
       total += r.value;
       const gb = r.grads[0]!.data as Float32Array;
       for (let t = 0; t < T; t++) for (let c = 0; c < C; c++) expect(g[(t * N + b) * C + c]).toBe(gb[t * C + c]);
@@ -179,12 +221,27 @@ describe('CTCLoss through the facade', () => {
 
   it('names the sequence in RangeErrors PyTorch 1.13 does not raise', () => {
     const { lp, targets } = batch(5, 6, 3, 4, 2);
-    expect(() => F.ctcLoss(lp, targets, [6, 0, 6], [2, 2, 2])).toThrow(/inputLengths must be at least 1 \(got 0 for sequence 1\)/);
-    expect(() => F.ctcLoss(lp, targets, [6, 6, 6], [2, 2, -1])).toThrow(/targetLengths must be ≥ 0 \(got -1 for sequence 2\)/);
-    expect(() => F.ctcLoss(lp, [[1, 2], [3, 0], [1, 1]], [6, 6, 6], [2, 2, 2]))
-      .toThrow(/labels must be class indices in \[0, 4\) other than the blank 0 \(got 0 at targets\[1, 1\], sequence 1\)/);
-    expect(() => F.ctcLoss(lp, [1, 2, 3, 7], [6, 6, 6], [2, 1, 1]))
-      .toThrow(/\(got 7 at targets\[3\], sequence 2\)/);
+    expect(() => F.ctcLoss(lp, targets, [6, 0, 6], [2, 2, 2])).toThrow(
+      /inputLengths must be at least 1 \(got 0 for sequence 1\)/,
+    );
+    expect(() => F.ctcLoss(lp, targets, [6, 6, 6], [2, 2, -1])).toThrow(
+      /targetLengths must be ≥ 0 \(got -1 for sequence 2\)/,
+    );
+    expect(() =>
+      F.ctcLoss(
+        lp,
+        [
+          [1, 2],
+          [3, 0],
+          [1, 1],
+        ],
+        [6, 6, 6],
+        [2, 2, 2],
+      ),
+    ).toThrow(
+      /labels must be class indices in \[0, 4\) other than the blank 0 \(got 0 at targets\[1, 1\], sequence 1\)/,
+    );
+    expect(() => F.ctcLoss(lp, [1, 2, 3, 7], [6, 6, 6], [2, 1, 1])).toThrow(/\(got 7 at targets\[3\], sequence 2\)/);
     // Still usable afterwards.
     expect(Number.isFinite(F.ctcLoss(lp, targets, [6, 6, 6], [2, 2, 2]))).toBe(true);
   });
@@ -193,7 +250,15 @@ describe('CTCLoss through the facade', () => {
     const m = new nn.CTCLoss({ blank: 3, zeroInfinity: true, reduction: 'sum' });
     expect([m.blank, m.zeroInfinity, m.reduction]).toEqual([3, true, 'sum']);
     const { lp } = batch(6, 5, 2, 4, 2);
-    m.forward(lp, [[1, 2], [2, 0]], [5, 4], [2, 2]);
+    m.forward(
+      lp,
+      [
+        [1, 2],
+        [2, 0],
+      ],
+      [5, 4],
+      [2, 2],
+    );
     const g = m.backward();
     expect(g.map((t) => (t === null ? null : t.shape))).toEqual([[5, 2, 4], null, null, null]);
   });

@@ -17,7 +17,15 @@ import '../src/index.js';
 import { registry } from '../src/core/loss.js';
 import type { BuildName, Floats } from './helpers/builds.js';
 import {
-  BUILDS, firstBitDifference, KERNEL_FAMILIES, LENGTHS, moduleOf, RawBuild, rng, show, uncalled,
+  BUILDS,
+  firstBitDifference,
+  KERNEL_FAMILIES,
+  LENGTHS,
+  moduleOf,
+  RawBuild,
+  rng,
+  show,
+  uncalled,
 } from './helpers/builds.js';
 import type { KernelDType, TermInputs, TermParams, TermReference } from './helpers/term-reference.js';
 
@@ -35,8 +43,11 @@ const exportedTerms = WebAssembly.Module.exports(moduleOf('release'))
   .filter((t): t is string => t !== undefined);
 
 /** Kernel prefixes of registered losses that belong to no other kernel family (rows, checks, …): elementwise terms. */
-const otherFamilies = Object.entries(KERNEL_FAMILIES).filter(([f]) => f !== 'elementwise').map(([, inFamily]) => inFamily);
-const registryTerms = registry.flatMap((d) => d.kernels.map((k) => ({ loss: d.name, term: k })))
+const otherFamilies = Object.entries(KERNEL_FAMILIES)
+  .filter(([f]) => f !== 'elementwise')
+  .map(([, inFamily]) => inFamily);
+const registryTerms = registry
+  .flatMap((d) => d.kernels.map((k) => ({ loss: d.name, term: k })))
   .filter(({ term }) => !otherFamilies.some((inFamily) => inFamily(`${term}_f32`) || inFamily(term)));
 
 const TERMS = [...new Set([...exportedTerms, ...registryTerms.map((r) => r.term)])].sort();
@@ -57,17 +68,25 @@ describe('elementwise terms and their references', () => {
 
   it.each(TERMS)('%s has a TypeScript reference in test/kernel-refs/', (term) => {
     const ref = references.get(term);
-    expect(ref, `test/kernel-refs/${term}.ts must export \`reference\` (see test/helpers/term-reference.ts)`).toBeDefined();
+    expect(
+      ref,
+      `test/kernel-refs/${term}.ts must export \`reference\` (see test/helpers/term-reference.ts)`,
+    ).toBeDefined();
     expect(ref!.term).toBe(term);
     expect(ref!.params.length).toBeGreaterThan(0);
   });
 
-  it.each(registryTerms.map((r) => [r.loss, r.term]))('%s names the term %s, which the release binary exports', (_loss, term) => {
-    expect(exportedTerms).toContain(term);
-  });
+  it.each(registryTerms.map((r) => [r.loss, r.term]))(
+    '%s names the term %s, which the release binary exports',
+    (_loss, term) => {
+      expect(exportedTerms).toContain(term);
+    },
+  );
 
   it('has no reference for a term the binary does not export', () => {
-    const files = readdirSync(REFS_DIR).filter((n) => n.endsWith('.ts')).map((n) => n.slice(0, -3));
+    const files = readdirSync(REFS_DIR)
+      .filter((n) => n.endsWith('.ts'))
+      .map((n) => n.slice(0, -3));
     expect(files.filter((t) => !exportedTerms.includes(t))).toEqual([]);
   });
 });
@@ -76,7 +95,10 @@ describe('elementwise terms and their references', () => {
 // Expected results from a reference, composed as the driver does (test/helpers/term-reference.ts)
 
 // Typed as one constructor so that `from` type-checks for both (only numbers are read back).
-const CTOR: Record<KernelDType, Float64ArrayConstructor> = { f32: Float32Array as unknown as Float64ArrayConstructor, f64: Float64Array };
+const CTOR: Record<KernelDType, Float64ArrayConstructor> = {
+  f32: Float32Array as unknown as Float64ArrayConstructor,
+  f64: Float64Array,
+};
 /** The scalar upstream gradient: not a float32, so its rounding to float32 is visible. */
 const GS = 0.3;
 
@@ -113,29 +135,43 @@ function weights(n: number, r: () => number, edge: boolean): number[] {
 /** Per-element upstream gradients: multiples of 1/8 in [−3, 3], ±0, and values that are not float32s. */
 function upstream(n: number, r: () => number): number[] {
   const specials = [0, -0, 0.1, -1 / 3];
-  return Array.from({ length: n }, (_, i) => (i % 5 === 3 ? specials[(i / 5 | 0) % specials.length]
-    : Math.round((r() - 0.5) * 48) / 8));
+  return Array.from({ length: n }, (_, i) =>
+    i % 5 === 3 ? specials[((i / 5) | 0) % specials.length] : Math.round((r() - 0.5) * 48) / 8,
+  );
 }
 
-function buildCase(ref: TermReference, params: TermParams, dtype: KernelDType, inputs: TermInputs, n: number,
-  weighted: boolean, seed: number): Case {
+function buildCase(
+  ref: TermReference,
+  params: TermParams,
+  dtype: KernelDType,
+  inputs: TermInputs,
+  n: number,
+  weighted: boolean,
+  seed: number,
+): Case {
   const ctor = CTOR[dtype];
   const r = rng(seed);
-  const a = ctor.from(inputs.a), b = ctor.from(inputs.b);
+  const a = ctor.from(inputs.a),
+    b = ctor.from(inputs.b);
   const c = ref.operands === 3 ? ctor.from(inputs.c!) : null;
   const w = weighted ? ctor.from(weights(n, r, inputs.name !== 'finite')) : null;
   const g = ctor.from(upstream(n, r));
   const { p, q } = params;
-  const map = new ctor(n), terms = new Float64Array(n);
+  const map = new ctor(n),
+    terms = new Float64Array(n);
   const wide = dtype === 'f32' && ref.wide;
   const narrow32 = dtype === 'f32' && !ref.wide ? ref : null;
-  const grads = narrow32 ? [narrow32.gradA32, narrow32.gradB32, narrow32.gradC32] : [ref.gradA64, ref.gradB64, ref.gradC64];
-  const gS = grads.map((d) => (d ? new ctor(n) : null)), gG = grads.map((d) => (d ? new ctor(n) : null));
+  const grads = narrow32
+    ? [narrow32.gradA32, narrow32.gradB32, narrow32.gradC32]
+    : [ref.gradA64, ref.gradB64, ref.gradC64];
+  const gS = grads.map((d) => (d ? new ctor(n) : null)),
+    gG = grads.map((d) => (d ? new ctor(n) : null));
   const value = narrow32 ? narrow32.value32 : ref.value64;
   // A term with scaledGrad multiplies s in itself (the driver calls it instead of ∂·s).
   const scaled = narrow32 ? narrow32.scaledGrad32 : ref.scaledGrad64;
   // A narrow float32 term takes p and q rounded to float32; float64 and wide terms take them as given.
-  const P = narrow32 ? f(p) : p, Q = narrow32 ? f(q) : q;
+  const P = narrow32 ? f(p) : p,
+    Q = narrow32 ? f(q) : q;
   // float64: no rounding; float32 (narrow or wide): each product rounded once to float32.
   const round = dtype === 'f32' ? f : (x: number) => x;
   const gs = round(GS);
@@ -147,7 +183,8 @@ function buildCase(ref: TermReference, params: TermParams, dtype: KernelDType, i
     terms[i] = tw;
     map[i] = round(tw);
     // The upstream gradient times the weight, in N for every kind of term.
-    const sS = w ? round(w[i] * gs) : gs, sG = w ? round(w[i] * g[i]) : g[i];
+    const sS = w ? round(w[i] * gs) : gs,
+      sG = w ? round(w[i] * g[i]) : g[i];
     grads.forEach((d, k) => {
       if (!d) return;
       if (scaled) {
@@ -170,12 +207,15 @@ function buildCase(ref: TermReference, params: TermParams, dtype: KernelDType, i
  * Non-finite terms: the sum is order-independent (NaN, or an infinity), and `bound` is 0.
  */
 function sumReference(terms: Float64Array): { sum: number; bound: number } {
-  let s = 0, c = 0, abs = 0, plain = 0;
+  let s = 0,
+    c = 0,
+    abs = 0,
+    plain = 0;
   for (const t of terms) {
     plain += t;
     abs += Math.abs(t);
     const u = s + t;
-    c += Math.abs(s) >= Math.abs(t) ? (s - u) + t : (t - u) + s;
+    c += Math.abs(s) >= Math.abs(t) ? s - u + t : t - u + s;
     s = u;
   }
   if (!Number.isFinite(plain)) return { sum: plain, bound: 0 };
@@ -193,9 +233,11 @@ function checkSum(got: number, want: { sum: number; bound: number }, what: strin
     return;
   }
   const err = Math.abs(got - want.sum);
-  if (!(err <= want.bound)) expect.fail(`${what}: sum ${got}, reference ${want.sum}, error ${err} > bound ${want.bound}`);
+  if (!(err <= want.bound))
+    expect.fail(`${what}: sum ${got}, reference ${want.sum}, error ${err} > bound ${want.bound}`);
   // An empty or all-zero sum is +0 in both.
-  if (want.sum === 0 && want.bound === 0 && !Object.is(got, want.sum)) expect.fail(`${what}: sum ${show(got)}, expected ${show(want.sum)}`);
+  if (want.sum === 0 && want.bound === 0 && !Object.is(got, want.sum))
+    expect.fail(`${what}: sum ${show(got)}, expected ${show(want.sum)}`);
 }
 
 function checkBits(got: Floats, want: Floats, c: Case, output: string): void {
@@ -203,8 +245,10 @@ function checkBits(got: Floats, want: Floats, c: Case, output: string): void {
   if (i < 0) return;
   const w = c.w ? `, w ${show(c.w[i])}` : '';
   const third = c.c ? `, c ${show(c.c[i])}` : '';
-  expect.fail(`${c.what} ${output}[${i}]: got ${show(got[i])}, reference ${show(want[i])} ` +
-    `(a ${show(c.a[i])}, b ${show(c.b[i])}${third}${w}, g ${show(c.g[i])}, p ${c.p}, q ${c.q})`);
+  expect.fail(
+    `${c.what} ${output}[${i}]: got ${show(got[i])}, reference ${show(want[i])} ` +
+      `(a ${show(c.a[i])}, b ${show(c.b[i])}${third}${w}, g ${show(c.g[i])}, p ${c.p}, q ${c.q})`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -238,7 +282,8 @@ function runCase(build: RawBuild, c: Case, align: string, ref: TermReference): v
   const what = `${c.what} (${build.name} build, ${align})`;
   const cc = { ...c, what };
   build.reset();
-  const pa = build.put(c.a, oa), pb = build.put(c.b, ob);
+  const pa = build.put(c.a, oa),
+    pb = build.put(c.b, ob);
   const pc = c.c ? build.put(c.c, oc) : 0;
   const pw = c.w ? build.put(c.w, ow) : 0;
   const pg = build.put(c.g, og);
@@ -277,15 +322,25 @@ function runCase(build: RawBuild, c: Case, align: string, ref: TermReference): v
     });
   const on = (want: boolean[]) => want.map((x, j) => (x ? outs[j] : 0));
   const describeWant = (want: boolean[]) =>
-    want.slice(0, ref.operands).map((x, j) => `g${OPERAND[j]} ${x ? 'on' : 'off'}`).join(', ');
+    want
+      .slice(0, ref.operands)
+      .map((x, j) => `g${OPERAND[j]} ${x ? 'on' : 'off'}`)
+      .join(', ');
 
   // grad: the scalar upstream with every choice of outputs, the per-element upstream with all of them.
   let fromGrad: Array<Floats | null> = [];
-  for (const [g, choices] of [[0, gradChoices(has, false)], [pg, [has]]] as const) {
+  for (const [g, choices] of [
+    [0, gradChoices(has, false)],
+    [pg, [has]],
+  ] as const) {
     for (const want of choices) {
       for (const ptr of outs) build.poison(ptr, bytes);
       k[`${T}_grad_${dtype}`](pa, pb, pc, pw, g, GS, ...on(want), n, c.p, c.q);
-      const got = readGrads(want, g ? c.gG : c.gS, `grad (${g ? 'per-element g' : `gs = ${GS}`}, ${describeWant(want)})`);
+      const got = readGrads(
+        want,
+        g ? c.gG : c.gS,
+        `grad (${g ? 'per-element g' : `gs = ${GS}`}, ${describeWant(want)})`,
+      );
       if (!g && want.every((x, j) => x === has[j])) fromGrad = got;
     }
   }
@@ -299,7 +354,8 @@ function runCase(build: RawBuild, c: Case, align: string, ref: TermReference): v
     readGrads(want, fromGrad, `${label} (against grad's)`);
   }
   const after = staticData(build);
-  if (firstDiff(after, before) >= 0) expect.fail(`${what}: a kernel wrote the module's static data (at ${firstDiff(after, before)})`);
+  if (firstDiff(after, before) >= 0)
+    expect.fail(`${what}: a kernel wrote the module's static data (at ${firstDiff(after, before)})`);
 }
 
 function firstDiff(a: Uint8Array, b: Uint8Array): number {
@@ -330,7 +386,10 @@ for (const term of TERMS) {
             let seed = 1;
             for (const n of LENGTHS) {
               const inputs = ref.inputs(n, dtype, params, rng(1000 * n + 17));
-              expect(inputs.some((v) => v.name === 'finite'), `${term}: a 'finite' input vector`).toBe(true);
+              expect(
+                inputs.some((v) => v.name === 'finite'),
+                `${term}: a 'finite' input vector`,
+              ).toBe(true);
               for (const vec of inputs) {
                 const lengths = [vec.a.length, vec.b.length, ...(ref.operands === 3 ? [vec.c?.length] : [])];
                 expect(lengths, `${term} ${vec.name} at n = ${n}`).toEqual(new Array(ref.operands).fill(n));
@@ -359,14 +418,30 @@ for (const term of TERMS) {
             for (const build of builds.values()) {
               const run = (withC: boolean): number[] => {
                 build.reset();
-                const pa = build.put(ctor.from(vec.a)), pb = build.put(ctor.from(vec.b));
+                const pa = build.put(ctor.from(vec.a)),
+                  pb = build.put(ctor.from(vec.b));
                 const pc = withC ? build.put(junk) : 0;
                 const pw = build.put(ctor.from({ length: n }, (_, i) => 1 + (i % 3)));
-                const out = build.reserve(ctor, n), ga = build.reserve(ctor, n), gb = build.reserve(ctor, n);
+                const out = build.reserve(ctor, n),
+                  ga = build.reserve(ctor, n),
+                  gb = build.reserve(ctor, n);
                 for (const ptr of [out, ga, gb]) build.poison(ptr, n * ctor.BYTES_PER_ELEMENT);
                 const s = build.k[`${term}_sum_${dtype}`](pa, pb, pc, pw, n, params.p, params.q);
                 build.k[`${term}_map_${dtype}`](pa, pb, pc, pw, out, n, params.p, params.q);
-                build.k[`${term}_grad_${dtype}`](pa, pb, pc, pw, 0, GS, ga, ref.gradB64 ? gb : 0, 0, n, params.p, params.q);
+                build.k[`${term}_grad_${dtype}`](
+                  pa,
+                  pb,
+                  pc,
+                  pw,
+                  0,
+                  GS,
+                  ga,
+                  ref.gradB64 ? gb : 0,
+                  0,
+                  n,
+                  params.p,
+                  params.q,
+                );
                 const t = build.k[`${term}_sumgrad_${dtype}`](pa, pb, pc, pw, GS, 0, 0, 0, n, params.p, params.q);
                 return [s, t, ...build.read(ctor, out, n), ...build.read(ctor, ga, n), ...build.read(ctor, gb, n)];
               };

@@ -21,7 +21,9 @@ function violations(ours: number | Tensor, want: Quirk['functional']): string[] 
   const data = typeof ours === 'number' ? [ours] : Array.from(ours.data as Float32Array);
   const shape = typeof ours === 'number' ? [] : [...ours.shape];
   if (JSON.stringify(shape) !== JSON.stringify(want.shape)) return [`shape [${shape}], PyTorch [${want.shape}]`];
-  return data.flatMap((v, i) => accuracyViolation(v, decodeNumber(want.data[i]), decodeNumber(want.truth[i]), 'float32') ?? []);
+  return data.flatMap(
+    (v, i) => accuracyViolation(v, decodeNumber(want.data[i]), decodeNumber(want.truth[i]), 'float32') ?? [],
+  );
 }
 
 // First: warnings are emitted once per process (per test file here), and the cases below emit this one.
@@ -29,7 +31,8 @@ describe('KLDivLoss warnings', () => {
   afterEach(() => vi.restoreAllMocks());
   it("warns about 'mean' as PyTorch does: not for F with legacy flags, once for the default", () => {
     const emitted = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
-    const meanWarnings = (): number => emitted.mock.calls.filter((c) => String(c[0]).startsWith("reduction: 'mean' divides")).length;
+    const meanWarnings = (): number =>
+      emitted.mock.calls.filter((c) => String(c[0]).startsWith("reduction: 'mean' divides")).length;
     F.klDiv([-1, -2], [0.5, 0.5], { sizeAverage: true });
     F.klDiv([-1, -2], [0.5, 0.5], { reduction: 'batchmean' });
     F.klDiv([-1, -2], [0.5, 0.5], { reduction: 'elementwise_mean' as never });
@@ -48,13 +51,15 @@ describe("KLDivLoss: legacy flags with reduction 'batchmean' (F.kl_div and nn.KL
   });
   for (const q of quirks.cases) {
     it(`${q.name}: F divides the legacy result by input.size(0), nn does not`, () => {
-      const x = decodeTensor(q.input), y = decodeTensor(q.target);
+      const x = decodeTensor(q.input),
+        y = decodeTensor(q.target);
       const f = F.klDiv(x, y, q.options as never) as number | Tensor;
       const m = new nn.KLDivLoss(q.options as never).forward(x, y) as number | Tensor;
       expect(violations(f, q.functional).join('\n')).toBe('');
       expect(violations(m, q.module).join('\n')).toBe('');
       // and the gradients follow each one's divisor
-      const g = q.functional.shape.length === 0 ? undefined : tensor(new Float32Array(x.numel()).fill(1), { shape: x.shape });
+      const g =
+        q.functional.shape.length === 0 ? undefined : tensor(new Float32Array(x.numel()).fill(1), { shape: x.shape });
       const gf = valueAndGrad(F.klDiv, { gradOutput: g })(x, y, q.options as never).grads[0]!;
       const mod = new nn.KLDivLoss(q.options as never);
       mod.forward(x, y);
@@ -73,14 +78,28 @@ describe('HuberLoss delta beyond JSON', () => {
     }
   });
   it('with delta = Infinity is half the squared error everywhere (PyTorch: z < inf)', () => {
-    const x = tensor([1, -2, 300, 0.5], { dtype: 'float64' }), y = tensor([0, 1, -4, 0.5], { dtype: 'float64' });
+    const x = tensor([1, -2, 300, 0.5], { dtype: 'float64' }),
+      y = tensor([0, 1, -4, 0.5], { dtype: 'float64' });
     expect(F.huberLoss(x, y, { delta: Infinity, reduction: 'sum' })).toBe(F.mseLoss(x, y, { reduction: 'sum' }) / 2);
   });
 });
 
 describe('GaussianNLLLoss var without the last dimension', () => {
   it('writes the gradient of an (N) var for (N, D) input into an (N) destination', () => {
-    const x = tensor([[0, 1, 2], [1, 1, 1]], { dtype: 'float64' }), t = tensor([[1, 1, 1], [0, 0, 0]], { dtype: 'float64' });
+    const x = tensor(
+        [
+          [0, 1, 2],
+          [1, 1, 1],
+        ],
+        { dtype: 'float64' },
+      ),
+      t = tensor(
+        [
+          [1, 1, 1],
+          [0, 0, 0],
+        ],
+        { dtype: 'float64' },
+      );
     const v = tensor([0.5, 2], { dtype: 'float64' });
     const into = [null, null, tensor(new Float64Array(2), { shape: [2], dtype: 'float64' })];
     const { grads } = valueAndGrad(F.gaussianNllLoss, { into })(x, t, v, { reduction: 'sum' });
@@ -105,11 +124,17 @@ describe('resident (alloc) arguments give the same bits as JS arrays', () => {
     for (const dtype of ['float32', 'float64'] as const) {
       it(`${name} ${dtype}`, () => {
         const n = 5000;
-        const a = alloc([n], dtype), b = alloc([n], dtype);
+        const a = alloc([n], dtype),
+          b = alloc([n], dtype);
         try {
           for (let i = 0; i < n; i++) {
             a.data[i] = Math.sin(i) * 3;
-            b.data[i] = name === 'softMarginLoss' ? (i % 2 ? 1 : -1) : Math.abs(Math.cos(i)) * (name === 'poissonNllLoss' ? 4 : 1);
+            b.data[i] =
+              name === 'softMarginLoss'
+                ? i % 2
+                  ? 1
+                  : -1
+                : Math.abs(Math.cos(i)) * (name === 'poissonNllLoss' ? 4 : 1);
           }
           const copy = (t: Tensor): Tensor => tensor((t.data as Float64Array).slice(), { dtype });
           expect(loss(a, b)).toBe(loss(copy(a), copy(b)));

@@ -39,14 +39,22 @@ function scan(b: RawBuild, first: number, last: number, stride: number): number 
 }
 
 const SPECIAL32: Array<[number, number]> = [
-  [0, 1], [-0, 1], [-Infinity, 0], [Infinity, Infinity], [-200, 0], [-110, 0], [100, Infinity],
+  [0, 1],
+  [-0, 1],
+  [-Infinity, 0],
+  [Infinity, Infinity],
+  [-200, 0],
+  [-110, 0],
+  [100, Infinity],
 ];
 
 for (const name of BUILDS) {
   describe(`exp_f32 (${name} build)`, () => {
     const b = new RawBuild(name);
 
-    it(EXHAUSTIVE ? 'is within 2 ulp for every float32 in [−104, 0]' : 'is within 2 ulp on [−104, 0] (dense scan)', () => {
+    it(EXHAUSTIVE
+      ? 'is within 2 ulp for every float32 in [−104, 0]'
+      : 'is within 2 ulp on [−104, 0] (dense scan)', () => {
       const top = bitsOf(-(2 ** -10));
       const bottom = bitsOf(-104);
       const dense = scan(b, top, bottom, 1);
@@ -96,11 +104,30 @@ for (const name of BUILDS) {
 
     it('exp64 (the reference of the terms that call exp1/exp2x, test/helpers/math64.ts) gives its bits', () => {
       const r = rng(31);
-      const edges = [0, -0, -Infinity, Infinity, NaN, -750, 710, 709.78, -740, -1100, -1200, 1e-300, -1e-300, 88.7, -103.9];
-      const xs = Float64Array.from([...edges, ...Array.from({ length: 400_000 }, (_, i) => {
-        const u = r();
-        return i % 3 === 0 ? (u - 0.5) * 1500 : i % 3 === 1 ? (u - 0.5) * 60 : Math.fround((u - 0.5) * 240);
-      })]);
+      const edges = [
+        0,
+        -0,
+        -Infinity,
+        Infinity,
+        NaN,
+        -750,
+        710,
+        709.78,
+        -740,
+        -1100,
+        -1200,
+        1e-300,
+        -1e-300,
+        88.7,
+        -103.9,
+      ];
+      const xs = Float64Array.from([
+        ...edges,
+        ...Array.from({ length: 400_000 }, (_, i) => {
+          const u = r();
+          return i % 3 === 0 ? (u - 0.5) * 1500 : i % 3 === 1 ? (u - 0.5) * 60 : Math.fround((u - 0.5) * 240);
+        }),
+      ]);
       const got = expOf(b, xs) as Float64Array;
       const want = xs.map(exp64);
       const i = firstBitDifference(got, want);

@@ -9,7 +9,14 @@ import { F, nn, valueAndGrad } from '../src/index.js';
 import { registry } from '../src/core/loss.js';
 import { ulp32 } from './helpers/ulp.js';
 import {
-  accuracyViolation, decodeArg, decodeGradOutput, decodeOptions, gradViolations, lossFixtures, resultViolations, thrown,
+  accuracyViolation,
+  decodeArg,
+  decodeGradOutput,
+  decodeOptions,
+  gradViolations,
+  lossFixtures,
+  resultViolations,
+  thrown,
 } from './helpers/fixtures.js';
 import type { ErrorExpected, LossCase, NumberExpected, TensorExpected } from './helpers/fixtures.js';
 
@@ -54,26 +61,37 @@ function callers(c: LossCase): Array<[string, () => Run]> {
     return options === undefined ? args : [...args, options];
   };
   return [
-    [`F.${c.fn}`, () => {
-      const args = c.args.map(decodeArg);
-      return { value: fn(...withOptions(args)), args };
-    }],
-    [`nn.${c.cls}`, () => {
-      const options = decodeOptions(c.options);
-      const m = options === undefined ? new Cls() : new Cls(options);
-      const args = c.args.map(decodeArg);
-      const value = m.forward(...args);
-      // Large cases may carry no gradients (the generator's "grads absent = not checked").
-      if (!hasGrads(c)) return { value, args };
-      const g = decodeGradOutput(c.gradOutput);
-      return { value, grads: g === undefined ? m.backward() : m.backward(g), args };
-    }],
-    [`valueAndGrad(F.${c.fn})`, () => {
-      const args = c.args.map(decodeArg);
-      if (!hasGrads(c)) return { value: fn(...withOptions(args)), args };
-      const r = valueAndGrad(fn as never, { gradOutput: decodeGradOutput(c.gradOutput) })(...(withOptions(args) as []));
-      return { value: r.value, grads: r.grads, args };
-    }],
+    [
+      `F.${c.fn}`,
+      () => {
+        const args = c.args.map(decodeArg);
+        return { value: fn(...withOptions(args)), args };
+      },
+    ],
+    [
+      `nn.${c.cls}`,
+      () => {
+        const options = decodeOptions(c.options);
+        const m = options === undefined ? new Cls() : new Cls(options);
+        const args = c.args.map(decodeArg);
+        const value = m.forward(...args);
+        // Large cases may carry no gradients (the generator's "grads absent = not checked").
+        if (!hasGrads(c)) return { value, args };
+        const g = decodeGradOutput(c.gradOutput);
+        return { value, grads: g === undefined ? m.backward() : m.backward(g), args };
+      },
+    ],
+    [
+      `valueAndGrad(F.${c.fn})`,
+      () => {
+        const args = c.args.map(decodeArg);
+        if (!hasGrads(c)) return { value: fn(...withOptions(args)), args };
+        const r = valueAndGrad(fn as never, { gradOutput: decodeGradOutput(c.gradOutput) })(
+          ...(withOptions(args) as []),
+        );
+        return { value: r.value, grads: r.grads, args };
+      },
+    ],
   ];
 }
 
@@ -86,12 +104,21 @@ function checkValid(c: LossCase, via: string, r: Run): void {
   const expected = c.expected as NumberExpected | TensorExpected;
   // Joined into one string so a failure prints every violating element, not `[ Array(1) ]`.
   expect(resultViolations(r.value, expected).join('\n'), `${via}: ${c.name}`).toBe('');
-  if (r.grads !== undefined) expect(gradViolations(r.grads, expected, r.args).join('\n'), `${via} gradients: ${c.name}`).toBe('');
+  if (r.grads !== undefined)
+    expect(gradViolations(r.grads, expected, r.args).join('\n'), `${via} gradients: ${c.name}`).toBe('');
 }
 
-function checkError(c: LossCase, expected: ErrorExpected, via: string, run: () => Run, valid: LossCase | undefined): void {
+function checkError(
+  c: LossCase,
+  expected: ErrorExpected,
+  via: string,
+  run: () => Run,
+  valid: LossCase | undefined,
+): void {
   const err = thrown(run);
-  expect(err, `${via} should throw ${expected.type} (PyTorch: ${expected.torch ?? expected.note})`).toBeInstanceOf(Error);
+  expect(err, `${via} should throw ${expected.type} (PyTorch: ${expected.torch ?? expected.note})`).toBeInstanceOf(
+    Error,
+  );
   const e = err as Error;
   expect(e.name, `${via} threw ${e.name}: ${e.message}`).toBe(expected.type);
   expect(e.message, `${via} message`).toMatch(messagePrefix(c, via));
@@ -113,7 +140,8 @@ describe('the loss registry and the fixtures', () => {
       expect(typeof functional(d.name), `F.${d.name}`).toBe('function');
       expect(typeof moduleClass(d.className), `nn.${d.className}`).toBe('function');
     }
-    for (const fn of casesByFn.keys()) expect(registered.has(fn), `fixtures for ${fn} but no such registered loss`).toBe(true);
+    for (const fn of casesByFn.keys())
+      expect(registered.has(fn), `fixtures for ${fn} but no such registered loss`).toBe(true);
   });
   it('checks gradients: every valid case with a gradient to take carries torch.autograd grads', () => {
     for (const [fn, cases] of casesByFn) {
@@ -177,7 +205,10 @@ describe('the fixture accuracy rule', () => {
   });
   it('checks gradients element by element, with null where PyTorch has none', () => {
     const expected: NumberExpected = {
-      kind: 'number', dtype: 'float64', value: 1, truth: 1,
+      kind: 'number',
+      dtype: 'float64',
+      value: 1,
+      truth: 1,
       grads: [{ dtype: 'float64', shape: [2], data: [1, 2], truth: [1, 2] }, null],
     };
     const g = (data: number[]) => [decodeArg({ dtype: 'float64', shape: [2], data }), null];

@@ -85,8 +85,12 @@ function checkCase(c: LossCase, Cls: AnyClass, through: Readonly<Record<number, 
   const options = decodeOptions(c.options);
   const g = decodeGradOutput(c.gradOutput);
   // The loss's arguments: log_softmax(z) for those taken through it (the case's values are then z, the variables).
-  const argsOf = (): Tensor[] => args.map((t, k) => (through[k] === 'logSoftmax'
-    ? tensor(logSoftmax(t.data as Float64Array, t.shape), { shape: t.shape, dtype: 'float64' }) : t));
+  const argsOf = (): Tensor[] =>
+    args.map((t, k) =>
+      through[k] === 'logSoftmax'
+        ? tensor(logSoftmax(t.data as Float64Array, t.shape), { shape: t.shape, dtype: 'float64' })
+        : t,
+    );
   const m = new Cls(options);
   const loss = (): number => objective(new Cls(options).forward(...argsOf()), g);
   m.forward(...argsOf());
@@ -116,8 +120,12 @@ function checkCase(c: LossCase, Cls: AnyClass, through: Readonly<Record<number, 
           x[i] = x0;
         }
       };
-      const up = at(x0 + h), down = at(x0 - h), mid = at(x0);
-      const right = (up - mid) / h, left = (mid - down) / h, central = (up - down) / (2 * h);
+      const up = at(x0 + h),
+        down = at(x0 - h),
+        mid = at(x0);
+      const right = (up - mid) / h,
+        left = (mid - down) / h,
+        central = (up - down) / (2 * h);
       // The difference's own error, estimated from the step halved (Richardson): large near a kink in a
       // derivative (SmoothL1 at |d| = β), tiny where the loss is smooth.
       const half = (at(x0 + h / 2) - at(x0 - h / 2)) / h;
@@ -140,8 +148,13 @@ function checkCase(c: LossCase, Cls: AnyClass, through: Readonly<Record<number, 
 
 for (const decl of registry) {
   const Cls = (nn as unknown as Record<string, AnyClass>)[decl.className];
-  const mine = cases.filter((c) => c.fn === decl.name && c.expected.kind !== 'error' &&
-    (c.expected as NumberExpected).grads !== undefined && float64Args(c) !== null);
+  const mine = cases.filter(
+    (c) =>
+      c.fn === decl.name &&
+      c.expected.kind !== 'error' &&
+      (c.expected as NumberExpected).grads !== undefined &&
+      float64Args(c) !== null,
+  );
   describe(`${decl.className}: gradients against float64 finite differences`, () => {
     it('has float64 cases with gradients to check', () => {
       expect(mine.length).toBeGreaterThan(5);
@@ -165,17 +178,23 @@ for (const decl of registry) {
 describe('gradients PyTorch refuses (gradErrors in the fixtures)', () => {
   // Float arguments only: where PyTorch refuses the input's gradient because the target is an integer tensor
   // ("Found dtype Long but expected Float"; Huber), the call is not promoted to float64, so there is no float64 twin.
-  const refused = cases.filter((c) => c.expected.kind !== 'error' && (c.expected as NumberExpected).gradErrors &&
-    c.args.every((a) => 'dtype' in a && (a.dtype === 'float32' || a.dtype === 'float64')));
+  const refused = cases.filter(
+    (c) =>
+      c.expected.kind !== 'error' &&
+      (c.expected as NumberExpected).gradErrors &&
+      c.args.every((a) => 'dtype' in a && (a.dtype === 'float32' || a.dtype === 'float64')),
+  );
   it('exist in the fixtures (MSE with float32 and float64 arguments)', () => {
     expect(refused.length).toBeGreaterThan(0);
   });
-  it('are the all-float64 gradients rounded to each argument\'s dtype', () => {
+  it("are the all-float64 gradients rounded to each argument's dtype", () => {
     for (const c of refused) {
       const Cls = (nn as unknown as Record<string, AnyClass>)[c.cls];
       const options = decodeOptions(c.options);
       const args = c.args.map(decodeArg) as Tensor[];
-      const wide = args.map((t) => tensor(Float64Array.from(t.data as Float64Array), { shape: t.shape, dtype: 'float64' }));
+      const wide = args.map((t) =>
+        tensor(Float64Array.from(t.data as Float64Array), { shape: t.shape, dtype: 'float64' }),
+      );
       const g = decodeGradOutput(c.gradOutput);
       const m = new Cls(options);
       m.forward(...args);

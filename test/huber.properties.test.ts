@@ -8,13 +8,16 @@ const finite = fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e3, max:
 const deltas = fc.double({ noNaN: true, min: 1e-3, max: 50 });
 const pairs = fc
   .integer({ min: 1, max: 200 })
-  .chain((n) => fc.tuple(fc.array(finite, { minLength: n, maxLength: n }), fc.array(finite, { minLength: n, maxLength: n })));
+  .chain((n) =>
+    fc.tuple(fc.array(finite, { minLength: n, maxLength: n }), fc.array(finite, { minLength: n, maxLength: n })),
+  );
 
 describe('huberLoss invariants', () => {
   it('is delta · smoothL1Loss(beta = delta), element by element (float64)', () => {
     fc.assert(
       fc.property(pairs, deltas, ([a, b], delta) => {
-        const x = Float64Array.from(a), y = Float64Array.from(b);
+        const x = Float64Array.from(a),
+          y = Float64Array.from(b);
         const h = F.huberLoss(x, y, { delta, reduction: 'none' }).data as Float64Array;
         const s = F.smoothL1Loss(x, y, { beta: delta, reduction: 'none' }).data as Float64Array;
         for (let i = 0; i < h.length; i++) {
@@ -26,16 +29,20 @@ describe('huberLoss invariants', () => {
     );
   });
 
-  it('has delta times smoothL1Loss\'s gradients (float64, both arguments)', () => {
+  it("has delta times smoothL1Loss's gradients (float64, both arguments)", () => {
     fc.assert(
       fc.property(pairs, deltas, ([a, b], delta) => {
-        const x = Float64Array.from(a), y = Float64Array.from(b);
+        const x = Float64Array.from(a),
+          y = Float64Array.from(b);
         const h = valueAndGrad(F.huberLoss)(x, y, { delta, reduction: 'sum' }).grads;
         const s = valueAndGrad(F.smoothL1Loss)(x, y, { beta: delta, reduction: 'sum' }).grads;
         for (const k of [0, 1]) {
-          const hg = h[k]!.data as Float64Array, sg = s[k]!.data as Float64Array;
+          const hg = h[k]!.data as Float64Array,
+            sg = s[k]!.data as Float64Array;
           for (let i = 0; i < hg.length; i++) {
-            expect(Math.abs(hg[i] - delta * sg[i])).toBeLessThanOrEqual(2 * 2 ** -53 * Math.abs(hg[i]) + delta * 2 ** -1072);
+            expect(Math.abs(hg[i] - delta * sg[i])).toBeLessThanOrEqual(
+              2 * 2 ** -53 * Math.abs(hg[i]) + delta * 2 ** -1072,
+            );
           }
         }
       }),
@@ -45,12 +52,14 @@ describe('huberLoss invariants', () => {
   it('float32: within 3 roundings of delta · smoothL1Loss in float32 per element', () => {
     fc.assert(
       fc.property(pairs, deltas, ([a, b], delta) => {
-        const x = Float32Array.from(a), y = Float32Array.from(b);
+        const x = Float32Array.from(a),
+          y = Float32Array.from(b);
         const h = F.huberLoss(x, y, { delta, reduction: 'none' }).data as Float32Array;
         const s = F.smoothL1Loss(x, y, { beta: delta, reduction: 'none' }).data as Float32Array;
         const d = Math.fround(delta);
         // (three float32 roundings apart; δ times a subnormal step where 0.5·z·z/δ underflows)
-        for (let i = 0; i < h.length; i++) expect(Math.abs(h[i] - d * s[i])).toBeLessThanOrEqual(3 * 2 ** -24 * h[i] + d * 2 ** -147);
+        for (let i = 0; i < h.length; i++)
+          expect(Math.abs(h[i] - d * s[i])).toBeLessThanOrEqual(3 * 2 ** -24 * h[i] + d * 2 ** -147);
       }),
     );
   });
@@ -58,7 +67,8 @@ describe('huberLoss invariants', () => {
   it("'sum' is 'mean' · n and 'none' sums to 'sum' (float64)", () => {
     fc.assert(
       fc.property(pairs, deltas, ([a, b], delta) => {
-        const x = Float64Array.from(a), y = Float64Array.from(b);
+        const x = Float64Array.from(a),
+          y = Float64Array.from(b);
         const sum = F.huberLoss(x, y, { delta, reduction: 'sum' });
         const mean = F.huberLoss(x, y, { delta });
         expect(Math.abs(sum - mean * x.length)).toBeLessThanOrEqual(Math.abs(sum) * 2 ** -50);
@@ -72,8 +82,11 @@ describe('huberLoss invariants', () => {
   it('is symmetric in input and target, with the target gradient minus the input gradient', () => {
     fc.assert(
       fc.property(pairs, deltas, ([a, b], delta) => {
-        const x = Float32Array.from(a), y = Float32Array.from(b);
-        expect(F.huberLoss(y, x, { delta, reduction: 'none' }).data).toEqual(F.huberLoss(x, y, { delta, reduction: 'none' }).data);
+        const x = Float32Array.from(a),
+          y = Float32Array.from(b);
+        expect(F.huberLoss(y, x, { delta, reduction: 'none' }).data).toEqual(
+          F.huberLoss(x, y, { delta, reduction: 'none' }).data,
+        );
         const [gx, gy] = valueAndGrad(F.huberLoss)(x, y, { delta }).grads;
         for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) expect(gy!.data[i]).toBe(-gx!.data[i]);
       }),

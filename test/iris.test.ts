@@ -6,12 +6,24 @@ import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
-interface Iris { classes: string[]; features: number[][]; labels: string[] }
+interface Iris {
+  classes: string[];
+  features: number[][];
+  labels: string[];
+}
 interface TrainExample {
   loadIris(): Iris;
   train(options: { steps: number; lr: number; seed: number }): { losses: number[]; accuracy: number };
 }
-interface IrisFixture { torch: string; command: string; steps: number; lr: number; seed: number; losses: number[]; accuracy: number }
+interface IrisFixture {
+  torch: string;
+  command: string;
+  steps: number;
+  lr: number;
+  seed: number;
+  losses: number[];
+  accuracy: number;
+}
 
 const ROOT = new URL('..', import.meta.url);
 const EXAMPLE = 'examples/train-iris/train.mjs';
@@ -35,7 +47,9 @@ describe('examples/train-iris', () => {
     expect(losses).toHaveLength(fixture.steps);
     losses.forEach((loss, step) => {
       const torch = fixture.losses[step];
-      expect(Math.abs(loss - torch) / Math.abs(torch), `step ${step}: ${loss} vs torch ${torch}`).toBeLessThanOrEqual(1e-10);
+      expect(Math.abs(loss - torch) / Math.abs(torch), `step ${step}: ${loss} vs torch ${torch}`).toBeLessThanOrEqual(
+        1e-10,
+      );
     });
     expect(accuracy).toBe(fixture.accuracy);
   });
@@ -43,8 +57,12 @@ describe('examples/train-iris', () => {
   it('runs with plain node and prints the curve and the final train accuracy', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [EXAMPLE], { cwd: ROOT, timeout: 30_000 });
     const lines = stdout.trim().split('\n');
-    expect(lines[0]).toBe(`softmax regression on iris: 150 samples, 4 features, 3 classes; ${fixture.steps} steps of SGD, lr ${fixture.lr}`);
+    expect(lines[0]).toBe(
+      `softmax regression on iris: 150 samples, 4 features, 3 classes; ${fixture.steps} steps of SGD, lr ${fixture.lr}`,
+    );
     expect(lines).toContain(`step   0  loss ${fixture.losses[0].toFixed(6)}`);
-    expect(lines.at(-1)).toBe(`train accuracy ${(fixture.accuracy * 100).toFixed(2)}% (${Math.round(fixture.accuracy * 150)}/150)`);
+    expect(lines.at(-1)).toBe(
+      `train accuracy ${(fixture.accuracy * 100).toFixed(2)}% (${Math.round(fixture.accuracy * 150)}/150)`,
+    );
   });
 });

@@ -22,12 +22,39 @@ function randomPositive64(n: number, seed: number): Float64Array {
 }
 
 const EDGES64 = [
-  0, -0, -1, -Number.MIN_VALUE, Infinity, -Infinity, NaN, 1, 2, 0.5, Math.E, Number.MIN_VALUE, 2 ** -1022,
-  2 ** -1022 - 2 ** -1074, Number.MAX_VALUE, 1 + Number.EPSILON, 1 - Number.EPSILON / 2, Math.SQRT2,
-  Math.SQRT1_2, Math.SQRT2 * (1 - Number.EPSILON), 0.7071067811865476, 3.7e-44, 1e-300, 0.1, 0.9, 0.999999,
+  0,
+  -0,
+  -1,
+  -Number.MIN_VALUE,
+  Infinity,
+  -Infinity,
+  NaN,
+  1,
+  2,
+  0.5,
+  Math.E,
+  Number.MIN_VALUE,
+  2 ** -1022,
+  2 ** -1022 - 2 ** -1074,
+  Number.MAX_VALUE,
+  1 + Number.EPSILON,
+  1 - Number.EPSILON / 2,
+  Math.SQRT2,
+  Math.SQRT1_2,
+  Math.SQRT2 * (1 - Number.EPSILON),
+  0.7071067811865476,
+  3.7e-44,
+  1e-300,
+  0.1,
+  0.9,
+  0.999999,
 ];
 
-function runMap(b: RawBuild, kernel: 'log_f64_map' | 'log1p_f64_map' | 'log_clamped_f64_map', xs: Float64Array): Float64Array {
+function runMap(
+  b: RawBuild,
+  kernel: 'log_f64_map' | 'log1p_f64_map' | 'log_clamped_f64_map',
+  xs: Float64Array,
+): Float64Array {
   b.reset();
   const x = b.put(xs);
   const out = b.reserve(Float64Array, xs.length);
@@ -53,7 +80,7 @@ describe.each(BUILDS)('log.ts, %s build', (name) => {
     expect(worst).toBeLessThanOrEqual(1);
   });
 
-  it('log64 (the BCE reference\'s log, test/helpers/math64.ts) gives the bits of log_f64 on random and edge values', () => {
+  it("log64 (the BCE reference's log, test/helpers/math64.ts) gives the bits of log_f64 on random and edge values", () => {
     const r = rng(19);
     // BCE's arguments: x and 1 − x for x in [0, 1], float32 and float64, uniform and log-uniform.
     const xs = [...EDGES64, ...randomPositive64(100_000, 23)];
@@ -71,11 +98,34 @@ describe.each(BUILDS)('log.ts, %s build', (name) => {
 
   it('log1p64 (the reference of the terms that call log1p, test/helpers/math64.ts) gives the bits of log1p_f64', () => {
     const r = rng(29);
-    const ts = [0, -0, -1, Infinity, -Infinity, NaN, -2, 1e-300, -1e-300, 2 ** -60, 2 ** -53, 1, 3e38, Number.MAX_VALUE];
+    const ts = [
+      0,
+      -0,
+      -1,
+      Infinity,
+      -Infinity,
+      NaN,
+      -2,
+      1e-300,
+      -1e-300,
+      2 ** -60,
+      2 ** -53,
+      1,
+      3e38,
+      Number.MAX_VALUE,
+    ];
     for (let i = 0; i < 200_000; i++) {
       const m = i % 4;
       // e^−|v| in (0, 1] (logσ), float32 roundings of it (SoftMargin), and anything else
-      ts.push(m === 0 ? Math.exp(-r() * 800) : m === 1 ? Math.fround(Math.exp(-r() * 100)) : m === 2 ? (r() - 0.5) * 4 : 2 ** (r() * 200 - 100));
+      ts.push(
+        m === 0
+          ? Math.exp(-r() * 800)
+          : m === 1
+            ? Math.fround(Math.exp(-r() * 100))
+            : m === 2
+              ? (r() - 0.5) * 4
+              : 2 ** (r() * 200 - 100),
+      );
     }
     const input = Float64Array.from(ts);
     const got = runMap(b, 'log1p_f64_map', input);
@@ -110,11 +160,35 @@ describe.each(BUILDS)('log.ts, %s build', (name) => {
   // just below 1, and around √½ where the reduction switches binades.
   it('log_clamped_f64 is within 1 ulp of max(Math.log, −100) on [+0, 1], and exact at 0, 1 and the clamp', () => {
     const r = rng(13);
-    const ts = [0, 1, 2 ** -1074, 2 ** -1022, 2 ** -1022 - 2 ** -1074, 3.7e-44, 3.8e-44, Math.exp(-100), 1e-300,
-      1 - 2 ** -53, 0.5, Math.SQRT1_2, 0.7071067811865476, Math.SQRT1_2 * (1 + 2 ** -52), 0.1, 0.9];
+    const ts = [
+      0,
+      1,
+      2 ** -1074,
+      2 ** -1022,
+      2 ** -1022 - 2 ** -1074,
+      3.7e-44,
+      3.8e-44,
+      Math.exp(-100),
+      1e-300,
+      1 - 2 ** -53,
+      0.5,
+      Math.SQRT1_2,
+      0.7071067811865476,
+      Math.SQRT1_2 * (1 + 2 ** -52),
+      0.1,
+      0.9,
+    ];
     for (let i = 0; i < 200_000; i++) {
       const m = i % 4;
-      ts.push(m === 0 ? r() : m === 1 ? 2 ** (-r() * 150) : m === 2 ? 1 - 2 ** (-r() * 53) : Math.SQRT1_2 * (1 + (r() - 0.5) * 1e-3));
+      ts.push(
+        m === 0
+          ? r()
+          : m === 1
+            ? 2 ** (-r() * 150)
+            : m === 2
+              ? 1 - 2 ** (-r() * 53)
+              : Math.SQRT1_2 * (1 + (r() - 0.5) * 1e-3),
+      );
     }
     const xs = new Float64Array(ts);
     const got = runMap(b, 'log_clamped_f64_map', xs);
@@ -134,8 +208,19 @@ describe.each(BUILDS)('log.ts, %s build', (name) => {
     const r = rng(5);
     const bits = new Int32Array(100_000);
     for (let i = 0; i < bits.length; i++) bits[i] = Math.floor(r() * 0x7f800000);
-    const xs = new Float32Array([0, -0, -1, Infinity, -Infinity, NaN, 1, 2 ** -149, 2 ** -126, 3.4028234663852886e38,
-      ...new Float32Array(bits.buffer)]);
+    const xs = new Float32Array([
+      0,
+      -0,
+      -1,
+      Infinity,
+      -Infinity,
+      NaN,
+      1,
+      2 ** -149,
+      2 ** -126,
+      3.4028234663852886e38,
+      ...new Float32Array(bits.buffer),
+    ]);
     b.reset();
     const x = b.put(xs);
     const out = b.reserve(Float32Array, xs.length);
@@ -158,24 +243,31 @@ describe.each(BUILDS)('log.ts, %s build', (name) => {
   // stride, so each binade is visited at mantissas spread over the whole range). Measured over every float32 in
   // (0, 1] with SIMDLOSS_EXHAUSTIVE=1 on 2026-11-29: worst 0.8288 ulp in both builds.
   const exhaustive = process.env.SIMDLOSS_EXHAUSTIVE === '1';
-  it(`log_f32 stays within 2 ulp over ${exhaustive ? 'every float32' : 'a dense sweep of the float32s'} in (0, 1]`, () => {
-    const HALF = 0x3f000000; // bits of 0.5
-    const ONE = 0x3f800000; // bits of 1
-    const sweeps: Array<[first: number, count: number, stride: number]> = exhaustive
-      ? [[1, ONE, 1]]
-      : [[HALF, ONE - HALF + 1, 1], [1, Math.floor((HALF - 1) / 61), 61]];
-    let worst = 0;
-    const CHUNK = 1 << 22;
-    for (const [first, count, stride] of sweeps) {
-      for (let done = 0; done < count; done += CHUNK) {
-        const e = b.k.log_f32_max_ulp_error(first + done * stride, Math.min(CHUNK, count - done), stride);
-        expect(Number.isNaN(e)).toBe(false);
-        worst = Math.max(worst, e);
+  it(
+    `log_f32 stays within 2 ulp over ${exhaustive ? 'every float32' : 'a dense sweep of the float32s'} in (0, 1]`,
+    () => {
+      const HALF = 0x3f000000; // bits of 0.5
+      const ONE = 0x3f800000; // bits of 1
+      const sweeps: Array<[first: number, count: number, stride: number]> = exhaustive
+        ? [[1, ONE, 1]]
+        : [
+            [HALF, ONE - HALF + 1, 1],
+            [1, Math.floor((HALF - 1) / 61), 61],
+          ];
+      let worst = 0;
+      const CHUNK = 1 << 22;
+      for (const [first, count, stride] of sweeps) {
+        for (let done = 0; done < count; done += CHUNK) {
+          const e = b.k.log_f32_max_ulp_error(first + done * stride, Math.min(CHUNK, count - done), stride);
+          expect(Number.isNaN(e)).toBe(false);
+          worst = Math.max(worst, e);
+        }
       }
-    }
-    expect(worst).toBeLessThanOrEqual(2);
-    expect(worst).toBeGreaterThan(0); // the sweep did run and compare something
-  }, exhaustive ? 600_000 : 60_000);
+      expect(worst).toBeLessThanOrEqual(2);
+      expect(worst).toBeGreaterThan(0); // the sweep did run and compare something
+    },
+    exhaustive ? 600_000 : 60_000,
+  );
 });
 
 describe('log.ts, builds agree', () => {

@@ -35,7 +35,8 @@ function mulberry(seed: number): () => number {
 }
 
 // One constructor type for both dtypes (the float32 arrays are read through the same interface).
-const ctorOf = (d: D): typeof Float64Array => (d === 'f32' ? Float32Array : Float64Array) as unknown as typeof Float64Array;
+const ctorOf = (d: D): typeof Float64Array =>
+  (d === 'f32' ? Float32Array : Float64Array) as unknown as typeof Float64Array;
 const bytesOf = (d: D): number => (d === 'f32' ? 4 : 8);
 
 /**
@@ -83,13 +84,33 @@ interface RowRef {
 }
 
 /** multi_margin_loss: h = max(0, m − x_y + x_d)^p·w_y, loss = Σ h / C; gradient with s and G per row. */
-function mmRef(x: Floats, t: Int32Array, w: Floats | null, rows: number, C: number, p: number, m: number, s: number, G: number[]): RowRef {
-  const r: RowRef = { loss: [], total: 0, scale: 0, rowScale: [], grad: new Array(rows * C).fill(0), gradScale: new Array(rows * C).fill(0) };
+function mmRef(
+  x: Floats,
+  t: Int32Array,
+  w: Floats | null,
+  rows: number,
+  C: number,
+  p: number,
+  m: number,
+  s: number,
+  G: number[],
+): RowRef {
+  const r: RowRef = {
+    loss: [],
+    total: 0,
+    scale: 0,
+    rowScale: [],
+    grad: new Array(rows * C).fill(0),
+    gradScale: new Array(rows * C).fill(0),
+  };
   for (let i = 0; i < rows; i++) {
     const y = t[i];
     const wy = w ? w[y] : 1;
     const a = m - x[i * C + y];
-    let sum = 0, abs = 0, H = 0, Habs = 0;
+    let sum = 0,
+      abs = 0,
+      H = 0,
+      Habs = 0;
     for (let d = 0; d < C; d++) {
       if (d === y) continue;
       const z = a + x[i * C + d];
@@ -117,7 +138,14 @@ function mmRef(x: Floats, t: Int32Array, w: Floats | null, rows: number, C: numb
 
 /** multilabel_margin_loss: labels up to the first −1, hinge 1 − x_j + x_d over the non-label d. */
 function mlmRef(x: Floats, t: Int32Array, rows: number, C: number, s: number, G: number[]): RowRef {
-  const r: RowRef = { loss: [], total: 0, scale: 0, rowScale: [], grad: new Array(rows * C).fill(0), gradScale: new Array(rows * C).fill(0) };
+  const r: RowRef = {
+    loss: [],
+    total: 0,
+    scale: 0,
+    rowScale: [],
+    grad: new Array(rows * C).fill(0),
+    gradScale: new Array(rows * C).fill(0),
+  };
   for (let i = 0; i < rows; i++) {
     const labels: number[] = [];
     for (let k = 0; k < C && t[i * C + k] >= 0; k++) labels.push(t[i * C + k]);
@@ -153,27 +181,52 @@ interface SoftRef extends RowRef {
 }
 
 /** multilabel_soft_margin_loss (float32: e^(−|x|) is 0 where float32 underflows, as PyTorch's float32 exp). */
-function mlsmRef(x: Floats, y: Floats, w: Floats | null, wStride: number, rows: number, C: number, s: number, G: number[], d: D): SoftRef {
+function mlsmRef(
+  x: Floats,
+  y: Floats,
+  w: Floats | null,
+  wStride: number,
+  rows: number,
+  C: number,
+  s: number,
+  G: number[],
+  d: D,
+): SoftRef {
   const n = rows * C;
-  const r: SoftRef = { loss: [], total: 0, scale: 0, rowScale: [], grad: new Array(n), gradScale: new Array(n), gy: new Array(n), gyScale: new Array(n) };
+  const r: SoftRef = {
+    loss: [],
+    total: 0,
+    scale: 0,
+    rowScale: [],
+    grad: new Array(n),
+    gradScale: new Array(n),
+    gy: new Array(n),
+    gyScale: new Array(n),
+  };
   for (let i = 0; i < rows; i++) {
-    let sum = 0, abs = 0;
+    let sum = 0,
+      abs = 0;
     for (let c = 0; c < C; c++) {
       const k = i * C + c;
-      const xv = x[k], yv = y[k], wv = w ? w[i * wStride + c] : 1;
+      const xv = x[k],
+        yv = y[k],
+        wv = w ? w[i * wStride + c] : 1;
       let z = Math.exp(-Math.abs(xv));
       if (d === 'f32' && z <= 2 ** -150) z = 0;
       const L = Math.log1p(z);
-      const A = Math.min(xv, 0) - L, B = Math.min(-xv, 0) - L;
+      const A = Math.min(xv, 0) - L,
+        B = Math.min(-xv, 0) - L;
       const v = -(yv * A + (1 - yv) * B) * wv;
       sum += v;
       abs += Math.abs(yv * A * wv) + Math.abs((1 - yv) * B * wv);
       const nn = -(s * G[i] * wv);
       const q = z / (1 + z);
-      const ga = (xv < 0 ? 1 - q : q) * (nn * yv), gb = -((xv > 0 ? 1 - q : q) * (nn * (1 - yv)));
+      const ga = (xv < 0 ? 1 - q : q) * (nn * yv),
+        gb = -((xv > 0 ? 1 - q : q) * (nn * (1 - yv)));
       r.grad[k] = ga + gb;
       r.gradScale[k] = Math.abs(ga) + Math.abs(gb);
-      const ya = nn * A, yb = -(nn * B);
+      const ya = nn * A,
+        yb = -(nn * B);
       r.gy[k] = ya + yb;
       r.gyScale[k] = Math.abs(ya) + Math.abs(yb);
       if (d === 'f32') {
@@ -192,13 +245,21 @@ function mlsmRef(x: Floats, y: Floats, w: Floats | null, wStride: number, rows: 
 
 // ---------------------------------------------------------------------------------------------------------------
 
-function expectRows(what: string, got: { loss: Floats | null; total: number; grad: Floats | null }, ref: RowRef, d: D): void {
-  if (!close(got.total, ref.total, 'f64', ref.scale, 1e-12)) expect.fail(`${what}: total ${got.total}, reference ${ref.total}`);
+function expectRows(
+  what: string,
+  got: { loss: Floats | null; total: number; grad: Floats | null },
+  ref: RowRef,
+  d: D,
+): void {
+  if (!close(got.total, ref.total, 'f64', ref.scale, 1e-12))
+    expect.fail(`${what}: total ${got.total}, reference ${ref.total}`);
   if (got.loss) {
     for (let i = 0; i < ref.loss.length; i++) {
       const want = ref.loss[i] === 0 ? 0 : ref.loss[i];
-      if (!close(got.loss[i], want, d, ref.rowScale[i], 1e-12)) expect.fail(`${what}: out[${i}] ${got.loss[i]}, reference ${want}`);
-      if (got.loss[i] === 0 && Object.is(got.loss[i], -0)) expect.fail(`${what}: out[${i}] is −0 (PyTorch's losses are +0)`);
+      if (!close(got.loss[i], want, d, ref.rowScale[i], 1e-12))
+        expect.fail(`${what}: out[${i}] ${got.loss[i]}, reference ${want}`);
+      if (got.loss[i] === 0 && Object.is(got.loss[i], -0))
+        expect.fail(`${what}: out[${i}] is −0 (PyTorch's losses are +0)`);
     }
   }
   if (got.grad) {
@@ -240,7 +301,8 @@ describe('nll_loss and nll_backward (gathered log-probabilities)', () => {
   for (const [name, b] of Object.entries(builds)) {
     for (const d of DTYPES) {
       it(`${name} ${d}: sums, per-position losses, the first bad target, and gradient values, at every length`, () => {
-        const ctor = ctorOf(d), B = bytesOf(d);
+        const ctor = ctorOf(d),
+          B = bytesOf(d);
         const r = mulberry(99);
         for (const n of LENGTHS) {
           for (const weighted of [false, true]) {
@@ -251,11 +313,17 @@ describe('nll_loss and nll_backward (gathered log-probabilities)', () => {
               const t = Int32Array.from({ length: n }, (_, i) => (i % 4 === 1 ? ignore : Math.floor(r() * C)));
               const w = weighted ? ctor.from({ length: C }, (_, i) => [0.5, 2, 0, -1, 1.5][i]) : null;
               const G = ctor.from({ length: n }, (_, i) => (i % 3) - 1);
-              const pv = b.put(v, 4), pt = b.put(t), pw = w ? b.put(w) : 0, pg = b.put(G, 4);
-              const out = reserveOut(b, n * B, 4), res = reserveOut(b, 16), gv = reserveOut(b, n * B, 4);
+              const pv = b.put(v, 4),
+                pt = b.put(t),
+                pw = w ? b.put(w) : 0,
+                pg = b.put(G, 4);
+              const out = reserveOut(b, n * B, 4),
+                res = reserveOut(b, 16),
+                gv = reserveOut(b, n * B, 4);
               const bad = b.k[`nll_loss_${d}`](pv, pt, pw, n, C, ignore, flag(b, 'NLL_WRITE_OUT'), out, res);
               expect(bad, `n=${n}`).toBe(-1);
-              let sum = 0, sw = 0;
+              let sum = 0,
+                sw = 0;
               const want: number[] = [];
               for (let i = 0; i < n; i++) {
                 if (t[i] === ignore) {
@@ -285,7 +353,10 @@ describe('nll_loss and nll_backward (gathered log-probabilities)', () => {
                   tb[at] = at % 2 ? C : -3;
                   if (at + 1 < n) tb[at + 1] = 99; // a later bad one is not the one reported
                   b.reset();
-                  expect(b.k[`nll_loss_${d}`](b.put(v), b.put(tb), 0, n, C, ignore, 0, 0, reserveOut(b, 16)), `n=${n} bad at ${at}`).toBe(at);
+                  expect(
+                    b.k[`nll_loss_${d}`](b.put(v), b.put(tb), 0, n, C, ignore, 0, 0, reserveOut(b, 16)),
+                    `n=${n} bad at ${at}`,
+                  ).toBe(at);
                 }
               }
             }
@@ -316,28 +387,65 @@ for (const d of DTYPES) {
                     const t = Int32Array.from({ length: rows }, (_, i) => (i === 0 ? C - 1 : Math.floor(r() * C)));
                     const w = weighted ? ctor.from({ length: C }, (_, i) => (i % 3) - 0.5) : null;
                     const G = Array.from({ length: rows }, (_, i) => (i % 2 ? -1.5 : 0.75));
-                    const margin = 0.75, s = 1 / (rows * C);
-                    const px = b.put(x, misalign), pt = b.put(t), pw = w ? b.put(w, misalign) : 0;
-                    const out = reserveOut(b, rows * B, misalign), res = reserveOut(b, 8), gx = reserveOut(b, rows * C * B, misalign);
+                    const margin = 0.75,
+                      s = 1 / (rows * C);
+                    const px = b.put(x, misalign),
+                      pt = b.put(t),
+                      pw = w ? b.put(w, misalign) : 0;
+                    const out = reserveOut(b, rows * B, misalign),
+                      res = reserveOut(b, 8),
+                      gx = reserveOut(b, rows * C * B, misalign);
                     const pg = b.put(ctor.from(G), misalign);
-                    b.k[`multi_margin_loss_${d}`](px, pt, pw, rows, C, p, margin, flag(b, 'MARGIN_WRITE_OUT'), out, res);
-                    const loss = b.read(ctor, out, rows), total = b.read(Float64Array, res, 1)[0];
+                    b.k[`multi_margin_loss_${d}`](
+                      px,
+                      pt,
+                      pw,
+                      rows,
+                      C,
+                      p,
+                      margin,
+                      flag(b, 'MARGIN_WRITE_OUT'),
+                      out,
+                      res,
+                    );
+                    const loss = b.read(ctor, out, rows),
+                      total = b.read(Float64Array, res, 1)[0];
                     b.k[`multi_margin_backward_${d}`](px, pt, pw, rows, C, p, margin, s, pg, 0, gx, 0);
                     const grad = b.read(ctor, gx, rows * C);
                     const ref = mmRef(x, t, w, rows, C, p, margin, s, G);
                     const what = `${tag} p=${p} w=${weighted} special=${special}`;
                     expectRows(what, { loss, total, grad }, ref, d);
-                    expect(b.guardsIntact(out, rows * B) && b.guardsIntact(gx, rows * C * B), `${what}: guards`).toBe(true);
+                    expect(b.guardsIntact(out, rows * B) && b.guardsIntact(gx, rows * C * B), `${what}: guards`).toBe(
+                      true,
+                    );
                     // fused: the same gradient bits, and the loss sum
-                    const gx2 = reserveOut(b, rows * C * B, misalign), res2 = reserveOut(b, 8);
+                    const gx2 = reserveOut(b, rows * C * B, misalign),
+                      res2 = reserveOut(b, 8);
                     b.k[`multi_margin_backward_${d}`](px, pt, pw, rows, C, p, margin, s, pg, 0, gx2, res2);
                     expect(sameBits(b.read(ctor, gx2, rows * C), grad), `${what}: fused gradient`).toBe(-1);
-                    expect(close(b.read(Float64Array, res2, 1)[0], ref.total, 'f64', ref.scale), `${what}: fused total`).toBe(true);
+                    expect(
+                      close(b.read(Float64Array, res2, 1)[0], ref.total, 'f64', ref.scale),
+                      `${what}: fused total`,
+                    ).toBe(true);
                     // the scalar upstream gs for every row
                     const gx3 = reserveOut(b, rows * C * B, misalign);
                     b.k[`multi_margin_backward_${d}`](px, pt, pw, rows, C, p, margin, s, 0, -2, gx3, 0);
-                    expectRows(`${what} gs`, { loss: null, total: ref.total, grad: b.read(ctor, gx3, rows * C) },
-                      mmRef(x, t, w, rows, C, p, margin, s, G.map(() => -2)), d);
+                    expectRows(
+                      `${what} gs`,
+                      { loss: null, total: ref.total, grad: b.read(ctor, gx3, rows * C) },
+                      mmRef(
+                        x,
+                        t,
+                        w,
+                        rows,
+                        C,
+                        p,
+                        margin,
+                        s,
+                        G.map(() => -2),
+                      ),
+                      d,
+                    );
                     // per-element bits agree across builds (the target's element is a sum: compared by value above)
                     const key = `mm ${d} C=${C} p=${p} w=${weighted} s=${special} m=${misalign}`;
                     const masked = ctor.from(grad, (v, i) => (i % C === t[Math.floor(i / C)] ? 0 : v));
@@ -365,21 +473,33 @@ for (const d of DTYPES) {
                 if (rows > 1) for (let k = 0; k < C; k++) t[C + k] = C - 1 - k;
                 const G = Array.from({ length: rows }, (_, i) => (i % 2 ? -0.5 : 2));
                 const s = 1 / C;
-                const px = b.put(x, misalign), pt = b.put(t), mark = reserveOut(b, 16 * C);
-                const out = reserveOut(b, rows * B, misalign), res = reserveOut(b, 8), gx = reserveOut(b, rows * C * B, misalign);
+                const px = b.put(x, misalign),
+                  pt = b.put(t),
+                  mark = reserveOut(b, 16 * C);
+                const out = reserveOut(b, rows * B, misalign),
+                  res = reserveOut(b, 8),
+                  gx = reserveOut(b, rows * C * B, misalign);
                 const pg = b.put(ctor.from(G), misalign);
                 b.k[`multilabel_margin_loss_${d}`](px, pt, rows, C, mark, flag(b, 'MARGIN_WRITE_OUT'), out, res);
-                const loss = b.read(ctor, out, rows), total = b.read(Float64Array, res, 1)[0];
+                const loss = b.read(ctor, out, rows),
+                  total = b.read(Float64Array, res, 1)[0];
                 b.k[`multilabel_margin_backward_${d}`](px, pt, rows, C, mark, s, pg, 0, gx, 0);
                 const grad = b.read(ctor, gx, rows * C);
                 const ref = mlmRef(x, t, rows, C, s, G);
                 const what = `${tag} special=${special}`;
                 expectRows(what, { loss, total, grad }, ref, d);
-                expect(b.guardsIntact(out, rows * B) && b.guardsIntact(gx, rows * C * B) && b.guardsIntact(mark, 16 * C), `${what}: guards`).toBe(true);
-                const gx2 = reserveOut(b, rows * C * B, misalign), res2 = reserveOut(b, 8);
+                expect(
+                  b.guardsIntact(out, rows * B) && b.guardsIntact(gx, rows * C * B) && b.guardsIntact(mark, 16 * C),
+                  `${what}: guards`,
+                ).toBe(true);
+                const gx2 = reserveOut(b, rows * C * B, misalign),
+                  res2 = reserveOut(b, 8);
                 b.k[`multilabel_margin_backward_${d}`](px, pt, rows, C, mark, s, pg, 0, gx2, res2);
                 expect(sameBits(b.read(ctor, gx2, rows * C), grad), `${what}: fused gradient`).toBe(-1);
-                expect(close(b.read(Float64Array, res2, 1)[0], ref.total, 'f64', ref.scale), `${what}: fused total`).toBe(true);
+                expect(
+                  close(b.read(Float64Array, res2, 1)[0], ref.total, 'f64', ref.scale),
+                  `${what}: fused total`,
+                ).toBe(true);
                 const key = `mlm ${d} C=${C} s=${special} m=${misalign}`;
                 const prev = results.get(key);
                 if (prev) expect(sameBits(grad, prev), `${what}: builds differ`).toBe(-1);
@@ -396,31 +516,63 @@ for (const d of DTYPES) {
                 const x = ctor.from(scores(d, rows, C, r, special), (v, i) => (i % 7 === 3 ? v * 40 : v)); // some |x| > 100
                 const y = ctor.from({ length: rows * C }, (_, i) => (i % 5 === 4 ? 1.5 : Math.floor(r() * 5) / 4));
                 const wStride = wMode === 'element' ? C : 0;
-                const w = wMode === 'none' ? null : ctor.from({ length: wMode === 'class' ? C : rows * C }, (_, i) => 0.5 + (i % 4) / 2);
+                const w =
+                  wMode === 'none'
+                    ? null
+                    : ctor.from({ length: wMode === 'class' ? C : rows * C }, (_, i) => 0.5 + (i % 4) / 2);
                 const G = Array.from({ length: rows }, (_, i) => (i % 2 ? -1 : 0.5));
                 const s = 1 / Math.max(C, 1);
-                const px = b.put(x, misalign), py = b.put(y, misalign), pw = w ? b.put(w, misalign) : 0;
-                const out = reserveOut(b, rows * B, misalign), res = reserveOut(b, 8);
-                const gx = reserveOut(b, rows * C * B, misalign), gy = reserveOut(b, rows * C * B, misalign);
+                const px = b.put(x, misalign),
+                  py = b.put(y, misalign),
+                  pw = w ? b.put(w, misalign) : 0;
+                const out = reserveOut(b, rows * B, misalign),
+                  res = reserveOut(b, 8);
+                const gx = reserveOut(b, rows * C * B, misalign),
+                  gy = reserveOut(b, rows * C * B, misalign);
                 const pg = b.put(ctor.from(G), misalign);
-                b.k[`multilabel_soft_margin_loss_${d}`](px, py, pw, wStride, rows, C, flag(b, 'MARGIN_WRITE_OUT'), out, res);
-                const loss = b.read(ctor, out, rows), total = b.read(Float64Array, res, 1)[0];
+                b.k[`multilabel_soft_margin_loss_${d}`](
+                  px,
+                  py,
+                  pw,
+                  wStride,
+                  rows,
+                  C,
+                  flag(b, 'MARGIN_WRITE_OUT'),
+                  out,
+                  res,
+                );
+                const loss = b.read(ctor, out, rows),
+                  total = b.read(Float64Array, res, 1)[0];
                 b.k[`multilabel_soft_margin_backward_${d}`](px, py, pw, wStride, rows, C, s, pg, 0, gx, gy, 0);
                 const ref = mlsmRef(x, y, w, wStride, rows, C, s, G, d);
                 const what = `${tag} w=${wMode} special=${special}`;
-                const gradX = b.read(ctor, gx, rows * C), gradY = b.read(ctor, gy, rows * C);
+                const gradX = b.read(ctor, gx, rows * C),
+                  gradY = b.read(ctor, gy, rows * C);
                 if (C === 0) {
                   expect([...loss].every(Number.isNaN), `${what}: 0/0 rows`).toBe(true);
                   expect(total).toBeNaN();
                 } else {
                   expectRows(what, { loss, total, grad: gradX }, ref, d);
-                  expectRows(`${what} gy`, { loss: null, total: ref.total, grad: gradY }, { ...ref, grad: ref.gy, gradScale: ref.gyScale }, d);
+                  expectRows(
+                    `${what} gy`,
+                    { loss: null, total: ref.total, grad: gradY },
+                    { ...ref, grad: ref.gy, gradScale: ref.gyScale },
+                    d,
+                  );
                 }
-                expect(b.guardsIntact(out, rows * B) && b.guardsIntact(gx, rows * C * B) && b.guardsIntact(gy, rows * C * B), `${what}: guards`).toBe(true);
-                const gx2 = reserveOut(b, rows * C * B, misalign), res2 = reserveOut(b, 8);
+                expect(
+                  b.guardsIntact(out, rows * B) && b.guardsIntact(gx, rows * C * B) && b.guardsIntact(gy, rows * C * B),
+                  `${what}: guards`,
+                ).toBe(true);
+                const gx2 = reserveOut(b, rows * C * B, misalign),
+                  res2 = reserveOut(b, 8);
                 b.k[`multilabel_soft_margin_backward_${d}`](px, py, pw, wStride, rows, C, s, pg, 0, gx2, 0, res2);
                 expect(sameBits(b.read(ctor, gx2, rows * C), gradX), `${what}: fused gradient (no gy)`).toBe(-1);
-                if (C > 0) expect(close(b.read(Float64Array, res2, 1)[0], ref.total, 'f64', ref.scale), `${what}: fused total`).toBe(true);
+                if (C > 0)
+                  expect(
+                    close(b.read(Float64Array, res2, 1)[0], ref.total, 'f64', ref.scale),
+                    `${what}: fused total`,
+                  ).toBe(true);
                 const key = `mlsm ${d} C=${C} w=${wMode} s=${special} m=${misalign}`;
                 const both = ctor.from([...gradX, ...gradY]);
                 const prev = results.get(key);

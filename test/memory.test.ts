@@ -19,7 +19,10 @@ function filled(n: number, f: (i: number) => number): Float32Array {
 
 describe('wasm memory', () => {
   it('does not grow with N for reductions of JS arrays (chunked copy-in)', () => {
-    F.mseLoss(filled(10, (i) => i), filled(10, () => 0));
+    F.mseLoss(
+      filled(10, (i) => i),
+      filled(10, () => 0),
+    );
     const before = memoryBytes();
     const n = 3_000_000;
     const x = filled(n, (i) => (i % 7) - 3);
@@ -79,14 +82,18 @@ describe('wasm memory', () => {
   });
 
   it('a training step with alloc()ed inputs and gradient destinations writes in place and keeps memory flat', () => {
-    const rows = 64, C = 10;
+    const rows = 64,
+      C = 10;
     const x = alloc([rows, C]);
     const y = alloc([rows], 'int32');
     const gx = alloc([rows, C]);
     x.data.set(Float32Array.from({ length: rows * C }, (_, i) => Math.sin(i)));
     y.data.set(Int32Array.from({ length: rows }, (_, i) => i % C));
     const step = valueAndGrad(F.crossEntropy, { into: [gx, null] });
-    const reference = valueAndGrad(F.crossEntropy)(tensor(Float32Array.from(x.data), { shape: [rows, C] }), Int32Array.from(y.data));
+    const reference = valueAndGrad(F.crossEntropy)(
+      tensor(Float32Array.from(x.data), { shape: [rows, C] }),
+      Int32Array.from(y.data),
+    );
     const first = step(x, y);
     expect(first.grads[0]).toBe(gx); // the destination itself, written in place
     expect(first.value).toBe(reference.value);

@@ -16,11 +16,28 @@ type AnyClass = new (options?: unknown) => { forward: AnyFn };
  * for CosineEmbedding's target).
  */
 function argsFor(name: string, count: number): unknown[] {
-  const x = tensor([[0.25, 0.5, 0.75], [0.125, 0.625, 0.375]]);
+  const x = tensor([
+    [0.25, 0.5, 0.75],
+    [0.125, 0.625, 0.375],
+  ]);
   if (name === 'crossEntropy') return [x, tensor([1, 2], { dtype: 'int64' })];
   if (name === 'cosineEmbeddingLoss') return [x, x, tensor([1, -1])];
-  const two = [x, tensor([[0, 1, 0.5], [1, 0.25, 0]])];
-  return count === 3 ? [...two, tensor([[1, 2, 0.5], [0.25, 1, 3]])] : two;
+  const two = [
+    x,
+    tensor([
+      [0, 1, 0.5],
+      [1, 0.25, 0],
+    ]),
+  ];
+  return count === 3
+    ? [
+        ...two,
+        tensor([
+          [1, 2, 0.5],
+          [0.25, 1, 3],
+        ]),
+      ]
+    : two;
 }
 
 /** An option key of the loss with a camelCase spelling (for the snake_case hint), or undefined when it has none. */
@@ -42,8 +59,10 @@ describe('strict options, every registered loss', () => {
     const args = decl.example?.() ?? argsFor(decl.name, decl.args.length);
     const valid = (): unknown => fn(...args);
     // The reduction when the loss has one (pairwiseDistance has none: then its longest option).
-    const key = decl.reduction.option === false
-      ? Object.keys(decl.options).reduce((a, b) => (b.length > a.length ? b : a)) : 'reduction';
+    const key =
+      decl.reduction.option === false
+        ? Object.keys(decl.options).reduce((a, b) => (b.length > a.length ? b : a))
+        : 'reduction';
     const typo = key.slice(0, -2) + key.slice(-1);
     const result = decl.reduction.option === false ? 'object' : 'number';
 
@@ -52,7 +71,9 @@ describe('strict options, every registered loss', () => {
       expect(e).toBeInstanceOf(TypeError);
       expect(e.message).toMatch(new RegExp(`^${decl.name}: unknown option '${typo}'; did you mean '${key}'\\?`));
       expect(e.message).toContain(`(got "${typo}")`);
-      expect(errorOf(() => new Cls({ [typo]: 'sum' })).message).toMatch(new RegExp(`^${decl.className}: unknown option '${typo}'`));
+      expect(errorOf(() => new Cls({ [typo]: 'sum' })).message).toMatch(
+        new RegExp(`^${decl.className}: unknown option '${typo}'`),
+      );
       expect(typeof valid()).toBe(result);
     });
 
@@ -63,8 +84,11 @@ describe('strict options, every registered loss', () => {
       expect(e).toBeInstanceOf(TypeError);
       // A loss without the legacy flags or camelCase options (HuberLoss, GaussianNLLLoss, pairwiseDistance) refuses
       // the key without the hint.
-      expect(e.message).toContain(camel ? `unknown option '${snake}'; simdloss spells PyTorch's '${snake}' as '${camel}'`
-        : `unknown option '${snake}'`);
+      expect(e.message).toContain(
+        camel
+          ? `unknown option '${snake}'; simdloss spells PyTorch's '${snake}' as '${camel}'`
+          : `unknown option '${snake}'`,
+      );
       expect(typeof valid()).toBe(result);
     });
 
@@ -72,20 +96,31 @@ describe('strict options, every registered loss', () => {
       for (const bad of [tensor([1, 2, 3]), new Float32Array(3), [1, 2, 3]]) {
         const e = errorOf(() => fn(...args, bad));
         expect(e).toBeInstanceOf(TypeError);
-        expect(e.message).toMatch(new RegExp(`^${decl.name}: options must be an object: a tensor here is not taken as a weight`));
+        expect(e.message).toMatch(
+          new RegExp(`^${decl.name}: options must be an object: a tensor here is not taken as a weight`),
+        );
       }
-      expect(errorOf(() => fn(...args, {}, {})).message).toMatch(new RegExp(`^${decl.name}: expected ${decl.args.length} tensor arguments`));
-      expect(errorOf(() => fn(args[0])).message).toMatch(new RegExp(`^${decl.name}: expected ${decl.args.length} tensor arguments`));
+      expect(errorOf(() => fn(...args, {}, {})).message).toMatch(
+        new RegExp(`^${decl.name}: expected ${decl.args.length} tensor arguments`),
+      );
+      expect(errorOf(() => fn(args[0])).message).toMatch(
+        new RegExp(`^${decl.name}: expected ${decl.args.length} tensor arguments`),
+      );
       expect(typeof valid()).toBe(result);
     });
   }
 });
 
 describe('the reported cases', () => {
-  const x = tensor([[0.5, 0.2, 0.3], [0.1, 0.9, -0.4]]);
+  const x = tensor([
+    [0.5, 0.2, 0.3],
+    [0.1, 0.9, -0.4],
+  ]);
   const y = tensor([1, 2], { dtype: 'int64' });
   it("{ label_smoothing: 0.1 } no longer gives the unsmoothed loss; { labelSmoothing: 0.1 } gives torch's", () => {
-    expect(errorOf(() => F.crossEntropy(x, y, { label_smoothing: 0.1 } as never)).message).toContain("as 'labelSmoothing'");
+    expect(errorOf(() => F.crossEntropy(x, y, { label_smoothing: 0.1 } as never)).message).toContain(
+      "as 'labelSmoothing'",
+    );
     // torch 1.13: F.cross_entropy(x, y, label_smoothing=0.1) = 1.5050 (float32 .item(): 1.5049982070922852).
     expect(F.crossEntropy(x, y, { labelSmoothing: 0.1 })).toBeCloseTo(1.505, 4);
     expect(errorOf(() => new nn.CrossEntropyLoss({ ignore_index: 1 } as never)).message).toContain("as 'ignoreIndex'");
@@ -100,7 +135,9 @@ describe("reduction: 'elementwise_mean'", () => {
   afterEach(() => vi.restoreAllMocks());
   it("is 'mean' with PyTorch's deprecation warning (once per process)", () => {
     const emitted = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
-    expect(F.mseLoss([0.5, 0.2], [1, 0], { reduction: 'elementwise_mean' as never })).toBe(F.mseLoss([0.5, 0.2], [1, 0]));
+    expect(F.mseLoss([0.5, 0.2], [1, 0], { reduction: 'elementwise_mean' as never })).toBe(
+      F.mseLoss([0.5, 0.2], [1, 0]),
+    );
     expect(F.l1Loss([0.5, 0.2], [1, 0], { reduction: 'elementwise_mean' as never })).toBe(F.l1Loss([0.5, 0.2], [1, 0]));
     const messages = emitted.mock.calls.map((c) => String(c[0]));
     expect(messages.filter((m) => m.includes("reduction='elementwise_mean' is deprecated"))).toHaveLength(1);

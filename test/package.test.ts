@@ -75,9 +75,17 @@ afterAll(() => {
 describe('the packed package', () => {
   it('ships the built JS and .d.ts, the SIMD wasm and its declaration, LICENSE; no sources, maps or scalar build', () => {
     const paths = packed.files.map((f) => f.path).sort();
-    const allowed = /^(LICENSE|README\.md|package\.json|build\/simdloss\.wasm|types\/simdloss\.wasm\.d\.ts|dist\/.+\.(js|d\.ts))$/;
+    const allowed =
+      /^(LICENSE|README\.md|package\.json|build\/simdloss\.wasm|types\/simdloss\.wasm\.d\.ts|dist\/.+\.(js|d\.ts))$/;
     expect(paths.filter((p) => !allowed.test(p))).toEqual([]);
-    for (const p of ['LICENSE', 'build/simdloss.wasm', 'types/simdloss.wasm.d.ts', 'dist/index.js', 'dist/index.d.ts', 'dist/index.workerd.js']) {
+    for (const p of [
+      'LICENSE',
+      'build/simdloss.wasm',
+      'types/simdloss.wasm.d.ts',
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/index.workerd.js',
+    ]) {
       expect(paths).toContain(p);
     }
     // The base64 binary is declared as `string`, not as a 90 kB literal type.
@@ -85,7 +93,9 @@ describe('the packed package', () => {
   });
 
   it('has no install scripts (the build runs on prepack and, in the repository, on postprepare)', () => {
-    const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
     expect(Object.keys(manifest.scripts).filter((s) => /^(pre|post)?install$|^prepare$/.test(s))).toEqual([]);
   });
 
@@ -101,7 +111,11 @@ describe('the packed package', () => {
 
   it('passes arethetypeswrong with the esm-only profile', async () => {
     const attw = join(ROOT, 'node_modules', '@arethetypeswrong', 'cli', 'dist', 'index.js');
-    const r = await run(process.execPath, [attw, tarball, '--profile', 'esm-only', '--format', 'ascii', '--no-color', '--no-emoji'], ROOT);
+    const r = await run(
+      process.execPath,
+      [attw, tarball, '--profile', 'esm-only', '--format', 'ascii', '--no-color', '--no-emoji'],
+      ROOT,
+    );
     expect(r.code, r.out).toBe(0);
   });
 
@@ -110,35 +124,58 @@ describe('the packed package', () => {
     expect(install.code, install.out).toBe(0);
     expect(install.out).not.toMatch(/install.scripts?/i);
     const expected = String(Math.fround(2 / 3)); // 0.6666666865348816
-    const esm = await run(process.execPath, ['-e', "import('simdloss').then(m => console.log(m.F.mseLoss([1,2,3],[2,2,4])))"], project);
+    const esm = await run(
+      process.execPath,
+      ['-e', "import('simdloss').then(m => console.log(m.F.mseLoss([1,2,3],[2,2,4])))"],
+      project,
+    );
     expect(esm.stdout.trim(), esm.out).toBe(expected);
     // require(esm): Node >= 20.19, which package.json's engines asks for.
-    const cjs = await run(process.execPath, ['-e', "console.log(require('simdloss').F.mseLoss([1,2,3],[2,2,4]))"], project);
+    const cjs = await run(
+      process.execPath,
+      ['-e', "console.log(require('simdloss').F.mseLoss([1,2,3],[2,2,4]))"],
+      project,
+    );
     expect(cjs.stdout.trim(), cjs.out).toBe(expected);
   });
 
   it('type-checks consumers: `using t = alloc(…)`, gradients, strict options; and a lib without Symbol.dispose', async () => {
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
     // The reported TS2850: `using` on an alloc() tensor must type-check against the published declarations.
-    writeFileSync(join(project, 'consumer.ts'), [
-      "import { alloc, F, nn, valueAndGrad } from 'simdloss';",
-      'export function step(): number {',
-      '  using t = alloc([3]);',
-      '  t.data.set([1, 2, 3]);',
-      '  const m = new nn.CrossEntropyLoss({ labelSmoothing: 0.1 });',
-      '  const loss: number = m.forward([[0.5, 0.2, 0.3]], [1]);',
-      '  const [dx] = m.backward();',
-      '  const { value, grads } = valueAndGrad(F.mseLoss)(t, [1, 2, 4]);',
-      '  return loss + value + (dx?.numel() ?? 0) + grads.length;',
-      '}',
-      '',
-    ].join('\n'));
-    writeFileSync(join(project, 'plain.ts'), "import { F } from 'simdloss';\nexport const v: number = F.mseLoss([1, 2], [0, 0]);\n");
+    writeFileSync(
+      join(project, 'consumer.ts'),
+      [
+        "import { alloc, F, nn, valueAndGrad } from 'simdloss';",
+        'export function step(): number {',
+        '  using t = alloc([3]);',
+        '  t.data.set([1, 2, 3]);',
+        '  const m = new nn.CrossEntropyLoss({ labelSmoothing: 0.1 });',
+        '  const loss: number = m.forward([[0.5, 0.2, 0.3]], [1]);',
+        '  const [dx] = m.backward();',
+        '  const { value, grads } = valueAndGrad(F.mseLoss)(t, [1, 2, 4]);',
+        '  return loss + value + (dx?.numel() ?? 0) + grads.length;',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(
+      join(project, 'plain.ts'),
+      "import { F } from 'simdloss';\nexport const v: number = F.mseLoss([1, 2], [0, 0]);\n",
+    );
     // The declarations name WebAssembly, Response and URL: a consumer needs the DOM lib or @types/node.
-    const config = (lib: string[], file: string): string => JSON.stringify({
-      compilerOptions: { noEmit: true, strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib, types: [] },
-      files: [file],
-    });
+    const config = (lib: string[], file: string): string =>
+      JSON.stringify({
+        compilerOptions: {
+          noEmit: true,
+          strict: true,
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2022',
+          lib,
+          types: [],
+        },
+        files: [file],
+      });
     writeFileSync(join(project, 'tsconfig.using.json'), config(['es2022', 'esnext.disposable', 'dom'], 'consumer.ts'));
     writeFileSync(join(project, 'tsconfig.old.json'), config(['es2022', 'dom'], 'plain.ts'));
     const withUsing = await run(process.execPath, [tsc, '-p', 'tsconfig.using.json'], project);
@@ -152,8 +189,12 @@ describe('the packed package', () => {
 describe('size budget (size-budget.json)', () => {
   it('keeps the tarball within budget', () => {
     console.log(`npm pack: ${packed.size} bytes packed, ${packed.unpackedSize} unpacked, ${packed.files.length} files`);
-    expect(packed.size, 'packed tarball bytes: raise size-budget.json only for growth you mean').toBeLessThanOrEqual(budget.packedBytes);
-    expect(packed.unpackedSize, 'unpacked bytes: raise size-budget.json only for growth you mean').toBeLessThanOrEqual(budget.unpackedBytes);
+    expect(packed.size, 'packed tarball bytes: raise size-budget.json only for growth you mean').toBeLessThanOrEqual(
+      budget.packedBytes,
+    );
+    expect(packed.unpackedSize, 'unpacked bytes: raise size-budget.json only for growth you mean').toBeLessThanOrEqual(
+      budget.unpackedBytes,
+    );
   });
 
   it('keeps the minified + gzipped browser bundle of the default entry within budget', async () => {
@@ -162,11 +203,19 @@ describe('size budget (size-budget.json)', () => {
     const result = await build({
       stdin: { contents: "export * from 'simdloss';", resolveDir: join(ROOT, 'test'), loader: 'js' },
       absWorkingDir: ROOT,
-      bundle: true, minify: true, format: 'esm', target: 'es2022', platform: 'browser', write: false, logLevel: 'silent',
+      bundle: true,
+      minify: true,
+      format: 'esm',
+      target: 'es2022',
+      platform: 'browser',
+      write: false,
+      logLevel: 'silent',
     });
     const bytes = result.outputFiles[0].contents;
     const gzipped = gzipSync(bytes).length;
     console.log(`browser bundle: ${bytes.length} bytes minified, ${gzipped} gzipped`);
-    expect(gzipped, 'bundle bytes (min+gzip): raise size-budget.json only for growth you mean').toBeLessThanOrEqual(budget.bundleMinGzipBytes);
+    expect(gzipped, 'bundle bytes (min+gzip): raise size-budget.json only for growth you mean').toBeLessThanOrEqual(
+      budget.bundleMinGzipBytes,
+    );
   });
 });

@@ -7,10 +7,21 @@
 import { describe, expect, it } from 'vitest';
 import { F, nn, Tensor, tensor, valueAndGrad } from '../src/index.js';
 import type { DistanceModule } from '../src/index.js';
-import { decodeArg, decodeGradOutput, gradViolations, loadFixture, resultViolations, thrown } from './helpers/fixtures.js';
+import {
+  decodeArg,
+  decodeGradOutput,
+  gradViolations,
+  loadFixture,
+  resultViolations,
+  thrown,
+} from './helpers/fixtures.js';
 import type { LossCase, NumberExpected, TensorExpected } from './helpers/fixtures.js';
 
-interface ExtraFixture { torch: string; loss: string; extraCases: LossCase[] }
+interface ExtraFixture {
+  torch: string;
+  loss: string;
+  extraCases: LossCase[];
+}
 
 type AnyFn = (...args: unknown[]) => unknown;
 type AnyModule = { forward: AnyFn; backward: (g?: unknown) => (Tensor | null)[] };
@@ -19,16 +30,22 @@ type AnyModule = { forward: AnyFn; backward: (g?: unknown) => (Tensor | null)[] 
 // The JavaScript twins of test/fixtures/gen/_extra.py's DISTANCES (float64 inside, results in the inputs' dtype)
 
 /** x and y broadcast to their joint shape (last dimension = the rows' elements), as float64. */
-function joint(x: Tensor, y: Tensor): { shape: number[]; xs: Float64Array; ys: Float64Array; ix: Int32Array; iy: Int32Array } {
+function joint(
+  x: Tensor,
+  y: Tensor,
+): { shape: number[]; xs: Float64Array; ys: Float64Array; ix: Int32Array; iy: Int32Array } {
   const rank = Math.max(x.shape.length, y.shape.length);
   const pad = (s: readonly number[]) => [...new Array(rank - s.length).fill(1), ...s];
-  const sx = pad(x.shape), sy = pad(y.shape);
+  const sx = pad(x.shape),
+    sy = pad(y.shape);
   const shape = sx.map((d, i) => Math.max(d, sy[i]));
   const n = shape.reduce((a, b) => a * b, 1);
   const index = (s: number[]): Int32Array => {
     const out = new Int32Array(n);
     for (let i = 0; i < n; i++) {
-      let rem = i, off = 0, stride = 1;
+      let rem = i,
+        off = 0,
+        stride = 1;
       for (let k = rank - 1; k >= 0; k--) {
         const c = rem % shape[k];
         rem = Math.floor(rem / shape[k]);
@@ -39,8 +56,10 @@ function joint(x: Tensor, y: Tensor): { shape: number[]; xs: Float64Array; ys: F
     }
     return out;
   };
-  const ix = index(sx), iy = index(sy);
-  const xs = Float64Array.from(ix, (j) => Number(x.data[j])), ys = Float64Array.from(iy, (j) => Number(y.data[j]));
+  const ix = index(sx),
+    iy = index(sy);
+  const xs = Float64Array.from(ix, (j) => Number(x.data[j])),
+    ys = Float64Array.from(iy, (j) => Number(y.data[j]));
   return { shape, xs, ys, ix, iy };
 }
 
@@ -55,7 +74,8 @@ function dtypeOf(x: Tensor, y: Tensor): 'float32' | 'float64' {
 /** Σ_j f(x_j − y_j) per row. */
 function rowSums(x: Tensor, y: Tensor, f: (d: number) => number): Tensor {
   const { shape, xs, ys } = joint(x, y);
-  const D = shape[shape.length - 1], R = xs.length / D;
+  const D = shape[shape.length - 1],
+    R = xs.length / D;
   const out = new Float64Array(R);
   for (let r = 0; r < R; r++) for (let j = 0; j < D; j++) out[r] += f(xs[r * D + j] - ys[r * D + j]);
   return rowsOut(shape, out, dtypeOf(x, y));
@@ -65,12 +85,16 @@ const l1 = (x: Tensor, y: Tensor): Tensor => rowSums(x, y, Math.abs);
 
 const cosine = (x: Tensor, y: Tensor): Tensor => {
   const { shape, xs, ys } = joint(x, y);
-  const D = shape[shape.length - 1], R = xs.length / D;
+  const D = shape[shape.length - 1],
+    R = xs.length / D;
   const out = new Float64Array(R);
   for (let r = 0; r < R; r++) {
-    let xy = 0, xx = 0, yy = 0;
+    let xy = 0,
+      xx = 0,
+      yy = 0;
     for (let j = 0; j < D; j++) {
-      const a = xs[r * D + j], b = ys[r * D + j];
+      const a = xs[r * D + j],
+        b = ys[r * D + j];
       xy += a * b;
       xx += a * a;
       yy += b * b;
@@ -95,8 +119,10 @@ function squared(): DistanceModule {
       const g = gradOutput instanceof Tensor ? gradOutput.data : [gradOutput];
       // PyTorch's autograd of ((x − y) ** 2).sum(-1): g·(2·d) for x, −(g·(2·d)) for y, summed over broadcast
       // elements (a single contribution taken as it is, so its sign of zero survives).
-      const gx = new Float64Array(x.numel()), gy = new Float64Array(y.numel());
-      const nx = new Int32Array(x.numel()), ny = new Int32Array(y.numel());
+      const gx = new Float64Array(x.numel()),
+        gy = new Float64Array(y.numel());
+      const nx = new Int32Array(x.numel()),
+        ny = new Int32Array(y.numel());
       for (let i = 0; i < xs.length; i++) {
         const v = Number(g[Math.floor(i / D)]) * (2 * (xs[i] - ys[i]));
         gx[ix[i]] = nx[ix[i]]++ === 0 ? v : gx[ix[i]] + v;
@@ -111,31 +137,42 @@ function squared(): DistanceModule {
 /** A distance option by name; `gradient` says whether the loss can differentiate through it. */
 function distance(name: string): { value: unknown; gradient: boolean } {
   switch (name) {
-    case 'l1': return { value: l1, gradient: false };
-    case 'cosine': return { value: cosine, gradient: false };
-    case 'squared': return { value: squared(), gradient: true };
-    case 'pairwiseDistance': return { value: F.pairwiseDistance, gradient: true };
-    case 'PairwiseDistance(p=1)': return { value: new nn.PairwiseDistance({ p: 1 }), gradient: true };
-    case 'PairwiseDistance(p=inf)': return { value: new nn.PairwiseDistance({ p: Infinity }), gradient: true };
+    case 'l1':
+      return { value: l1, gradient: false };
+    case 'cosine':
+      return { value: cosine, gradient: false };
+    case 'squared':
+      return { value: squared(), gradient: true };
+    case 'pairwiseDistance':
+      return { value: F.pairwiseDistance, gradient: true };
+    case 'PairwiseDistance(p=1)':
+      return { value: new nn.PairwiseDistance({ p: 1 }), gradient: true };
+    case 'PairwiseDistance(p=inf)':
+      return { value: new nn.PairwiseDistance({ p: Infinity }), gradient: true };
   }
   throw new Error(`no JavaScript twin for distance ${name}`);
 }
 
-function decodeOptions(o: Record<string, unknown> | undefined): { options: Record<string, unknown> | undefined; gradient: boolean } {
+function decodeOptions(o: Record<string, unknown> | undefined): {
+  options: Record<string, unknown> | undefined;
+  gradient: boolean;
+} {
   if (o === undefined) return { options: undefined, gradient: true };
   let gradient = true;
-  const options = Object.fromEntries(Object.entries(o).map(([k, v]) => {
-    if (v !== null && typeof v === 'object' && 'number' in v) {
-      const s = (v as { number: string }).number;
-      return [k, s === 'nan' ? NaN : s === 'inf' ? Infinity : -Infinity];
-    }
-    if (v !== null && typeof v === 'object' && 'distance' in v) {
-      const d = distance((v as { distance: string }).distance);
-      gradient = d.gradient;
-      return [k, d.value];
-    }
-    return [k, v];
-  }));
+  const options = Object.fromEntries(
+    Object.entries(o).map(([k, v]) => {
+      if (v !== null && typeof v === 'object' && 'number' in v) {
+        const s = (v as { number: string }).number;
+        return [k, s === 'nan' ? NaN : s === 'inf' ? Infinity : -Infinity];
+      }
+      if (v !== null && typeof v === 'object' && 'distance' in v) {
+        const d = distance((v as { distance: string }).distance);
+        gradient = d.gradient;
+        return [k, d.value];
+      }
+      return [k, v];
+    }),
+  );
   return { options, gradient };
 }
 
@@ -148,13 +185,15 @@ function decodeOptions(o: Record<string, unknown> | undefined): { options: Recor
  */
 function fromDistances(args: Tensor[], options: Record<string, unknown>): number | Tensor {
   const d = options.distanceFunction as ((x: Tensor, y: Tensor) => Tensor) | DistanceModule;
-  const call = (x: Tensor, y: Tensor): Tensor => (typeof d === 'function' ? d(x, y) : d.forward(x, y) as Tensor);
+  const call = (x: Tensor, y: Tensor): Tensor => (typeof d === 'function' ? d(x, y) : (d.forward(x, y) as Tensor));
   const [a, p, n] = args;
-  const dp = call(a, p), dn = call(a, n), ds = options.swap ? call(p, n) : null;
+  const dp = call(a, p),
+    dn = call(a, n),
+    ds = options.swap ? call(p, n) : null;
   const margin = (options.margin as number | undefined) ?? 1;
   const rows = Array.from(dp.data as Float32Array, (v, i) => {
     const neg = ds ? Math.min(Number(dn.data[i]), Number(ds.data[i])) : Number(dn.data[i]);
-    const u = (v - neg) + margin;
+    const u = v - neg + margin;
     return u < 0 ? 0 : u;
   });
   const reduction = (options.reduction as string | undefined) ?? 'mean';
@@ -171,12 +210,18 @@ function float32Exact<E extends NumberExpected | TensorExpected>(e: E): E {
   if (e.dtype !== 'float32') return e;
   const f = (v: unknown) => (typeof v === 'number' ? Math.fround(v) : v);
   const grads = e.grads?.map((g) => (g && g.dtype === 'float32' ? { ...g, data: g.data.map(f) } : g)) as E['grads'];
-  return (e.kind === 'number' ? { ...e, value: f(e.value), grads } : { ...e, data: (e as TensorExpected).data.map(f), grads }) as E;
+  return (
+    e.kind === 'number' ? { ...e, value: f(e.value), grads } : { ...e, data: (e as TensorExpected).data.map(f), grads }
+  ) as E;
 }
 
 const FILES = [
-  'margin_ranking_extra.json', 'hinge_embedding_extra.json', 'cosine_embedding_extra.json', 'pairwise_distance_extra.json',
-  'triplet_margin_extra.json', 'triplet_margin_with_distance_extra.json',
+  'margin_ranking_extra.json',
+  'hinge_embedding_extra.json',
+  'cosine_embedding_extra.json',
+  'pairwise_distance_extra.json',
+  'triplet_margin_extra.json',
+  'triplet_margin_with_distance_extra.json',
 ];
 
 for (const file of FILES) {
@@ -189,13 +234,16 @@ for (const file of FILES) {
         expect(expected.kind).not.toBe('error');
         const fn = (F as unknown as Record<string, AnyFn>)[c.fn];
         const Cls = (nn as unknown as Record<string, new (o?: unknown) => AnyModule>)[c.cls];
-        const withOptions = (args: unknown[], options: unknown): unknown[] => (options === undefined ? args : [...args, options]);
+        const withOptions = (args: unknown[], options: unknown): unknown[] =>
+          options === undefined ? args : [...args, options];
         // F
         {
           const { options } = decodeOptions(c.options);
           const args = c.args.map(decodeArg);
           const value = fn(...withOptions(args, options));
-          const custom = typeof c.options?.distanceFunction === 'object' && c.options?.distanceFunction !== null &&
+          const custom =
+            typeof c.options?.distanceFunction === 'object' &&
+            c.options?.distanceFunction !== null &&
             ['l1', 'squared', 'cosine'].includes((c.options.distanceFunction as { distance: string }).distance);
           if (custom && expected.dtype === 'float32') {
             // A custom float32 distance is rounded before the loss sees it, so the float32 rule cannot be promised
@@ -210,7 +258,9 @@ for (const file of FILES) {
           const { options, gradient } = decodeOptions(c.options);
           const m = new Cls(options);
           const args = c.args.map(decodeArg);
-          expect(m.forward(...args)).toEqual(fn(...withOptions(c.args.map(decodeArg), decodeOptions(c.options).options)));
+          expect(m.forward(...args)).toEqual(
+            fn(...withOptions(c.args.map(decodeArg), decodeOptions(c.options).options)),
+          );
           const g = decodeGradOutput(c.gradOutput);
           if (gradient) {
             const grads = g === undefined ? m.backward() : m.backward(g);
@@ -218,14 +268,19 @@ for (const file of FILES) {
           } else {
             const err = thrown(() => (g === undefined ? m.backward() : m.backward(g))) as Error;
             expect(err).toBeInstanceOf(TypeError);
-            expect(err.message).toMatch(new RegExp(`^${c.cls}\\.backward: the distanceFunction has no gradient.*\\(got a function\\)$`));
+            expect(err.message).toMatch(
+              new RegExp(`^${c.cls}\\.backward: the distanceFunction has no gradient.*\\(got a function\\)$`),
+            );
           }
         }
         // valueAndGrad
         {
           const { options, gradient } = decodeOptions(c.options);
           const args = c.args.map(decodeArg);
-          const run = () => valueAndGrad(fn as never, { gradOutput: decodeGradOutput(c.gradOutput) })(...(withOptions(args, options) as []));
+          const run = () =>
+            valueAndGrad(fn as never, { gradOutput: decodeGradOutput(c.gradOutput) })(
+              ...(withOptions(args, options) as []),
+            );
           if (gradient) {
             const r = run() as { value: unknown; grads: unknown };
             expect(r.value).toEqual(fn(...withOptions(c.args.map(decodeArg), decodeOptions(c.options).options)));

@@ -88,21 +88,34 @@ function refAcc(mode: string, x: Float64Array, y: Float64Array, p: number): numb
 /** Reference q of one element for the row's coefficients (the kernel header's table). */
 function refQ(mode: string, d: number, k0: number, k1: number, p: number): number {
   switch (mode) {
-    case 'L1': return sgn(d) * k0;
-    case 'L2': return k0 * (k1 === 0 ? 0 : d / k1);
-    case 'MAX': case 'MIN': {
+    case 'L1':
+      return sgn(d) * k0;
+    case 'L2':
+      return k0 * (k1 === 0 ? 0 : d / k1);
+    case 'MAX':
+    case 'MIN': {
       const a = Math.abs(d);
       return sgn(d) * (k0 * (a === k1 || a !== a ? 1 : 0));
     }
-    case 'POW_LT1': return ((sgn(d) * (d === 0 ? 0 : Math.abs(d) ** (p - 1))) * k0) * k1;
-    case 'POW_LT2': return (sgn(d) * Math.abs(d) ** (p - 1)) * k0;
-    case 'POW_GT2': return (d * Math.abs(d) ** (p - 2)) * k0;
+    case 'POW_LT1':
+      return sgn(d) * (d === 0 ? 0 : Math.abs(d) ** (p - 1)) * k0 * k1;
+    case 'POW_LT2':
+      return sgn(d) * Math.abs(d) ** (p - 1) * k0;
+    case 'POW_GT2':
+      return d * Math.abs(d) ** (p - 2) * k0;
   }
   throw new Error(mode);
 }
 
 const MODES: Array<[string, number]> = [
-  ['L2', 2], ['L1', 1], ['MAX', Infinity], ['MIN', -Infinity], ['ZERO', 0], ['POW_LT1', 0.5], ['POW_LT2', 1.5], ['POW_GT2', 3],
+  ['L2', 2],
+  ['L1', 1],
+  ['MAX', Infinity],
+  ['MIN', -Infinity],
+  ['ZERO', 0],
+  ['POW_LT1', 0.5],
+  ['POW_LT2', 1.5],
+  ['POW_GT2', 3],
 ];
 const ROWS = 2;
 
@@ -126,7 +139,10 @@ for (const build of BUILDS) {
     it(build === 'testing' ? 'is compiled with SIMD' : 'is compiled without SIMD', () => {
       expect(w.k.simd_enabled()).toBe(build === 'testing' ? 1 : 0);
     });
-    for (const [dtype, ctor] of [['f32', Float32Array], ['f64', Float64Array]] as const) {
+    for (const [dtype, ctor] of [
+      ['f32', Float32Array],
+      ['f64', Float64Array],
+    ] as const) {
       for (const misalign of [0, ctor.BYTES_PER_ELEMENT]) {
         for (const [mode, p] of MODES) {
           it(`pd_acc, pd_ties and pd_grad_${dtype} in mode ${mode} at every row length (misalign ${misalign})`, () => {
@@ -134,8 +150,12 @@ for (const build of BUILDS) {
               w.reset();
               const [a, b, c] = [1, 2, 3].map((s) => ctor.from(inputs(ROWS * n, s * 7919 + n, s === 1)));
               // Exact ties for the ∞-norms and zero differences (d = −eps is not exact; d = 0 needs x − y = −eps).
-              const pa = w.put(a, misalign), pb = w.put(b, misalign), pc = w.put(c, misalign);
-              const A = Float64Array.from(a), B = Float64Array.from(b), C = Float64Array.from(c);
+              const pa = w.put(a, misalign),
+                pb = w.put(b, misalign),
+                pc = w.put(c, misalign);
+              const A = Float64Array.from(a),
+                B = Float64Array.from(b),
+                C = Float64Array.from(c);
               const acc = w.reserve(ROWS * 8);
               new Float64Array(w.memory.buffer, acc, ROWS).fill(mode === 'MIN' ? Infinity : 0);
               w.k[`pd_acc_${dtype}`](pa, pb, ROWS, n, EPS, w.mode(mode), p, acc);
@@ -148,8 +168,11 @@ for (const build of BUILDS) {
                 close(stats[r], want, tol, `${mode} n=${n} row ${r}`);
               }
               // The norms the facade would take, the ties, and the gradient coefficients of every pair.
-              const norm = Array.from(stats, (s) => (n === 0 ? 0 : mode === 'L2' ? Math.sqrt(s) : mode.startsWith('POW') ? s ** (1 / p) : s));
-              const pn = w.put(Float64Array.from(norm)), cnt = w.reserve(ROWS * 8);
+              const norm = Array.from(stats, (s) =>
+                n === 0 ? 0 : mode === 'L2' ? Math.sqrt(s) : mode.startsWith('POW') ? s ** (1 / p) : s,
+              );
+              const pn = w.put(Float64Array.from(norm)),
+                cnt = w.reserve(ROWS * 8);
               new Float64Array(w.memory.buffer, cnt, ROWS).fill(0);
               w.k[`pd_ties_${dtype}`](pa, pb, ROWS, n, EPS, pn, cnt);
               expect(w.intact(cnt, ROWS * 8), 'pd_ties wrote outside cnt').toBe(true);
@@ -163,17 +186,46 @@ for (const build of BUILDS) {
                 expect(ties[r]).toBe(t);
               }
               const coef = new Float64Array(6 * ROWS);
-              for (let k = 0; k < 6; k++) for (let r = 0; r < ROWS; r++) coef[k * ROWS + r] = (k % 2 === 0 ? 0.75 - k / 4 - r : 1.25 + r + k);
+              for (let k = 0; k < 6; k++)
+                for (let r = 0; r < ROWS; r++) coef[k * ROWS + r] = k % 2 === 0 ? 0.75 - k / 4 - r : 1.25 + r + k;
               const pk = w.put(coef);
               for (const pairs of [1, 3, 7]) {
-                const ga = w.reserve(ROWS * n * ctor.BYTES_PER_ELEMENT, misalign), gb = w.reserve(ROWS * n * ctor.BYTES_PER_ELEMENT, misalign);
+                const ga = w.reserve(ROWS * n * ctor.BYTES_PER_ELEMENT, misalign),
+                  gb = w.reserve(ROWS * n * ctor.BYTES_PER_ELEMENT, misalign);
                 const gc = w.reserve(ROWS * n * ctor.BYTES_PER_ELEMENT, misalign);
-                w.k[`pd_grad_${dtype}`](pa, pb, pairs > 1 ? pc : 0, ROWS, n, EPS, w.mode(mode), p, pairs, pk, ga, gb, pairs > 1 ? gc : 0);
+                w.k[`pd_grad_${dtype}`](
+                  pa,
+                  pb,
+                  pairs > 1 ? pc : 0,
+                  ROWS,
+                  n,
+                  EPS,
+                  w.mode(mode),
+                  p,
+                  pairs,
+                  pk,
+                  ga,
+                  gb,
+                  pairs > 1 ? gc : 0,
+                );
                 const gbytes = ROWS * n * ctor.BYTES_PER_ELEMENT;
-                expect([ga, gb, gc].every((g) => w.intact(g, gbytes)), 'pd_grad wrote outside its outputs').toBe(true);
-                if (pairs === 1) expect(w.b.read(Uint8Array, gc, gbytes).every((v) => v === 0xa5), 'pd_grad wrote gc = 0').toBe(true);
-                const outs = [w.read(ctor, ga, ROWS * n), w.read(ctor, gb, ROWS * n), pairs > 1 ? w.read(ctor, gc, ROWS * n) : null];
-                outs.forEach((o, i) => { if (o) results[build][`grad ${dtype} ${mode} ${n} ${misalign} ${pairs} ${i}`] = o; });
+                expect(
+                  [ga, gb, gc].every((g) => w.intact(g, gbytes)),
+                  'pd_grad wrote outside its outputs',
+                ).toBe(true);
+                if (pairs === 1)
+                  expect(
+                    w.b.read(Uint8Array, gc, gbytes).every((v) => v === 0xa5),
+                    'pd_grad wrote gc = 0',
+                  ).toBe(true);
+                const outs = [
+                  w.read(ctor, ga, ROWS * n),
+                  w.read(ctor, gb, ROWS * n),
+                  pairs > 1 ? w.read(ctor, gc, ROWS * n) : null,
+                ];
+                outs.forEach((o, i) => {
+                  if (o) results[build][`grad ${dtype} ${mode} ${n} ${misalign} ${pairs} ${i}`] = o;
+                });
                 const round = dtype === 'f32' ? Math.fround : (v: number) => v;
                 const rel = mode.startsWith('POW') ? POW_TOL + (dtype === 'f32' ? 2 ** -24 : 0) : 0;
                 const bad: string[] = [];
@@ -187,14 +239,22 @@ for (const build of BUILDS) {
                     const bc = !zero && pairs & 4 ? refQ(mode, B[e] - C[e] + EPS, K(4), K(5), p) : 0;
                     // pow's error is relative to each contribution, and a sum of two may cancel
                     const scale = Math.abs(ab) + Math.abs(ac) + Math.abs(bc);
-                    const want = mode === 'ZERO' ? [0, 0, 0] : [pairs & 2 ? ab + ac : ab, pairs & 4 ? -ab + bc : -ab, pairs & 4 ? -ac - bc : -ac];
+                    const want =
+                      mode === 'ZERO'
+                        ? [0, 0, 0]
+                        : [pairs & 2 ? ab + ac : ab, pairs & 4 ? -ab + bc : -ab, pairs & 4 ? -ac - bc : -ac];
                     for (let i = 0; i < 3; i++) {
                       const o = outs[i];
                       if (!o) continue;
-                      const w = round(want[i]), g = o[e];
-                      const ok = rel === 0 ? Object.is(g, w) || (g !== g && w !== w)
-                        : w === 0 ? Object.is(g, w) : Math.abs(g - want[i]) <= rel * scale + (dtype === 'f32' ? 2 ** -24 * Math.abs(w) : 0) ||
-                          (g !== g && w !== w);
+                      const w = round(want[i]),
+                        g = o[e];
+                      const ok =
+                        rel === 0
+                          ? Object.is(g, w) || (g !== g && w !== w)
+                          : w === 0
+                            ? Object.is(g, w)
+                            : Math.abs(g - want[i]) <= rel * scale + (dtype === 'f32' ? 2 ** -24 * Math.abs(w) : 0) ||
+                              (g !== g && w !== w);
                       if (!ok && bad.length < 5) bad.push(`pairs ${pairs} grad ${i} [${e}]: ${g} vs ${w}`);
                     }
                   }
@@ -208,7 +268,8 @@ for (const build of BUILDS) {
           for (const n of LENGTHS) {
             w.reset();
             const [x, y] = [1, 2].map((s) => ctor.from(inputs(ROWS * n, s * 104729 + n, false)));
-            const px = w.put(x, misalign), py = w.put(y, misalign);
+            const px = w.put(x, misalign),
+              py = w.put(y, misalign);
             const acc = w.reserve(3 * ROWS * 8);
             new Float64Array(w.memory.buffer, acc, 3 * ROWS).fill(0);
             w.k[`cos_acc_${dtype}`](px, py, ROWS, n, acc);
@@ -216,9 +277,13 @@ for (const build of BUILDS) {
             const got = w.read(Float64Array, acc, 3 * ROWS);
             results[build][`cos ${dtype} ${n} ${misalign}`] = got;
             for (let r = 0; r < ROWS; r++) {
-              let dot = 0, sx = 0, sy = 0, ax = 0;
+              let dot = 0,
+                sx = 0,
+                sy = 0,
+                ax = 0;
               for (let j = 0; j < n; j++) {
-                const a = x[r * n + j], b = y[r * n + j];
+                const a = x[r * n + j],
+                  b = y[r * n + j];
                 dot += a * b;
                 sx += a * a;
                 sy += b * b;
@@ -231,19 +296,24 @@ for (const build of BUILDS) {
             }
             const coef = Float64Array.from([0.5, -1.25, 2, 0.125, -0.75, 3]); // α, β, γ for two rows
             const pk = w.put(coef);
-            const gx = w.reserve(ROWS * n * ctor.BYTES_PER_ELEMENT, misalign), gy = w.reserve(ROWS * n * ctor.BYTES_PER_ELEMENT, misalign);
+            const gx = w.reserve(ROWS * n * ctor.BYTES_PER_ELEMENT, misalign),
+              gy = w.reserve(ROWS * n * ctor.BYTES_PER_ELEMENT, misalign);
             w.k[`cos_grad_${dtype}`](px, py, ROWS, n, pk, gx, gy);
             const cbytes = ROWS * n * ctor.BYTES_PER_ELEMENT;
             expect(w.intact(gx, cbytes) && w.intact(gy, cbytes), 'cos_grad wrote outside its outputs').toBe(true);
-            const ox = w.read(ctor, gx, ROWS * n), oy = w.read(ctor, gy, ROWS * n);
+            const ox = w.read(ctor, gx, ROWS * n),
+              oy = w.read(ctor, gy, ROWS * n);
             results[build][`cosgrad ${dtype} ${n} ${misalign}`] = Float64Array.from([...ox, ...oy]);
             const round = dtype === 'f32' ? Math.fround : (v: number) => v;
             let bad = 0;
             for (let r = 0; r < ROWS; r++) {
               const [al, be, ga] = [coef[r], coef[ROWS + r], coef[2 * ROWS + r]];
               for (let j = 0; j < n; j++) {
-                const e = r * n + j, a = x[e], b = y[e];
-                const tx = be * a, ty = ga * b;
+                const e = r * n + j,
+                  a = x[e],
+                  b = y[e];
+                const tx = be * a,
+                  ty = ga * b;
                 if (!Object.is(ox[e], round(al * b + (tx + tx))) || !Object.is(oy[e], round(al * a + (ty + ty)))) bad++;
               }
             }
@@ -260,11 +330,17 @@ describe('pair row kernels: the SIMD and the scalar build agree', () => {
     const keys = Object.keys(results.testing);
     expect(keys.length).toBeGreaterThan(100);
     for (const key of keys) {
-      const a = results.testing[key], b = results['testing-scalar'][key];
+      const a = results.testing[key],
+        b = results['testing-scalar'][key];
       expect(b, key).toBeDefined();
       if (key.startsWith('grad') || key.startsWith('cosgrad')) {
         // pow goes through exp2x/log_f64x2 in lanes and exp1/log_f64 in tails: the same operations, the same bits.
-        expect(Array.from(a).map((v, i) => Object.is(v, b[i]) || (v !== v && b[i] !== b[i])).every(Boolean), key).toBe(true);
+        expect(
+          Array.from(a)
+            .map((v, i) => Object.is(v, b[i]) || (v !== v && b[i] !== b[i]))
+            .every(Boolean),
+          key,
+        ).toBe(true);
       } else {
         const n = Number(key.split(' ')[key.startsWith('cos ') ? 2 : 3]) + 1;
         a.forEach((v, i) => {
@@ -276,18 +352,25 @@ describe('pair row kernels: the SIMD and the scalar build agree', () => {
   });
 });
 
-describe('the release binary computes the testing build\'s bits', () => {
+describe("the release binary computes the testing build's bits", () => {
   it('pd_acc, pd_ties, pd_grad, cos_acc and cos_grad, every mode', () => {
     const [rel, tst] = [new Raw(RELEASE), new Raw('testing')];
-    for (const [dtype, ctor] of [['f32', Float32Array], ['f64', Float64Array]] as const) {
+    for (const [dtype, ctor] of [
+      ['f32', Float32Array],
+      ['f64', Float64Array],
+    ] as const) {
       const n = 1003;
       const [a, b, c] = [1, 2, 3].map((s) => ctor.from(inputs(ROWS * n, s, true)));
       const run = (w: Raw): number[] => {
         w.reset();
-        const pa = w.put(a, 1), pb = w.put(b, 2), pc = w.put(c, 3);
+        const pa = w.put(a, 1),
+          pb = w.put(b, 2),
+          pc = w.put(c, 3);
         const out: number[] = [];
         for (const [mode, p] of MODES) {
-          const acc = w.reserve(3 * ROWS * 8), cnt = w.reserve(ROWS * 8), pn = w.put(Float64Array.of(2, 3));
+          const acc = w.reserve(3 * ROWS * 8),
+            cnt = w.reserve(ROWS * 8),
+            pn = w.put(Float64Array.of(2, 3));
           new Float64Array(w.memory.buffer, acc, 3 * ROWS).fill(0);
           new Float64Array(w.memory.buffer, cnt, ROWS).fill(0);
           w.k[`pd_acc_${dtype}`](pa, pb, ROWS, n, EPS, w.mode(mode), p, acc);
@@ -296,20 +379,28 @@ describe('the release binary computes the testing build\'s bits', () => {
           const bytes = ROWS * n * ctor.BYTES_PER_ELEMENT;
           const g = [w.reserve(bytes), w.reserve(bytes), w.reserve(bytes)];
           w.k[`pd_grad_${dtype}`](pa, pb, pc, ROWS, n, EPS, w.mode(mode), p, 7, pk, g[0], g[1], g[2]);
-          out.push(...w.read(Float64Array, acc, ROWS), ...w.read(Float64Array, cnt, ROWS), ...g.flatMap((x) => [...w.read(ctor, x, ROWS * n)]));
+          out.push(
+            ...w.read(Float64Array, acc, ROWS),
+            ...w.read(Float64Array, cnt, ROWS),
+            ...g.flatMap((x) => [...w.read(ctor, x, ROWS * n)]),
+          );
         }
         const acc = w.reserve(3 * ROWS * 8);
         new Float64Array(w.memory.buffer, acc, 3 * ROWS).fill(0);
         w.k[`cos_acc_${dtype}`](pa, pb, ROWS, n, acc);
         const bytes = ROWS * n * ctor.BYTES_PER_ELEMENT;
-        const gx = w.reserve(bytes), gy = w.reserve(bytes);
+        const gx = w.reserve(bytes),
+          gy = w.reserve(bytes);
         w.k[`cos_grad_${dtype}`](pa, pb, ROWS, n, w.put(Float64Array.of(0.5, -1, 2, 0.25, -0.75, 3)), gx, gy);
         out.push(...w.read(Float64Array, acc, 3 * ROWS), ...w.read(ctor, gx, ROWS * n), ...w.read(ctor, gy, ROWS * n));
         return out;
       };
       const [x, y] = [run(rel), run(tst)];
       expect(x.length).toBe(y.length);
-      expect(x.every((v, i) => Object.is(v, y[i]) || (v !== v && y[i] !== y[i])), dtype).toBe(true);
+      expect(
+        x.every((v, i) => Object.is(v, y[i]) || (v !== v && y[i] !== y[i])),
+        dtype,
+      ).toBe(true);
     }
   });
 });

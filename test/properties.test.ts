@@ -9,11 +9,15 @@ const finite64 = fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, ma
 const arrays32 = fc.array(finite32, { minLength: 1, maxLength: 300 }).map((a) => Float32Array.from(a));
 const pairs32 = fc
   .integer({ min: 1, max: 300 })
-  .chain((n) => fc.tuple(fc.array(finite32, { minLength: n, maxLength: n }), fc.array(finite32, { minLength: n, maxLength: n })))
+  .chain((n) =>
+    fc.tuple(fc.array(finite32, { minLength: n, maxLength: n }), fc.array(finite32, { minLength: n, maxLength: n })),
+  )
   .map(([a, b]) => [Float32Array.from(a), Float32Array.from(b)] as const);
 const pairs64 = fc
   .integer({ min: 1, max: 300 })
-  .chain((n) => fc.tuple(fc.array(finite64, { minLength: n, maxLength: n }), fc.array(finite64, { minLength: n, maxLength: n })))
+  .chain((n) =>
+    fc.tuple(fc.array(finite64, { minLength: n, maxLength: n }), fc.array(finite64, { minLength: n, maxLength: n })),
+  )
   .map(([a, b]) => [Float64Array.from(a), Float64Array.from(b)] as const);
 
 /** The three regression losses share one signature; fixed reductions make their result types exact. */
@@ -73,23 +77,34 @@ describe('regression loss invariants', () => {
 
     it(`${name}: broadcasting equals the explicitly expanded tensors`, () => {
       fc.assert(
-        fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 6 }), fc.integer(), (rows, cols, seed) => {
-          const col = Float64Array.from({ length: rows }, (_, i) => Math.sin(seed + i));
-          const row = Float64Array.from({ length: cols }, (_, j) => Math.cos(seed - j));
-          const a = tensor(col, { shape: [rows, 1] });
-          const b = tensor(row, { shape: [cols] });
-          const ea = tensor(Float64Array.from({ length: rows * cols }, (_, k) => col[Math.floor(k / cols)]), { shape: [rows, cols] });
-          const eb = tensor(Float64Array.from({ length: rows * cols }, (_, k) => row[k % cols]), { shape: [rows, cols] });
-          const got = loss(a, b, { reduction: 'none' });
-          expect(got.shape).toEqual([rows, cols]);
-          expect(got.data).toEqual(loss(ea, eb, { reduction: 'none' }).data);
-        }),
+        fc.property(
+          fc.integer({ min: 1, max: 6 }),
+          fc.integer({ min: 1, max: 6 }),
+          fc.integer(),
+          (rows, cols, seed) => {
+            const col = Float64Array.from({ length: rows }, (_, i) => Math.sin(seed + i));
+            const row = Float64Array.from({ length: cols }, (_, j) => Math.cos(seed - j));
+            const a = tensor(col, { shape: [rows, 1] });
+            const b = tensor(row, { shape: [cols] });
+            const ea = tensor(
+              Float64Array.from({ length: rows * cols }, (_, k) => col[Math.floor(k / cols)]),
+              { shape: [rows, cols] },
+            );
+            const eb = tensor(
+              Float64Array.from({ length: rows * cols }, (_, k) => row[k % cols]),
+              { shape: [rows, cols] },
+            );
+            const got = loss(a, b, { reduction: 'none' });
+            expect(got.shape).toEqual([rows, cols]);
+            expect(got.data).toEqual(loss(ea, eb, { reduction: 'none' }).data);
+          },
+        ),
         { numRuns: 50 },
       );
     });
   }
 
-  it('smoothL1Loss with beta 0 has the value of l1Loss (two different kernels), and PyTorch\'s gradient at 0', () => {
+  it("smoothL1Loss with beta 0 has the value of l1Loss (two different kernels), and PyTorch's gradient at 0", () => {
     fc.assert(fc.property(pairs32, ([x, y]) => F.smoothL1Loss(x, y, { beta: 0 }) === F.l1Loss(x, y)));
     // PyTorch 1.13: smooth_l1_loss_backward with β = 0 gives −1 at a zero difference (for both arguments), where
     // L1's gradient is 0.
@@ -100,12 +115,17 @@ describe('regression loss invariants', () => {
     expect(Array.from(gy!.data)).toEqual([-1, -1, 1]);
   });
 
-  for (const [name, loss] of [['mseLoss', F.mseLoss], ['l1Loss', F.l1Loss], ['smoothL1Loss', F.smoothL1Loss]] as const) {
+  for (const [name, loss] of [
+    ['mseLoss', F.mseLoss],
+    ['l1Loss', F.l1Loss],
+    ['smoothL1Loss', F.smoothL1Loss],
+  ] as const) {
     it(`${name}: the target's gradient is minus the input's (away from exact ties)`, () => {
       fc.assert(
         fc.property(pairs32, ([x, y]) => {
           const { grads } = valueAndGrad(loss)(x, y);
-          const gx = grads[0]!.data, gy = grads[1]!.data;
+          const gx = grads[0]!.data,
+            gy = grads[1]!.data;
           for (let i = 0; i < gx.length; i++) if (x[i] !== y[i]) expect(gy[i]).toBe(-gx[i]);
         }),
         { numRuns: 50 },
@@ -116,24 +136,28 @@ describe('regression loss invariants', () => {
 
 describe('crossEntropy invariants', () => {
   /** (rows, classes, logits, targets) with logits in ±20. */
-  const batches = fc
-    .tuple(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 40 }))
-    .chain(([rows, classes]) =>
-      fc.tuple(
-        fc.constant(rows),
-        fc.constant(classes),
-        fc.array(fc.double({ min: -20, max: 20, noNaN: true }), { minLength: rows * classes, maxLength: rows * classes }),
-        fc.array(fc.integer({ min: 0, max: classes - 1 }), { minLength: rows, maxLength: rows }),
-      ),
-    );
+  const batches = fc.tuple(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 40 })).chain(([rows, classes]) =>
+    fc.tuple(
+      fc.constant(rows),
+      fc.constant(classes),
+      fc.array(fc.double({ min: -20, max: 20, noNaN: true }), {
+        minLength: rows * classes,
+        maxLength: rows * classes,
+      }),
+      fc.array(fc.integer({ min: 0, max: classes - 1 }), { minLength: rows, maxLength: rows }),
+    ),
+  );
 
   it('is unchanged (within float32 rounding) by adding a constant to a row', () => {
     fc.assert(
       fc.property(batches, fc.double({ min: -50, max: 50, noNaN: true }), ([rows, classes, logits, targets], shift) => {
         const x = tensor(Float32Array.from(logits), { shape: [rows, classes] });
-        const shifted = tensor(Float32Array.from(logits, (v, i) => (Math.floor(i / classes) === 0 ? v + shift : v)), {
-          shape: [rows, classes],
-        });
+        const shifted = tensor(
+          Float32Array.from(logits, (v, i) => (Math.floor(i / classes) === 0 ? v + shift : v)),
+          {
+            shape: [rows, classes],
+          },
+        );
         const t = Int32Array.from(targets);
         const a = F.crossEntropy(x, t, { reduction: 'none' }).data as Float32Array;
         const b = F.crossEntropy(shifted, t, { reduction: 'none' }).data as Float32Array;
@@ -170,7 +194,9 @@ describe('crossEntropy invariants', () => {
         const t = Int32Array.from(targets);
         const uniform = tensor(new Float64Array(rows * classes).fill(1 / classes), { shape: [rows, classes] });
         const smoothed = F.crossEntropy(x, t, { labelSmoothing: eps, reduction: 'sum' });
-        const composed = (1 - eps) * F.crossEntropy(x, t, { reduction: 'sum' }) + eps * F.crossEntropy(x, uniform, { reduction: 'sum' });
+        const composed =
+          (1 - eps) * F.crossEntropy(x, t, { reduction: 'sum' }) +
+          eps * F.crossEntropy(x, uniform, { reduction: 'sum' });
         expect(Math.abs(smoothed - composed)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(smoothed)) * classes);
       }),
     );
@@ -186,7 +212,8 @@ describe('crossEntropy invariants', () => {
           // Σ_c gx_c = S·(1 − Σ_c q_c): the softmax sums to 1 within the exp's bound (expLse: ≤ |x − m|·1.6e-16
           // relative, |x − m| ≤ 40 here, so ≤ 6.4e-15), and |S| is the row's upstream scale, 1/rows for 'mean'
           // without weights. A wrong term would leave O(1/rows).
-          let s = 0, abs = 0;
+          let s = 0,
+            abs = 0;
           for (let c = 0; c < classes; c++) {
             s += g[r * classes + c];
             abs += Math.abs(g[r * classes + c]);

@@ -44,14 +44,19 @@ const indexOf = (g: Geometry, o: number, c: number, j: number) => (o * g.C + c) 
 
 /** Rows: every class count, at every row count of LENGTHS that keeps the logits under LIMIT. */
 const ROWS: Geometry[] = CLASS_COUNTS.flatMap((C) =>
-  LENGTHS.filter((r) => r * C <= LIMIT).map((outer) => ({ outer, C, inner: 1, span: 1 })));
+  LENGTHS.filter((r) => r * C <= LIMIT).map((outer) => ({ outer, C, inner: 1, span: 1 })),
+);
 
 /** Class slabs: spans of LENGTHS-like sizes (SIMD groups of 4 / 2 positions and the tail), whole and partial. */
 const SLABS: Geometry[] = [
   ...[2, 3, 4, 5, 15, 16, 17, 31, 33, 1000].flatMap((span, i): Geometry[] => {
     const C = CLASS_COUNTS[i % 10];
     const outer = 1 + (i % 3);
-    return [{ outer, C, inner: span, span }, { outer, C, inner: span + 3, span }, { outer, C, inner: span + 1, span: 1 }];
+    return [
+      { outer, C, inner: span, span },
+      { outer, C, inner: span + 3, span },
+      { outer, C, inner: span + 1, span: 1 },
+    ];
   }),
   { outer: 2, C: 257, inner: 5, span: 3 },
   { outer: 1, C: 2, inner: 65537, span: 65537 },
@@ -77,7 +82,8 @@ interface Inputs {
 function inputs(geom: Geometry, dtype: DType, seed: number, ignore = -100): Inputs {
   const r = rng(seed);
   const ctor = CTOR[dtype];
-  const n = geom.outer * geom.C * geom.inner, P = positionsOf(geom);
+  const n = geom.outer * geom.C * geom.inner,
+    P = positionsOf(geom);
   const x = ctor.from({ length: n }, () => (r() - 0.5) * 8);
   const t = Int32Array.from({ length: P }, () => (r() < 0.2 || geom.C === 0 ? ignore : Math.floor(r() * geom.C)));
   const y = ctor.from({ length: n }, () => (r() < 0.1 ? 0 : r()));
@@ -105,7 +111,9 @@ interface RefStats {
 /** m = max, s = Σ e^(x − m) (NaN where m is NaN or ±Inf, or C = 0, as stats.ts states). */
 function refStats(x: Floats, geom: Geometry): RefStats {
   const P = positionsOf(geom);
-  const m = new Float64Array(P), s = new Float64Array(P), bound = new Float64Array(P);
+  const m = new Float64Array(P),
+    s = new Float64Array(P),
+    bound = new Float64Array(P);
   const col = new Float64Array(geom.C);
   for (let o = 0; o < geom.outer; o++) {
     for (let j = 0; j < geom.span; j++) {
@@ -113,7 +121,8 @@ function refStats(x: Floats, geom: Geometry): RefStats {
       column(x, geom, o, j, col);
       let mx = -Infinity;
       for (const v of col) mx = Number.isNaN(v) || Number.isNaN(mx) ? NaN : Math.max(mx, v);
-      let sum = 0, b = 0;
+      let sum = 0,
+        b = 0;
       for (const v of col) {
         const e = Math.exp(v - mx);
         sum += e;
@@ -146,11 +155,24 @@ interface RefLoss {
 }
 
 /** PyTorch's cross_entropy / nll_loss with class indices (eps ≤ 0: no smoothing). */
-function refIndexLoss(inp: Inputs, geom: Geometry, st: RefStats, w: Floats | null, eps: number, logProbs: boolean): RefLoss {
-  const P = positionsOf(geom), C = geom.C;
-  const col = new Float64Array(C), lp = new Float64Array(C);
-  const out = new Float64Array(P), outTol = new Float64Array(P);
-  let nllSum = 0, smoothSum = 0, nllMag = 0, smoothMag = 0;
+function refIndexLoss(
+  inp: Inputs,
+  geom: Geometry,
+  st: RefStats,
+  w: Floats | null,
+  eps: number,
+  logProbs: boolean,
+): RefLoss {
+  const P = positionsOf(geom),
+    C = geom.C;
+  const col = new Float64Array(C),
+    lp = new Float64Array(C);
+  const out = new Float64Array(P),
+    outTol = new Float64Array(P);
+  let nllSum = 0,
+    smoothSum = 0,
+    nllMag = 0,
+    smoothMag = 0;
   for (let o = 0; o < geom.outer; o++) {
     for (let j = 0; j < geom.span; j++) {
       const p = o * geom.span + j;
@@ -158,10 +180,12 @@ function refIndexLoss(inp: Inputs, geom: Geometry, st: RefStats, w: Floats | nul
       if (ti === inp.ignore) continue;
       column(inp.x, geom, o, j, col);
       logSoftmax(col, st.m[p], st.s[p], logProbs, lp);
-      const scale = (c: number) => Math.abs(col[c]) + (logProbs ? 0 : Math.abs(st.m[p]) + Math.abs(Math.log(st.s[p]))) + 1;
+      const scale = (c: number) =>
+        Math.abs(col[c]) + (logProbs ? 0 : Math.abs(st.m[p]) + Math.abs(Math.log(st.s[p]))) + 1;
       const wt = w ? w[ti] : 1;
       const nll = -lp[ti] * wt;
-      let smooth = 0, smag = 0;
+      let smooth = 0,
+        smag = 0;
       for (let c = 0; c < C; c++) {
         const wc = w ? w[c] : 1;
         smooth -= lp[c] * wc;
@@ -179,28 +203,42 @@ function refIndexLoss(inp: Inputs, geom: Geometry, st: RefStats, w: Floats | nul
   return {
     sums: [nllSum, eps > 0 ? smoothSum : 0],
     tol: [REL * nllMag + P * U * nllMag, eps > 0 ? REL * smoothMag + P * U * smoothMag : 0],
-    out, outTol,
+    out,
+    outTol,
   };
 }
 
 /** Cross entropy with class probabilities y: A = Σ_c (lp_c·y'_c)·w_c, y' = y·(1 − ε) + ε/C; the loss is −A. */
-function refProbLoss(inp: Inputs, geom: Geometry, st: RefStats, w: Floats | null, eps: number, logProbs: boolean): RefLoss {
-  const P = positionsOf(geom), C = geom.C;
-  const col = new Float64Array(C), lp = new Float64Array(C);
-  const out = new Float64Array(P), outTol = new Float64Array(P);
-  let total = 0, mag = 0;
+function refProbLoss(
+  inp: Inputs,
+  geom: Geometry,
+  st: RefStats,
+  w: Floats | null,
+  eps: number,
+  logProbs: boolean,
+): RefLoss {
+  const P = positionsOf(geom),
+    C = geom.C;
+  const col = new Float64Array(C),
+    lp = new Float64Array(C);
+  const out = new Float64Array(P),
+    outTol = new Float64Array(P);
+  let total = 0,
+    mag = 0;
   for (let o = 0; o < geom.outer; o++) {
     for (let j = 0; j < geom.span; j++) {
       const p = o * geom.span + j;
       column(inp.x, geom, o, j, col);
       logSoftmax(col, st.m[p], st.s[p], logProbs, lp);
-      let a = 0, amag = 0;
+      let a = 0,
+        amag = 0;
       for (let c = 0; c < C; c++) {
         const yv = inp.y[indexOf(geom, o, c, j)];
         const yc = eps > 0 ? yv * (1 - eps) + eps / C : yv;
         const wc = w ? w[c] : 1;
         a += lp[c] * yc * wc;
-        amag += Math.abs(yc * wc) * (Math.abs(col[c]) + (logProbs ? 0 : Math.abs(st.m[p]) + Math.abs(Math.log(st.s[p]))) + 1);
+        amag +=
+          Math.abs(yc * wc) * (Math.abs(col[c]) + (logProbs ? 0 : Math.abs(st.m[p]) + Math.abs(Math.log(st.s[p]))) + 1);
       }
       total += a;
       mag += amag;
@@ -226,12 +264,24 @@ const upstreamAt = (g: Floats | null, gs: number, p: number) => (g ? g[p] : gs);
  * ∂loss/∂x for class indices: G·[(1 − ε)·w_t·(q_c − [c = t]) + (ε/C)·(W·q_c − w_c)] with q the softmax (0 for
  * log-probability input, where lp = x), 0·q for ignored positions (NaN in a NaN row, as PyTorch's 0 − q·0).
  */
-function refIndexGrad(inp: Inputs, geom: Geometry, st: RefStats, w: Floats | null, eps: number, logProbs: boolean,
-  g: Floats | null, gs: number): RefGrad {
-  const C = geom.C, e = eps > 0 ? eps : 0;
+function refIndexGrad(
+  inp: Inputs,
+  geom: Geometry,
+  st: RefStats,
+  w: Floats | null,
+  eps: number,
+  logProbs: boolean,
+  g: Floats | null,
+  gs: number,
+): RefGrad {
+  const C = geom.C,
+    e = eps > 0 ? eps : 0;
   const n = geom.outer * C * geom.inner;
-  const gx = new Float64Array(n).fill(NaN), tol = new Float64Array(n);
-  let W = 0, Wabs = 0, wmax = 0;
+  const gx = new Float64Array(n).fill(NaN),
+    tol = new Float64Array(n);
+  let W = 0,
+    Wabs = 0,
+    wmax = 0;
   for (let c = 0; c < C; c++) {
     const wc = w ? w[c] : 1;
     W += wc;
@@ -260,19 +310,33 @@ function refIndexGrad(inp: Inputs, geom: Geometry, st: RefStats, w: Floats | nul
 }
 
 /** ∂loss/∂x = G·(q_c·Σ_k w_k·y'_k − w_c·y'_c) and ∂loss/∂y = −G·(1 − ε)·w_c·lp_c for probabilities. */
-function refProbGrad(inp: Inputs, geom: Geometry, st: RefStats, w: Floats | null, eps: number, logProbs: boolean,
-  g: Floats | null, gs: number): RefGrad {
-  const C = geom.C, e = eps > 0 ? eps : 0;
+function refProbGrad(
+  inp: Inputs,
+  geom: Geometry,
+  st: RefStats,
+  w: Floats | null,
+  eps: number,
+  logProbs: boolean,
+  g: Floats | null,
+  gs: number,
+): RefGrad {
+  const C = geom.C,
+    e = eps > 0 ? eps : 0;
   const n = geom.outer * C * geom.inner;
-  const gx = new Float64Array(n).fill(NaN), gy = new Float64Array(n).fill(NaN), tol = new Float64Array(n);
-  const col = new Float64Array(C), lp = new Float64Array(C), yp = new Float64Array(C);
+  const gx = new Float64Array(n).fill(NaN),
+    gy = new Float64Array(n).fill(NaN),
+    tol = new Float64Array(n);
+  const col = new Float64Array(C),
+    lp = new Float64Array(C),
+    yp = new Float64Array(C);
   for (let o = 0; o < geom.outer; o++) {
     for (let j = 0; j < geom.span; j++) {
       const p = o * geom.span + j;
       const G = upstreamAt(g, gs, p);
       column(inp.x, geom, o, j, col);
       logSoftmax(col, st.m[p], st.s[p], logProbs, lp);
-      let Y = 0, Yabs = 0;
+      let Y = 0,
+        Yabs = 0;
       for (let c = 0; c < C; c++) {
         const yv = inp.y[indexOf(geom, o, c, j)];
         yp[c] = e > 0 ? yv * (1 - e) + e / C : yv;
@@ -287,7 +351,9 @@ function refProbGrad(inp: Inputs, geom: Geometry, st: RefStats, w: Floats | null
         gx[i] = G * (q * Y - wc * yp[c]);
         gy[i] = -G * (1 - e) * wc * lp[c];
         // Both gradients share one tolerance: the larger scale of the two.
-        tol[i] = REL * (Math.abs(gx[i]) + Math.abs(gy[i]) + Math.abs(G) * (Yabs + Math.abs(wc) * (Math.abs(col[c]) + lsAbs + 1)));
+        tol[i] =
+          REL *
+          (Math.abs(gx[i]) + Math.abs(gy[i]) + Math.abs(G) * (Yabs + Math.abs(wc) * (Math.abs(col[c]) + lsAbs + 1)));
       }
     }
   }
@@ -322,20 +388,47 @@ interface LossRun {
 }
 
 /** ce_index_loss or ce_prob_loss (`y` given); stats null: log-probability input (stats pointer 0). */
-function runLoss(b: RawBuild, dtype: DType, inp: Inputs, geom: Geometry, stats: Float64Array | null, w: Floats | null,
-  eps: number, write: boolean, prob: boolean, misalign = 0): LossRun {
+function runLoss(
+  b: RawBuild,
+  dtype: DType,
+  inp: Inputs,
+  geom: Geometry,
+  stats: Float64Array | null,
+  w: Floats | null,
+  eps: number,
+  write: boolean,
+  prob: boolean,
+  misalign = 0,
+): LossRun {
   const ctor = CTOR[dtype];
   const P = positionsOf(geom);
   b.reset();
-  const px = b.put(inp.x, misalign), pw = w ? b.put(w, misalign) : 0;
+  const px = b.put(inp.x, misalign),
+    pw = w ? b.put(w, misalign) : 0;
   const pt = prob ? b.put(inp.y, misalign) : b.put(inp.t, misalign ? 4 : 0);
   const ps = stats ? b.put(stats, misalign ? 8 : 0) : 0;
   const out = b.reserve(ctor, P, misalign);
   const res = b.reserve(Float64Array, 2);
   b.poison(out, P * ctor.BYTES_PER_ELEMENT);
-  const flags = write ? (b.raw.CE_WRITE_OUT as WebAssembly.Global).value as number : 0;
-  if (prob) b.k[`ce_prob_loss_${dtype}`](px, pt, pw, ps, geom.outer, geom.C, geom.inner, geom.span, eps, flags, out, res);
-  else b.k[`ce_index_loss_${dtype}`](px, pt, pw, ps, geom.outer, geom.C, geom.inner, geom.span, inp.ignore, eps, flags, out, res);
+  const flags = write ? ((b.raw.CE_WRITE_OUT as WebAssembly.Global).value as number) : 0;
+  if (prob)
+    b.k[`ce_prob_loss_${dtype}`](px, pt, pw, ps, geom.outer, geom.C, geom.inner, geom.span, eps, flags, out, res);
+  else
+    b.k[`ce_index_loss_${dtype}`](
+      px,
+      pt,
+      pw,
+      ps,
+      geom.outer,
+      geom.C,
+      geom.inner,
+      geom.span,
+      inp.ignore,
+      eps,
+      flags,
+      out,
+      res,
+    );
   const what = `${prob ? 'ce_prob_loss' : 'ce_index_loss'}_${dtype} ${label(geom)}`;
   if (!b.guardsIntact(out, P * ctor.BYTES_PER_ELEMENT)) expect.fail(`${what}: wrote outside out`);
   const outBytes = b.read(Uint8Array, out, P * ctor.BYTES_PER_ELEMENT);
@@ -350,36 +443,73 @@ interface GradRun {
 }
 
 /** ce_index_grad or ce_prob_grad; outputs poisoned first, so unwritten columns keep the 0xa5 bytes. */
-function runGrad(b: RawBuild, dtype: DType, inp: Inputs, geom: Geometry, stats: Float64Array | null, w: Floats | null,
-  eps: number, g: Floats | null, gs: number, prob: boolean, want: { x: boolean; y: boolean }, misalign = 0): GradRun {
+function runGrad(
+  b: RawBuild,
+  dtype: DType,
+  inp: Inputs,
+  geom: Geometry,
+  stats: Float64Array | null,
+  w: Floats | null,
+  eps: number,
+  g: Floats | null,
+  gs: number,
+  prob: boolean,
+  want: { x: boolean; y: boolean },
+  misalign = 0,
+): GradRun {
   const ctor = CTOR[dtype];
-  const n = geom.outer * geom.C * geom.inner, bytes = n * ctor.BYTES_PER_ELEMENT;
+  const n = geom.outer * geom.C * geom.inner,
+    bytes = n * ctor.BYTES_PER_ELEMENT;
   b.reset();
-  const px = b.put(inp.x, misalign), pw = w ? b.put(w, misalign) : 0;
+  const px = b.put(inp.x, misalign),
+    pw = w ? b.put(w, misalign) : 0;
   const pt = prob ? b.put(inp.y, misalign) : b.put(inp.t, misalign ? 4 : 0);
   const ps = stats ? b.put(stats, misalign ? 8 : 0) : 0;
   const pg = g ? b.put(g, misalign) : 0;
-  const gx = b.reserveBytes(bytes, misalign), gy = b.reserveBytes(bytes, misalign);
+  const gx = b.reserveBytes(bytes, misalign),
+    gy = b.reserveBytes(bytes, misalign);
   b.poison(gx, bytes);
   b.poison(gy, bytes);
-  const ggx = want.x ? gx : 0, ggy = want.y ? gy : 0;
-  if (prob) b.k[`ce_prob_grad_${dtype}`](px, pt, pw, ps, geom.outer, geom.C, geom.inner, geom.span, eps, pg, gs, ggx, ggy);
-  else b.k[`ce_index_grad_${dtype}`](px, pt, pw, ps, geom.outer, geom.C, geom.inner, geom.span, inp.ignore, eps, pg, gs, ggx);
+  const ggx = want.x ? gx : 0,
+    ggy = want.y ? gy : 0;
+  if (prob)
+    b.k[`ce_prob_grad_${dtype}`](px, pt, pw, ps, geom.outer, geom.C, geom.inner, geom.span, eps, pg, gs, ggx, ggy);
+  else
+    b.k[`ce_index_grad_${dtype}`](
+      px,
+      pt,
+      pw,
+      ps,
+      geom.outer,
+      geom.C,
+      geom.inner,
+      geom.span,
+      inp.ignore,
+      eps,
+      pg,
+      gs,
+      ggx,
+    );
   const what = `${prob ? 'ce_prob_grad' : 'ce_index_grad'}_${dtype} ${label(geom)}`;
   const result: GradRun = { gx: null, gy: null };
-  for (const [on, ptr, key] of [[want.x, gx, 'gx'], [want.y, gy, 'gy']] as const) {
+  for (const [on, ptr, key] of [
+    [want.x, gx, 'gx'],
+    [want.y, gy, 'gy'],
+  ] as const) {
     if (!b.guardsIntact(ptr, bytes)) expect.fail(`${what}: wrote outside ${key}`);
     const got = b.read(Uint8Array, ptr, bytes);
     // Elements outside the span (and a whole output that is off) keep their poison.
     if (!on) {
       if (!Buffer.from(got.buffer).equals(poisonOf(bytes))) expect.fail(`${what}: wrote ${key}, which was off`);
     } else if (geom.span < geom.inner) {
-      const words = new Uint32Array(got.buffer), per = ctor.BYTES_PER_ELEMENT / 4;
+      const words = new Uint32Array(got.buffer),
+        per = ctor.BYTES_PER_ELEMENT / 4;
       for (let o = 0; o < geom.outer; o++) {
         for (let c = 0; c < geom.C; c++) {
           for (let j = geom.span; j < geom.inner; j++) {
             for (let k = 0; k < per; k++) {
-              if (words[indexOf(geom, o, c, j) * per + k] !== 0xa5a5a5a5) expect.fail(`${what}: wrote ${key}[${o}, ${c}, ${j}] outside the span`);
+              if (words[indexOf(geom, o, c, j) * per + k] !== 0xa5a5a5a5)
+                expect.fail(`${what}: wrote ${key}[${o}, ${c}, ${j}] outside the span`);
             }
           }
         }
@@ -400,7 +530,8 @@ function poisonOf(bytes: number): Buffer {
 // ---------------------------------------------------------------------------------------------------------------
 // Comparisons
 
-const bits = new Float64Array(1), high = new Uint32Array(bits.buffer);
+const bits = new Float64Array(1),
+  high = new Uint32Array(bits.buffer);
 
 /** Half the spacing of float32s in the binade of |v| (2^-150 in the subnormal range); fast, for big loops. */
 function halfUlp32(v: number): number {
@@ -429,12 +560,21 @@ function checkLoss(got: LossRun, want: RefLoss, dtype: DType, geom: Geometry, wh
   if (!got.out) return;
   for (let p = 0; p < positionsOf(geom); p++) {
     if (!near(got.out[p], want.out[p], want.outTol[p], dtype)) {
-      expect.fail(`${what}: out[${p}] ${show(got.out[p])}, reference ${show(want.out[p])} (tolerance ${want.outTol[p]})`);
+      expect.fail(
+        `${what}: out[${p}] ${show(got.out[p])}, reference ${show(want.out[p])} (tolerance ${want.outTol[p]})`,
+      );
     }
   }
 }
 
-function checkGrad(got: Floats, want: Float64Array, tol: Float64Array, dtype: DType, geom: Geometry, what: string): void {
+function checkGrad(
+  got: Floats,
+  want: Float64Array,
+  tol: Float64Array,
+  dtype: DType,
+  geom: Geometry,
+  what: string,
+): void {
   for (let o = 0; o < geom.outer; o++) {
     for (let c = 0; c < geom.C; c++) {
       for (let j = 0; j < geom.span; j++) {
@@ -467,7 +607,9 @@ const builds = [simd, scalar];
 const GEOMETRIES = { 'rows (inner = 1)': ROWS, 'class slabs (inner > 1, span ≤ inner)': SLABS };
 
 /** Configurations of a loss or gradient call: weights, ε and softmax or log-probability input. */
-const CONFIGS = [false, true].flatMap((weighted) => [0, 0.1].flatMap((eps) => [false, true].map((logProbs) => ({ weighted, eps, logProbs }))));
+const CONFIGS = [false, true].flatMap((weighted) =>
+  [0, 0.1].flatMap((eps) => [false, true].map((logProbs) => ({ weighted, eps, logProbs }))),
+);
 const configLabel = (c: { weighted: boolean; eps: number; logProbs: boolean }) =>
   `${c.weighted ? 'w' : 'no w'}, eps ${c.eps}, ${c.logProbs ? 'log-probs' : 'softmax'}`;
 
@@ -500,19 +642,29 @@ describe('softmax_stats', () => {
 
     it(`${dtype}: NaN, +Inf, all −Inf and −Inf-in-a-finite-row at every position of rows and slabs`, () => {
       const cases: Array<[string, number[]]> = [
-        ['NaN', [NaN]], ['+Inf', [Infinity]], ['−Inf in a finite row', [-Infinity]], ['NaN and +Inf', [NaN, Infinity]],
+        ['NaN', [NaN]],
+        ['+Inf', [Infinity]],
+        ['−Inf in a finite row', [-Infinity]],
+        ['NaN and +Inf', [NaN, Infinity]],
       ];
       for (const geom of [
-        { outer: 4, C: 10, inner: 1, span: 1 }, { outer: 3, C: 301, inner: 1, span: 1 }, { outer: 2, C: 6, inner: 1, span: 1 },
-        { outer: 3, C: 3, inner: 1, span: 1 }, { outer: 2, C: 5, inner: 9, span: 9 }, { outer: 2, C: 4, inner: 7, span: 5 },
+        { outer: 4, C: 10, inner: 1, span: 1 },
+        { outer: 3, C: 301, inner: 1, span: 1 },
+        { outer: 2, C: 6, inner: 1, span: 1 },
+        { outer: 3, C: 3, inner: 1, span: 1 },
+        { outer: 2, C: 5, inner: 9, span: 9 },
+        { outer: 2, C: 4, inner: 7, span: 5 },
       ]) {
         const P = positionsOf(geom);
         for (const [kind, values] of cases) {
           // The main loop, the last full vector, the overlapping last vector and the tail of a row.
-          for (const c of [...new Set([0, 5, geom.C - 6, geom.C - 4, geom.C - 2, geom.C - 1, Math.floor(geom.C / 2)])].filter((k) => k >= 0 && k < geom.C)) {
+          for (const c of [
+            ...new Set([0, 5, geom.C - 6, geom.C - 4, geom.C - 2, geom.C - 1, Math.floor(geom.C / 2)]),
+          ].filter((k) => k >= 0 && k < geom.C)) {
             for (let p = 0; p < P; p += Math.max(1, Math.floor(P / 3))) {
               const inp = inputs(geom, dtype, 5);
-              const o = Math.floor(p / geom.span), j = p % geom.span;
+              const o = Math.floor(p / geom.span),
+                j = p % geom.span;
               values.forEach((v, k) => (inp.x[indexOf(geom, o, (c + k) % geom.C, j)] = v));
               const ref = refStats(inp.x, geom);
               for (const b of builds) {
@@ -520,7 +672,8 @@ describe('softmax_stats', () => {
                 for (let q = 0; q < P; q++) {
                   const what = `${label(geom)} ${kind} at class ${c} of position ${p}, position ${q} (${b.name})`;
                   if (!near(st[q], ref.m[q], 0, 'f64')) expect.fail(`${what}: m ${st[q]}, expected ${ref.m[q]}`);
-                  if (!near(st[P + q], ref.s[q], ref.bound[q], 'f64')) expect.fail(`${what}: s ${st[P + q]}, expected ${ref.s[q]}`);
+                  if (!near(st[P + q], ref.s[q], ref.bound[q], 'f64'))
+                    expect.fail(`${what}: s ${st[P + q]}, expected ${ref.s[q]}`);
                 }
               }
             }
@@ -539,7 +692,10 @@ describe('softmax_stats', () => {
     });
 
     it(`${dtype}: empty rows (C = 0) give m = −Inf and s = NaN`, () => {
-      for (const geom of [{ outer: 3, C: 0, inner: 1, span: 1 }, { outer: 2, C: 0, inner: 6, span: 5 }]) {
+      for (const geom of [
+        { outer: 3, C: 0, inner: 1, span: 1 },
+        { outer: 2, C: 0, inner: 6, span: 5 },
+      ]) {
         for (const b of builds) {
           const st = runStats(b, dtype, new CTOR[dtype](0), geom);
           const P = positionsOf(geom);
@@ -565,11 +721,14 @@ describe('ce_targets', () => {
             for (const weighted of [false, true]) {
               for (const b of builds) {
                 b.reset();
-                const pt = b.put(inp.t), pw = weighted ? b.put(inp.w) : 0, res = b.reserve(Float64Array, 1);
+                const pt = b.put(inp.t),
+                  pw = weighted ? b.put(inp.w) : 0,
+                  res = b.reserve(Float64Array, 1);
                 const got = b.k[`ce_targets_${dtype}`](pt, pw, P, C, ignore, res);
                 const what = `P = ${P}, C = ${C}, ignore ${ignore}, ${weighted ? 'weighted' : 'count'} (${b.name})`;
                 expect(got, what).toBe(-1);
-                let want = 0, abs = 0;
+                let want = 0,
+                  abs = 0;
                 for (const ti of inp.t) {
                   if (ti === ignore) continue;
                   want += weighted ? inp.w[ti] : 1;
@@ -594,7 +753,8 @@ describe('ce_targets', () => {
             if (at + 1 < P) t[at + 1] = -7; // a later bad one must not win
             for (const b of builds) {
               b.reset();
-              const pt = b.put(t), res = b.reserve(Float64Array, 1);
+              const pt = b.put(t),
+                res = b.reserve(Float64Array, 1);
               const got = b.k[`ce_targets_${dtype}`](pt, 0, P, C, -100, res);
               if (got !== at) expect.fail(`P = ${P}, ${bad} at ${at} (${b.name}): got ${got}`);
               // The same value as ignore_index is skipped.
@@ -626,7 +786,8 @@ for (const prob of [false, true]) {
               for (const write of [true, false]) {
                 const what = `${kernel}_${dtype} ${label(geom)} ${configLabel(cfg)}${write ? ', CE_WRITE_OUT' : ''}`;
                 const runs = builds.map((b) =>
-                  runLoss(b, dtype, inp, geom, cfg.logProbs ? null : stats, w, cfg.eps, write, prob, write ? 0 : 3));
+                  runLoss(b, dtype, inp, geom, cfg.logProbs ? null : stats, w, cfg.eps, write, prob, write ? 0 : 3),
+                );
                 runs.forEach((r, k) => checkLoss(r, want, dtype, geom, `${what} (${builds[k].name})`, prob));
                 checkSameBits(runs[0].out, runs[1].out, what);
               }
@@ -636,8 +797,11 @@ for (const prob of [false, true]) {
       }
 
       it(`${dtype}: NaN and ±Inf rows give NaN (or +Inf) where the definition does; ignored rows stay 0`, () => {
-        for (const geom of [{ outer: 6, C: 6, inner: 1, span: 1 }, { outer: 5, C: 301, inner: 1, span: 1 },
-          { outer: 2, C: 5, inner: 9, span: 7 }]) {
+        for (const geom of [
+          { outer: 6, C: 6, inner: 1, span: 1 },
+          { outer: 5, C: 301, inner: 1, span: 1 },
+          { outer: 2, C: 5, inner: 9, span: 7 },
+        ]) {
           const inp = inputs(geom, dtype, 77);
           const P = positionsOf(geom);
           for (const p of [0, 1, 3]) inp.t[p] = 1;
@@ -659,7 +823,9 @@ for (const prob of [false, true]) {
             const w = cfg.weighted ? inp.w : null;
             const want = (prob ? refProbLoss : refIndexLoss)(inp, geom, ref, w, cfg.eps, false);
             const what = `${kernel}_${dtype} ${label(geom)} ${configLabel(cfg)}`;
-            expect(Number.isNaN(want.out[0]) && Number.isNaN(want.out[1]) && Number.isNaN(want.out[3]), what).toBe(true);
+            expect(Number.isNaN(want.out[0]) && Number.isNaN(want.out[1]) && Number.isNaN(want.out[3]), what).toBe(
+              true,
+            );
             if (!prob) {
               expect(want.out[2], what).toBe(Infinity);
               expect(want.out[4], what).toBe(0);
@@ -674,15 +840,19 @@ for (const prob of [false, true]) {
 
       if (!prob) {
         it(`${dtype}: a NaN in an ignored row changes nothing (sums, per-position losses; the one-log-per-64-rows sum too)`, () => {
-          for (const geom of [{ outer: 200, C: 7, inner: 1, span: 1 }, { outer: 3, C: 300, inner: 1, span: 1 },
-            { outer: 2, C: 4, inner: 9, span: 6 }]) {
+          for (const geom of [
+            { outer: 200, C: 7, inner: 1, span: 1 },
+            { outer: 3, C: 300, inner: 1, span: 1 },
+            { outer: 2, C: 4, inner: 9, span: 6 },
+          ]) {
             const inp = inputs(geom, dtype, 99);
             inp.t[1] = inp.ignore;
             const ignored = 1;
             const dirty = { ...inp, x: inp.x.slice() };
             dirty.x[indexOf(geom, Math.floor(ignored / geom.span), geom.C - 1, ignored % geom.span)] = NaN;
             for (const b of builds) {
-              const clean = runStats(b, dtype, inp.x, geom), nan = runStats(b, dtype, dirty.x, geom);
+              const clean = runStats(b, dtype, inp.x, geom),
+                nan = runStats(b, dtype, dirty.x, geom);
               for (const cfg of CONFIGS.filter((c) => !c.logProbs)) {
                 for (const write of [false, true]) {
                   const w = cfg.weighted ? inp.w : null;
@@ -718,12 +888,33 @@ for (const prob of [false, true]) {
               for (const g of [null, inp.g]) {
                 const gs = g ? 0 : 0.3;
                 const want = (prob ? refProbGrad : refIndexGrad)(inp, geom, ref, w, cfg.eps, cfg.logProbs, g, gs);
-                const wants = prob ? [{ x: true, y: true }, { x: true, y: false }, { x: false, y: true }] : [{ x: true, y: false }];
+                const wants = prob
+                  ? [
+                      { x: true, y: true },
+                      { x: true, y: false },
+                      { x: false, y: true },
+                    ]
+                  : [{ x: true, y: false }];
                 for (const wanted of g ? wants.slice(0, 1) : wants) {
-                  const what = `${kernel}_${dtype} ${label(geom)} ${configLabel(cfg)}, ${g ? 'per-position g' : `gs ${gs}`}` +
+                  const what =
+                    `${kernel}_${dtype} ${label(geom)} ${configLabel(cfg)}, ${g ? 'per-position g' : `gs ${gs}`}` +
                     `${prob ? `, gx ${wanted.x ? 'on' : 'off'}, gy ${wanted.y ? 'on' : 'off'}` : ''}`;
                   const runs = builds.map((b) =>
-                    runGrad(b, dtype, inp, geom, cfg.logProbs ? null : stats, w, cfg.eps, g, gs, prob, wanted, g ? 3 : 0));
+                    runGrad(
+                      b,
+                      dtype,
+                      inp,
+                      geom,
+                      cfg.logProbs ? null : stats,
+                      w,
+                      cfg.eps,
+                      g,
+                      gs,
+                      prob,
+                      wanted,
+                      g ? 3 : 0,
+                    ),
+                  );
                   runs.forEach((r, k) => {
                     if (r.gx) checkGrad(r.gx, want.gx, want.tol, dtype, geom, `${what} gx (${builds[k].name})`);
                     if (r.gy) checkGrad(r.gy, want.gy!, want.tol, dtype, geom, `${what} gy (${builds[k].name})`);
@@ -754,7 +945,9 @@ for (const prob of [false, true]) {
           const what = `${kernel}_${dtype} ${configLabel(cfg)}`;
           expect(want.gx.subarray(0, 14).every(Number.isNaN), what).toBe(true);
           expect(want.gx.subarray(14, 21).every(Number.isFinite), what).toBe(true);
-          const runs = builds.map((b) => runGrad(b, dtype, inp, geom, stats, w, cfg.eps, null, 0.5, prob, { x: true, y: prob }));
+          const runs = builds.map((b) =>
+            runGrad(b, dtype, inp, geom, stats, w, cfg.eps, null, 0.5, prob, { x: true, y: prob }),
+          );
           runs.forEach((r, k) => checkGrad(r.gx!, want.gx, want.tol, dtype, geom, `${what} (${builds[k].name})`));
           checkSameBits(runs[0].gx, runs[1].gx, what);
         }
@@ -773,7 +966,10 @@ describe('signed zeros the headers state', () => {
         for (const eps of [0, 0.1]) {
           for (const prob of [false, true]) {
             const out = runLoss(b, dtype, inp, geom, stats, null, eps, true, prob).out!;
-            expect([...out].map((v) => Object.is(v, -0)), `eps ${eps} ${prob ? 'prob' : 'index'} (${b.name})`).toEqual([true, true, true]);
+            expect(
+              [...out].map((v) => Object.is(v, -0)),
+              `eps ${eps} ${prob ? 'prob' : 'index'} (${b.name})`,
+            ).toEqual([true, true, true]);
           }
         }
       }
@@ -786,7 +982,8 @@ describe('signed zeros the headers state', () => {
         for (const eps of [0, 0.2]) {
           const gx = runGrad(b, dtype, inp, geom, null, inp.w, eps, null, 1, false, { x: true, y: false }).gx!;
           for (let i = 0; i < gx.length; i++) {
-            const c = i % 5, target = inp.t[Math.floor(i / 5)];
+            const c = i % 5,
+              target = inp.t[Math.floor(i / 5)];
             if (c === target || (eps > 0 && inp.w[c] !== 0)) continue;
             expect(Object.is(gx[i], 0), `eps ${eps}, element ${i} = ${show(gx[i])} (${b.name})`).toBe(true);
           }
@@ -800,10 +997,14 @@ describe('signed zeros the headers state', () => {
       for (const b of builds) {
         const stats = runStats(b, dtype, inp.x, geom);
         const out = runLoss(b, dtype, inp, geom, stats, inp.w, 0.1, true, false).out!;
-        expect([0, 2, 3].map((p) => Object.is(out[p], 0)), b.name).toEqual([true, true, true]);
+        expect(
+          [0, 2, 3].map((p) => Object.is(out[p], 0)),
+          b.name,
+        ).toEqual([true, true, true]);
         const gx = runGrad(b, dtype, inp, geom, stats, inp.w, 0.1, null, 1, false, { x: true, y: false }).gx!;
         for (const p of [0, 2, 3]) {
-          for (let c = 0; c < 6; c++) expect(Object.is(gx[p * 6 + c], 0), `[${p}, ${c}] = ${show(gx[p * 6 + c])} (${b.name})`).toBe(true);
+          for (let c = 0; c < 6; c++)
+            expect(Object.is(gx[p * 6 + c], 0), `[${p}, ${c}] = ${show(gx[p * 6 + c])} (${b.name})`).toBe(true);
         }
       }
     });

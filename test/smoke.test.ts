@@ -9,7 +9,7 @@ describe('README quick example', () => {
     expect(F.mseLoss(input, target)).toBe(Math.fround(2 / 3));
     expect(new nn.MSELoss({ reduction: 'sum' }).forward(input, target)).toBe(2);
   });
-  it("prints the unreduced tensor like PyTorch", () => {
+  it('prints the unreduced tensor like PyTorch', () => {
     expect(String(F.mseLoss(input, target, { reduction: 'none' }))).toBe('tensor([1., 0., 1.])');
   });
 });

@@ -4,13 +4,19 @@ import { alloc, F, Tensor, tensor } from '../src/index.js';
 
 describe('tensor()', () => {
   it('defaults numbers to float32 and infers the nesting as the shape', () => {
-    const t = tensor([[1, 2, 3], [4, 5, 6]]);
+    const t = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(t).toBeInstanceOf(Tensor);
     expect(t.dtype).toBe('float32');
     expect(t.shape).toEqual([2, 3]);
     expect(t.data).toBeInstanceOf(Float32Array);
     expect(t.numel()).toBe(6);
-    expect(t.tolist()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(t.tolist()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
   });
 
   it('makes 0-d tensors from a number or from flat data with shape []', () => {
@@ -22,7 +28,11 @@ describe('tensor()', () => {
   });
 
   it('reads flat data row-major into a shape', () => {
-    expect(tensor([1, 2, 3, 4, 5, 6], { shape: [3, 2] }).tolist()).toEqual([[1, 2], [3, 4], [5, 6]]);
+    expect(tensor([1, 2, 3, 4, 5, 6], { shape: [3, 2] }).tolist()).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
   });
 
   it('keeps typed arrays (shared, not copied) and their dtype', () => {
@@ -53,11 +63,15 @@ describe('tensor()', () => {
 
   it('rejects bad data, shapes and dtypes with messages naming the argument and the value', () => {
     expect(() => tensor([[1, 2], [3]])).toThrow(RangeError);
-    expect(() => tensor([[1, 2], [3]])).toThrow(/^tensor: ragged nested array .*\(expected length 2 at depth 1, got 1\)/);
+    expect(() => tensor([[1, 2], [3]])).toThrow(
+      /^tensor: ragged nested array .*\(expected length 2 at depth 1, got 1\)/,
+    );
     expect(() => tensor(['a' as never])).toThrow(TypeError);
     expect(() => tensor([1, 2, 3], { shape: [2, 2] })).toThrow(/tensor: shape \[2, 2\] is invalid for input of size 3/);
     expect(() => tensor([1], { shape: [-1] })).toThrow(RangeError);
-    expect(() => tensor([1], { dtype: 'float16' as never })).toThrow(/tensor: dtype must be one of .*\(got "float16"\)/);
+    expect(() => tensor([1], { dtype: 'float16' as never })).toThrow(
+      /tensor: dtype must be one of .*\(got "float16"\)/,
+    );
     expect(() => tensor([NaN], { dtype: 'int64' })).toThrow(RangeError);
   });
 });
@@ -69,7 +83,16 @@ describe('alloc()', () => {
     expect(x.shape).toEqual([2, 2]);
     expect(Array.from(x.data)).toEqual([0, 0, 0, 0]);
     x.data.set([1, 2, 3, 4]);
-    expect(F.mseLoss(x, [[1, 2], [3, 5]], { reduction: 'sum' })).toBe(1);
+    expect(
+      F.mseLoss(
+        x,
+        [
+          [1, 2],
+          [3, 5],
+        ],
+        { reduction: 'sum' },
+      ),
+    ).toBe(1);
     expect(String(x)).toBe('tensor([[1., 2.],\n        [3., 4.]])');
     x.free();
   });
@@ -96,7 +119,10 @@ describe('alloc() of integer dtypes', () => {
     t64.data.set([1n, 0n]);
     const t32 = alloc([2], 'int32');
     t32.data.set([1, 0]);
-    const logits = tensor([[0.5, 0.2, 0.3], [0.1, 0.9, 0.4]]);
+    const logits = tensor([
+      [0.5, 0.2, 0.3],
+      [0.1, 0.9, 0.4],
+    ]);
     expect(F.crossEntropy(logits, t64)).toBe(F.crossEntropy(logits, tensor([1, 0], { dtype: 'int64' })));
     expect(F.crossEntropy(logits, t32)).toBe(F.crossEntropy(logits, t64));
     t64.free();
@@ -112,7 +138,7 @@ describe('printing and transferred buffers (the reported cases)', () => {
     expect(inspect({ loss: r })).toBe('{ loss: tensor([1., 0., 1.]) }');
   });
 
-  it('a detached buffer gives the library\'s TypeError naming the function and argument, and printing refuses it', () => {
+  it("a detached buffer gives the library's TypeError naming the function and argument, and printing refuses it", () => {
     const a = new Float32Array([1, 2, 3, 4]);
     const ta = tensor(a);
     structuredClone(a.buffer, { transfer: [a.buffer] });
@@ -121,9 +147,18 @@ describe('printing and transferred buffers (the reported cases)', () => {
       () => F.mseLoss(ta, [0, 0, 0, 0], { reduction: 'none' }),
       () => F.mseLoss(new Float32Array(4), a),
     ]) {
-      const e = (() => { try { run(); } catch (err) { return err as Error; } return undefined; })();
+      const e = (() => {
+        try {
+          run();
+        } catch (err) {
+          return err as Error;
+        }
+        return undefined;
+      })();
       expect(e).toBeInstanceOf(TypeError);
-      expect(e!.message).toMatch(/^mseLoss: (input|target)'s buffer was detached \(transferred\); its elements are gone \(got a detached Float32Array\)$/);
+      expect(e!.message).toMatch(
+        /^mseLoss: (input|target)'s buffer was detached \(transferred\); its elements are gone \(got a detached Float32Array\)$/,
+      );
     }
     expect(() => String(ta)).toThrow(/^Tensor\.toString: the tensor's buffer was detached/);
     expect(F.mseLoss([1, 2], [1, 3])).toBe(0.5); // still usable

@@ -22,7 +22,10 @@ const { values: opts } = parseArgs({
   },
 });
 const rounds = Number(opts.rounds);
-const T = Number(opts.T), N = Number(opts.N), C = Number(opts.C), S = Number(opts.S);
+const T = Number(opts.T),
+  N = Number(opts.N),
+  C = Number(opts.C),
+  S = Number(opts.S);
 
 /** Deterministic uniform [0, 1) numbers (mulberry32). */
 function rng(seed: number): () => number {
@@ -50,7 +53,9 @@ for (let row = 0; row < T * N; row++) {
 const targets = new BigInt64Array(N * S);
 for (let i = 0; i < N * S; i++) targets[i] = BigInt(1 + Math.floor(r() * (C - 1)));
 const inputLengths = new BigInt64Array(N).fill(BigInt(T));
-const targetLengths = BigInt64Array.from({ length: N }, () => BigInt(Math.ceil(S / 2) + Math.floor(r() * (S - Math.ceil(S / 2) + 1))));
+const targetLengths = BigInt64Array.from({ length: N }, () =>
+  BigInt(Math.ceil(S / 2) + Math.floor(r() * (S - Math.ceil(S / 2) + 1))),
+);
 
 const x = tensor(lp, { shape: [T, N, C] });
 const y = tensor(targets, { shape: [N, S] });
@@ -101,13 +106,24 @@ print(json.dumps(out))
 `;
 const env = {
   ...process.env,
-  MALLOC_MMAP_THRESHOLD_: '4294967296', MALLOC_TRIM_THRESHOLD_: '4294967296', MALLOC_TOP_PAD_: '268435456',
+  MALLOC_MMAP_THRESHOLD_: '4294967296',
+  MALLOC_TRIM_THRESHOLD_: '4294967296',
+  MALLOC_TOP_PAD_: '268435456',
   OMP_NUM_THREADS: '1',
 };
-const py = spawnSync('/usr/bin/python3', ['-c', PY, dir, String(T), String(N), String(C), String(S), String(rounds)],
-  { env, encoding: 'utf8', maxBuffer: 1 << 26 });
+const py = spawnSync('/usr/bin/python3', ['-c', PY, dir, String(T), String(N), String(C), String(S), String(rounds)], {
+  env,
+  encoding: 'utf8',
+  maxBuffer: 1 << 26,
+});
 if (py.status !== 0) throw new Error(`PyTorch failed: ${py.stderr}`);
-const torchOut = JSON.parse(py.stdout) as { loss: number; torch: string; threads: number; forward: number[]; 'forward+backward': number[] };
+const torchOut = JSON.parse(py.stdout) as {
+  loss: number;
+  torch: string;
+  threads: number;
+  forward: number[];
+  'forward+backward': number[];
+};
 const torchGrad = new Float32Array(readFileSync(join(dir, 'torch_grad.bin')).buffer.slice(0));
 const truthGrad = new Float64Array(readFileSync(join(dir, 'torch_grad64.bin')).buffer.slice(0));
 rmSync(dir, { recursive: true });
@@ -116,7 +132,10 @@ rmSync(dir, { recursive: true });
 // nll·2^-24 relative: it forms e^(log α·β + nll − lp) in float32 with nll ≈ 600 here) and its float64 one.
 const ours = valueAndGrad(F.ctcLoss)(x, y, il, tl);
 const g = ours.grads[0]!.data as Float32Array;
-let gradErr = 0, truthErr = 0, torchErr = 0, gradScale = 0;
+let gradErr = 0,
+  truthErr = 0,
+  torchErr = 0,
+  gradScale = 0;
 for (let i = 0; i < g.length; i++) {
   gradErr = Math.max(gradErr, Math.abs(g[i] - torchGrad[i]));
   truthErr = Math.max(truthErr, Math.abs(g[i] - truthGrad[i]));
@@ -124,10 +143,16 @@ for (let i = 0; i < g.length; i++) {
   gradScale = Math.max(gradScale, Math.abs(truthGrad[i]));
 }
 const lossErr = Math.abs(ours.value - torchOut.loss) / Math.abs(torchOut.loss);
-if (!(lossErr < 1e-5) || !(gradErr < 1e-3 * gradScale) || !(truthErr < 1e-6 * gradScale) ||
-  F.ctcLoss(x, y, il, tl) !== ours.value) {
-  throw new Error(`results differ from PyTorch: loss ${ours.value} vs ${torchOut.loss}, max grad error ${gradErr} ` +
-    `(float64: ${truthErr})`);
+if (
+  !(lossErr < 1e-5) ||
+  !(gradErr < 1e-3 * gradScale) ||
+  !(truthErr < 1e-6 * gradScale) ||
+  F.ctcLoss(x, y, il, tl) !== ours.value
+) {
+  throw new Error(
+    `results differ from PyTorch: loss ${ours.value} vs ${torchOut.loss}, max grad error ${gradErr} ` +
+      `(float64: ${truthErr})`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -158,18 +183,29 @@ const cpu = (() => {
   }
 })();
 const elements = T * N * C;
-console.log(`CTCLoss, T=${T} N=${N} C=${C} S=${S} (target lengths ${Math.ceil(S / 2)}…${S}), float32, reduction 'mean'`);
-console.log(`${cpu}, ${new Date().toISOString().slice(0, 10)}; Node ${process.version}; PyTorch ${torchOut.torch}, ` +
-  `${torchOut.threads} thread; ${rounds} rounds after 5 warm-up calls`);
-console.log(`checked: loss ${ours.value} (PyTorch ${torchOut.loss}); max |gradient − PyTorch float64's|: ` +
-  `simdloss ${truthErr.toExponential(2)}, PyTorch float32 ${torchErr.toExponential(2)} (largest element ` +
-  `${gradScale.toExponential(2)})`);
+console.log(
+  `CTCLoss, T=${T} N=${N} C=${C} S=${S} (target lengths ${Math.ceil(S / 2)}…${S}), float32, reduction 'mean'`,
+);
+console.log(
+  `${cpu}, ${new Date().toISOString().slice(0, 10)}; Node ${process.version}; PyTorch ${torchOut.torch}, ` +
+    `${torchOut.threads} thread; ${rounds} rounds after 5 warm-up calls`,
+);
+console.log(
+  `checked: loss ${ours.value} (PyTorch ${torchOut.loss}); max |gradient − PyTorch float64's|: ` +
+    `simdloss ${truthErr.toExponential(2)}, PyTorch float32 ${torchErr.toExponential(2)} (largest element ` +
+    `${gradScale.toExponential(2)})`,
+);
 console.log('');
-console.log('| job | simdloss median (min) | PyTorch median (min) | simdloss ns/element | PyTorch / simdloss (median) |');
+console.log(
+  '| job | simdloss median (min) | PyTorch median (min) | simdloss ns/element | PyTorch / simdloss (median) |',
+);
 console.log('|---|---|---|---|---|');
 for (const job of ['forward', 'forward+backward'] as const) {
-  const a = simd[job], b = torchOut[job];
+  const a = simd[job],
+    b = torchOut[job];
   const ms = (v: number): string => (v / 1e6).toFixed(3);
-  console.log(`| ${job} | ${ms(median(a))} ms (${ms(min(a))}) | ${ms(median(b))} ms (${ms(min(b))}) | ` +
-    `${(median(a) / elements).toFixed(1)} | ${(median(b) / median(a)).toFixed(2)}× |`);
+  console.log(
+    `| ${job} | ${ms(median(a))} ms (${ms(min(a))}) | ${ms(median(b))} ms (${ms(min(b))}) | ` +
+      `${(median(a) / elements).toFixed(1)} | ${(median(b) / median(a)).toFixed(2)}× |`,
+  );
 }

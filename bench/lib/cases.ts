@@ -34,8 +34,13 @@ export function seriesOf(loss: LossName, classes?: number): string {
 
 /** Every series of the suite, in table order. */
 export const SERIES: ReadonlyArray<{ loss: LossName; classes?: number }> = [
-  { loss: 'mse' }, { loss: 'l1' }, { loss: 'smoothL1' }, { loss: 'bce' },
-  { loss: 'ce', classes: 10 }, { loss: 'ce', classes: 1000 }, { loss: 'ce', classes: 32000 },
+  { loss: 'mse' },
+  { loss: 'l1' },
+  { loss: 'smoothL1' },
+  { loss: 'bce' },
+  { loss: 'ce', classes: 10 },
+  { loss: 'ce', classes: 1000 },
+  { loss: 'ce', classes: 32000 },
 ];
 
 /** Elements a timed sample should cover (≥ ~20 µs of work even at 0.1 ns/element). */

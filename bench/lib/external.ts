@@ -39,11 +39,18 @@ export function runTorch(cases: readonly Case[], dir: string, schedule: Schedule
     const mine = cases.filter((c) => c.dtype === dtype);
     if (mine.length === 0) continue;
     const manifest = `${dir}/torch-${dtype}.json`;
-    writeFileSync(manifest, JSON.stringify({
-      schedule, threads, cases: mine.map((c) => ({ ...c, ...filesOf(dir, c) })),
-    }));
+    writeFileSync(
+      manifest,
+      JSON.stringify({
+        schedule,
+        threads,
+        cases: mine.map((c) => ({ ...c, ...filesOf(dir, c) })),
+      }),
+    );
     const r = spawnSync(PYTHON, ['scripts/bench-torch.py', manifest], {
-      encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 1 << 26,
     });
     if (r.status !== 0) throw new Error(`scripts/bench-torch.py failed (exit ${r.status})`);
     const parsed = JSON.parse(r.stdout) as { torch: string; cases: Record<string, TorchCase> };
@@ -74,9 +81,19 @@ export interface CResult {
 /** Runs the C reference on a float32 MSE case. */
 export function runC(c: Case, dir: string, schedule: Schedule): CResult {
   const f = filesOf(dir, c);
-  const stdout = execFileSync(C_BINARY, [
-    f.x, f.y, String(c.elements), String(c.sets), String(c.batch), String(schedule.timeMs), String(schedule.minSamples),
-  ], { encoding: 'utf8' });
+  const stdout = execFileSync(
+    C_BINARY,
+    [
+      f.x,
+      f.y,
+      String(c.elements),
+      String(c.sets),
+      String(c.batch),
+      String(schedule.timeMs),
+      String(schedule.minSamples),
+    ],
+    { encoding: 'utf8' },
+  );
   return JSON.parse(stdout) as CResult;
 }
 
@@ -85,17 +102,29 @@ export const PLAIN_WORKER = '.cache/plain-worker.mjs';
 /** Bundles bench/plain-worker.ts once. */
 export async function buildPlainWorker(): Promise<void> {
   await build({
-    entryPoints: ['bench/plain-worker.ts'], outfile: PLAIN_WORKER, bundle: true, platform: 'node', format: 'esm',
-    target: 'es2022', packages: 'external', logLevel: 'warning',
+    entryPoints: ['bench/plain-worker.ts'],
+    outfile: PLAIN_WORKER,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'es2022',
+    packages: 'external',
+    logLevel: 'warning',
   });
 }
 
 /** Times the plain loop of one case in a fresh node process (checked against `expect` before it is timed). */
-export function runPlain(c: Case, dir: string, schedule: Schedule, expect: Expectation):
-  { value: number; mismatch: string | null } & Partial<Timing> {
-  const stdout = execFileSync(process.execPath, [
-    PLAIN_WORKER, JSON.stringify(c), dir, JSON.stringify(schedule), JSON.stringify(expect),
-  ], { encoding: 'utf8', maxBuffer: 1 << 20 });
+export function runPlain(
+  c: Case,
+  dir: string,
+  schedule: Schedule,
+  expect: Expectation,
+): { value: number; mismatch: string | null } & Partial<Timing> {
+  const stdout = execFileSync(
+    process.execPath,
+    [PLAIN_WORKER, JSON.stringify(c), dir, JSON.stringify(schedule), JSON.stringify(expect)],
+    { encoding: 'utf8', maxBuffer: 1 << 20 },
+  );
   return JSON.parse(stdout) as { value: number; mismatch: string | null } & Partial<Timing>;
 }
 
@@ -107,10 +136,25 @@ export const EXPERIMENT_WASM = '.cache/f32-terms.wasm';
  */
 export function buildExperiment(): string | null {
   try {
-    execFileSync(`${process.cwd()}/node_modules/.bin/asc`, [
-      'f32-terms.ts', '-O3', '--runtime', 'stub', '--use', 'abort=', '--noAssert', '--enable', 'simd',
-      '--initialMemory', '2', '-o', `${process.cwd()}/${EXPERIMENT_WASM}`,
-    ], { cwd: 'bench/experiments', stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync(
+      `${process.cwd()}/node_modules/.bin/asc`,
+      [
+        'f32-terms.ts',
+        '-O3',
+        '--runtime',
+        'stub',
+        '--use',
+        'abort=',
+        '--noAssert',
+        '--enable',
+        'simd',
+        '--initialMemory',
+        '2',
+        '-o',
+        `${process.cwd()}/${EXPERIMENT_WASM}`,
+      ],
+      { cwd: 'bench/experiments', stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     return EXPERIMENT_WASM;
   } catch {
     return null;

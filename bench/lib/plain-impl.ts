@@ -11,10 +11,14 @@ export function plainCall(c: Case, d: CaseData): (s: number) => number {
   const xs = d.xs;
   const ys = d.ys as Floats[];
   switch (c.loss) {
-    case 'mse': return (s) => plainMse(xs[s], ys[s]);
-    case 'l1': return (s) => plainL1(xs[s], ys[s]);
-    case 'smoothL1': return (s) => plainSmoothL1(xs[s], ys[s], 1);
-    case 'bce': return (s) => plainBce(xs[s], ys[s]);
+    case 'mse':
+      return (s) => plainMse(xs[s], ys[s]);
+    case 'l1':
+      return (s) => plainL1(xs[s], ys[s]);
+    case 'smoothL1':
+      return (s) => plainSmoothL1(xs[s], ys[s], 1);
+    case 'bce':
+      return (s) => plainBce(xs[s], ys[s]);
     case 'ce': {
       const classes = c.classes!;
       return (s) => plainCrossEntropy(xs[s], d.ys[s] as Int32Array, classes);

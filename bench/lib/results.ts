@@ -3,8 +3,18 @@ import type { FloatDType, LossName } from './cases.js';
 
 /** Every implementation the suite can report, in table order. */
 export const IMPLS = [
-  'simdloss', 'simdloss resident', 'simdloss kernel', 'simdloss scalar', 'simdloss scalar kernel',
-  'plain TS', 'tfjs-cpu', 'tfjs-wasm', 'PyTorch 1T', 'PyTorch 2T', 'C AVX2 MSE', 'C read floor',
+  'simdloss',
+  'simdloss resident',
+  'simdloss kernel',
+  'simdloss scalar',
+  'simdloss scalar kernel',
+  'plain TS',
+  'tfjs-cpu',
+  'tfjs-wasm',
+  'PyTorch 1T',
+  'PyTorch 2T',
+  'C AVX2 MSE',
+  'C read floor',
   'f32-term kernel (experiment)',
 ] as const;
 export type ImplName = (typeof IMPLS)[number];

@@ -10,7 +10,10 @@ import type { Impl, Prepared } from './impl.js';
 /** The part of simdloss's public API the benchmark uses (satisfied by the package and by src/api.ts). */
 export interface SimdlossApi {
   F: object;
-  alloc(shape: readonly number[], dtype?: 'float32' | 'float64' | 'int32' | 'int64'): {
+  alloc(
+    shape: readonly number[],
+    dtype?: 'float32' | 'float64' | 'int32' | 'int64',
+  ): {
     data: unknown;
     free(): void;
   };
@@ -20,7 +23,13 @@ type LossFn = (input: unknown, target: unknown, options?: object) => unknown;
 
 /** simdloss's functional for a case's loss, or undefined while that loss has not landed. */
 export function functionalOf(api: SimdlossApi, c: Case): LossFn | undefined {
-  const names = { mse: 'mseLoss', l1: 'l1Loss', smoothL1: 'smoothL1Loss', bce: 'binaryCrossEntropy', ce: 'crossEntropy' };
+  const names = {
+    mse: 'mseLoss',
+    l1: 'l1Loss',
+    smoothL1: 'smoothL1Loss',
+    bce: 'binaryCrossEntropy',
+    ce: 'crossEntropy',
+  };
   const f = (api.F as Record<string, unknown>)[names[c.loss]];
   return typeof f === 'function' ? (f as LossFn) : undefined;
 }
@@ -131,10 +140,14 @@ function kernelOf(k: Record<string, unknown>, c: Case): KernelCall | undefined {
     return f && ((x, y) => f(x, y, 0, 0, n, p, 0) / n);
   };
   switch (c.loss) {
-    case 'mse': return sumOf('sq_diff');
-    case 'l1': return sumOf('abs_diff');
-    case 'smoothL1': return sumOf('smooth_l1', 1);
-    case 'bce': return sumOf('bce');
+    case 'mse':
+      return sumOf('sq_diff');
+    case 'l1':
+      return sumOf('abs_diff');
+    case 'smoothL1':
+      return sumOf('smooth_l1', 1);
+    case 'bce':
+      return sumOf('bce');
     case 'ce': {
       // softmax_stats_<dtype>(x, outer, C, inner, span, stats), then ce_index_loss_<dtype>(x, t, w, stats, outer,
       // C, inner, span, ignore, eps, flags, out, res), which writes res[0] = Σ nll (assembly/rows/): no weights,
@@ -143,11 +156,15 @@ function kernelOf(k: Record<string, unknown>, c: Case): KernelCall | undefined {
       const loss = get(`ce_index_loss_${sfx}`);
       const rows = c.rows!;
       const classes = c.classes!;
-      return stats && loss && ((x, y, res, st, sums) => {
-        stats(x, rows, classes, 1, 1, st);
-        loss(x, y, 0, st, rows, classes, 1, 1, -100, 0, 0, 0, res);
-        return sums() / rows;
-      });
+      return (
+        stats &&
+        loss &&
+        ((x, y, res, st, sums) => {
+          stats(x, rows, classes, 1, 1, st);
+          loss(x, y, 0, st, rows, classes, 1, 1, -100, 0, 0, 0, res);
+          return sums() / rows;
+        })
+      );
     }
   }
 }

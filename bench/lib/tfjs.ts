@@ -36,9 +36,14 @@ export function tfjsImpl(backend: 'cpu' | 'wasm'): Impl {
       if (c.loss === 'ce') {
         const rows = c.rows!;
         const classes = c.classes!;
-        const onehots = d.ys.map((y) => tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(y as Int32Array, 'int32'), classes), 'float32')));
+        const onehots = d.ys.map((y) =>
+          tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(y as Int32Array, 'int32'), classes), 'float32')),
+        );
         return {
-          call: (s) => scalar(() => tf.losses.softmaxCrossEntropy(onehots[s], tf.tensor2d(d.xs[s] as Float32Array, [rows, classes]))),
+          call: (s) =>
+            scalar(() =>
+              tf.losses.softmaxCrossEntropy(onehots[s], tf.tensor2d(d.xs[s] as Float32Array, [rows, classes])),
+            ),
           dispose: () => onehots.forEach((t) => t.dispose()),
         };
       }

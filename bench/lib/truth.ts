@@ -10,7 +10,7 @@ class Sum {
   private c = 0;
   add(v: number): void {
     const t = this.s + v;
-    this.c += Math.abs(this.s) >= Math.abs(v) ? (this.s - t) + v : (v - t) + this.s;
+    this.c += Math.abs(this.s) >= Math.abs(v) ? this.s - t + v : v - t + this.s;
     this.s = t;
   }
   get value(): number {

@@ -13,9 +13,11 @@ const { predictions, targets } = JSON.parse(await Deno.readTextFile(path)) as {
 };
 const input = tensor(predictions, { dtype: 'float64' });
 const target = tensor(targets, { dtype: 'float64' });
-console.log(JSON.stringify({
-  n: input.shape[0] ?? 1,
-  mse: F.mseLoss(input, target),
-  l1: F.l1Loss(input, target),
-  smoothL1: F.smoothL1Loss(input, target, { beta: 0.5 }),
-}));
+console.log(
+  JSON.stringify({
+    n: input.shape[0] ?? 1,
+    mse: F.mseLoss(input, target),
+    l1: F.l1Loss(input, target),
+    smoothL1: F.smoothL1Loss(input, target, { beta: 0.5 }),
+  }),
+);

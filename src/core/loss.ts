@@ -31,7 +31,12 @@ export type Gradient = Tensor<'float32' | 'float64'>;
 export type GradInto = readonly (Tensor | null)[];
 
 /** The declaration of one loss. Settings are the validated options in the form the computations want. */
-export interface LossDeclaration<S extends OptionSpecs = OptionSpecs, R extends string = string, Settings = unknown, Saved = unknown> {
+export interface LossDeclaration<
+  S extends OptionSpecs = OptionSpecs,
+  R extends string = string,
+  Settings = unknown,
+  Saved = unknown,
+> {
   /** `F.<name>`: torch.nn.functional's name in camelCase. */
   readonly name: string;
   /** `nn.<className>`: torch.nn's class name. */
@@ -62,12 +67,24 @@ export interface LossDeclaration<S extends OptionSpecs = OptionSpecs, R extends 
    * The gradients of a saved forward, times `upstream` (a number when the output is 0-d, else a Tensor of the
    * output's shape and dtype), written into `into` where given (validated by the core).
    */
-  backward(fn: string, forward: Forward<Saved>, settings: Settings, upstream: number | Tensor, into: GradInto): (Tensor | null)[];
+  backward(
+    fn: string,
+    forward: Forward<Saved>,
+    settings: Settings,
+    upstream: number | Tensor,
+    into: GradInto,
+  ): (Tensor | null)[];
   /**
    * The value and gradients of a reduction in one pass, or absent (then forward and backward run in turn). `into`
    * is unvalidated here: call `checkInto` once the operands are known.
    */
-  fused?(fn: string, args: readonly unknown[], settings: Settings, upstream: number, into: readonly unknown[]): {
+  fused?(
+    fn: string,
+    args: readonly unknown[],
+    settings: Settings,
+    upstream: number,
+    into: readonly unknown[],
+  ): {
     value: number;
     grads: (Tensor | null)[];
   };
@@ -89,7 +106,9 @@ export type LossResult<O> = O extends { reduction: 'none' }
   : O extends { sizeAverage: boolean } | { reduce: boolean }
     ? number | Tensor
     : O extends { reduction?: infer R }
-      ? 'none' extends R ? number | Tensor : number
+      ? 'none' extends R
+        ? number | Tensor
+        : number
       : number;
 
 /** A functional loss `F.<name>`: the tensor arguments in PyTorch's order, then the options. */
@@ -122,14 +141,19 @@ function splitArgs(decl: AnyLossDeclaration, fn: string, all: readonly unknown[]
   const n = decl.args.length;
   if (all.length < n) throw typeError(fn, `expected ${n} tensor arguments (${decl.args.join(', ')})`, `${all.length}`);
   if (all.length > n + 1) {
-    throw typeError(fn, `expected ${n} tensor arguments (${decl.args.join(', ')}) and an options object`,
-      `${all.length} arguments`);
+    throw typeError(
+      fn,
+      `expected ${n} tensor arguments (${decl.args.join(', ')}) and an options object`,
+      `${all.length} arguments`,
+    );
   }
   return [all.length === n ? all : all.slice(0, n), all[n]];
 }
 
 /** `F.<name>` of a declaration (registers it for `valueAndGrad`). */
-export function functional<A extends readonly unknown[], O extends object>(decl: AnyLossDeclaration): LossFunction<A, O> {
+export function functional<A extends readonly unknown[], O extends object>(
+  decl: AnyLossDeclaration,
+): LossFunction<A, O> {
   const fn = decl.name;
   let cached: Resolved | undefined;
   const defaults = (): Resolved => (cached ??= resolve(decl, fn, undefined));
@@ -164,8 +188,11 @@ function upstreamFor(fn: string, value: number | Tensor, gradOutput: unknown): n
   }
   const out = value as Tensor;
   if (gradOutput === undefined || typeof gradOutput === 'number') {
-    throw rangeError(fn, `gradOutput must be a tensor of the output's shape ${shapeStr(shape)} (reduction 'none')`,
-      describe(gradOutput));
+    throw rangeError(
+      fn,
+      `gradOutput must be a tensor of the output's shape ${shapeStr(shape)} (reduction 'none')`,
+      describe(gradOutput),
+    );
   }
   const g = asTensor(fn, 'gradOutput', gradOutput, out.dtype);
   if (!isFloat(g.dtype)) throw typeError(fn, 'gradOutput must be a float32 or float64 tensor', g.dtype);
@@ -173,7 +200,8 @@ function upstreamFor(fn: string, value: number | Tensor, gradOutput: unknown): n
     throw rangeError(fn, `gradOutput must have the output's shape ${shapeStr(shape)}`, `shape ${shapeStr(g.shape)}`);
   }
   if (g.dtype === out.dtype) return g;
-  const data = out.dtype === 'float32' ? Float32Array.from(g.data as Float64Array) : Float64Array.from(g.data as Float32Array);
+  const data =
+    out.dtype === 'float32' ? Float32Array.from(g.data as Float64Array) : Float64Array.from(g.data as Float32Array);
   return new Tensor(data, shape, out.dtype);
 }
 
@@ -181,9 +209,14 @@ function upstreamFor(fn: string, value: number | Tensor, gradOutput: unknown): n
  * Validates gradient destinations against the operands: one entry per tensor argument, each a Tensor of that
  * argument's shape and dtype, or null/undefined (allocate); an argument without a gradient must get none.
  */
-export function checkInto(fn: string, into: readonly unknown[] | undefined, operands: readonly (Tensor | null)[]): GradInto {
+export function checkInto(
+  fn: string,
+  into: readonly unknown[] | undefined,
+  operands: readonly (Tensor | null)[],
+): GradInto {
   if (into === undefined) return operands.map(() => null);
-  if (!Array.isArray(into)) throw typeError(fn, 'into must be an array with one entry per tensor argument', describe(into));
+  if (!Array.isArray(into))
+    throw typeError(fn, 'into must be an array with one entry per tensor argument', describe(into));
   if (into.length > operands.length) {
     throw rangeError(fn, `into has one entry per tensor argument (${operands.length})`, `${into.length} entries`);
   }
@@ -193,8 +226,11 @@ export function checkInto(fn: string, into: readonly unknown[] | undefined, oper
     if (!(t instanceof Tensor)) throw typeError(fn, `into[${i}] must be a Tensor or null`, describe(t));
     if (op === null) throw typeError(fn, `argument ${i} has no gradient, so into[${i}] must be null`, 'a Tensor');
     if (!sameShape(t.shape, op.shape) || t.dtype !== op.dtype) {
-      throw rangeError(fn, `into[${i}] must have the argument's shape ${shapeStr(op.shape)} and dtype ${op.dtype}`,
-        `${t.dtype} of shape ${shapeStr(t.shape)}`);
+      throw rangeError(
+        fn,
+        `into[${i}] must have the argument's shape ${shapeStr(op.shape)} and dtype ${op.dtype}`,
+        `${t.dtype} of shape ${shapeStr(t.shape)}`,
+      );
     }
     return t;
   });
@@ -282,7 +318,8 @@ export interface ValueAndGrad<V> {
  * grads[0]?.toString(); // 'tensor([-0.6667,  0.0000, -0.6667])'
  */
 export function valueAndGrad<A extends readonly unknown[], O extends object>(
-  fn: LossFunction<A, O>, config?: ValueAndGradConfig,
+  fn: LossFunction<A, O>,
+  config?: ValueAndGradConfig,
 ): ValueAndGradFunction<A, O> {
   const entry = declarations.get(fn as unknown as Function);
   if (!entry) throw typeError('valueAndGrad', 'expected a simdloss loss function (F.<name>)', describe(fn));
@@ -297,6 +334,9 @@ export function valueAndGrad<A extends readonly unknown[], O extends object>(
     }
     const f = decl.forward(name, args, r.settings, true);
     const upstream = upstreamFor(name, f.value, g);
-    return { value: f.value, grads: decl.backward(name, f, r.settings, upstream, checkInto(name, config?.into, f.operands)) };
+    return {
+      value: f.value,
+      grads: decl.backward(name, f, r.settings, upstream, checkInto(name, config?.into, f.operands)),
+    };
   }) as never;
 }

@@ -37,7 +37,8 @@ export function integerOption(fallback: number): OptionSpec<number> {
     default: fallback,
     parse(fn, name, value) {
       const v = typeof value === 'bigint' ? Number(value) : value;
-      if (typeof v !== 'number' || !Number.isInteger(v)) throw typeError(fn, `${name} must be an integer`, describe(value));
+      if (typeof v !== 'number' || !Number.isInteger(v))
+        throw typeError(fn, `${name} must be an integer`, describe(value));
       if (v < -2147483648 || v > 2147483647) throw rangeError(fn, `${name} must fit in int32`, describe(value));
       return v;
     },
@@ -90,7 +91,10 @@ export interface ReductionSpec<R extends string = Reduction> {
 
 /** The reduction of most losses: 'none' | 'mean' | 'sum', default 'mean', with the legacy flags. */
 export const STANDARD_REDUCTION: ReductionSpec = {
-  allowed: ['none', 'mean', 'sum'], default: 'mean', legacy: true, elementwiseMean: true,
+  allowed: ['none', 'mean', 'sum'],
+  default: 'mean',
+  legacy: true,
+  elementwiseMean: true,
 };
 
 /**
@@ -100,27 +104,41 @@ export const STANDARD_REDUCTION: ReductionSpec = {
  */
 function resolveReduction<R extends string>(fn: string, spec: ReductionSpec<R>, options: Record<string, unknown>): R {
   const { sizeAverage, reduce } = options;
-  for (const [name, v] of [['sizeAverage', sizeAverage], ['reduce', reduce]] as const) {
-    if (v !== undefined && v !== null && typeof v !== 'boolean') throw typeError(fn, `${name} must be a boolean`, describe(v));
+  for (const [name, v] of [
+    ['sizeAverage', sizeAverage],
+    ['reduce', reduce],
+  ] as const) {
+    if (v !== undefined && v !== null && typeof v !== 'boolean')
+      throw typeError(fn, `${name} must be a boolean`, describe(v));
   }
   if ((sizeAverage ?? null) !== null || (reduce ?? null) !== null) {
     const sa = (sizeAverage as boolean | null | undefined) ?? true;
     const rd = (reduce as boolean | null | undefined) ?? true;
     const legacy = sa && rd ? 'mean' : rd ? 'sum' : 'none';
-    warnOnce('legacy-reduction',
-      `size_average and reduce args will be deprecated, please use reduction='${legacy}' instead.`, 'DeprecationWarning');
+    warnOnce(
+      'legacy-reduction',
+      `size_average and reduce args will be deprecated, please use reduction='${legacy}' instead.`,
+      'DeprecationWarning',
+    );
     return legacy as R;
   }
   const reduction = options.reduction;
   if (reduction === undefined) return spec.default;
   if (typeof reduction !== 'string') throw typeError(fn, 'reduction must be a string', describe(reduction));
   if (reduction === 'elementwise_mean' && spec.elementwiseMean) {
-    warnOnce('elementwise-mean', "reduction='elementwise_mean' is deprecated, please use reduction='mean' instead.",
-      'UserWarning');
+    warnOnce(
+      'elementwise-mean',
+      "reduction='elementwise_mean' is deprecated, please use reduction='mean' instead.",
+      'UserWarning',
+    );
     return 'mean' as R;
   }
   if (!(spec.allowed as readonly string[]).includes(reduction)) {
-    throw rangeError(fn, `reduction must be one of ${spec.allowed.map((r) => `'${r}'`).join(', ')}`, describe(reduction));
+    throw rangeError(
+      fn,
+      `reduction must be one of ${spec.allowed.map((r) => `'${r}'`).join(', ')}`,
+      describe(reduction),
+    );
   }
   return reduction as R;
 }
@@ -190,10 +208,15 @@ export type ParsedOptions<S extends OptionSpecs, R extends string> = Parsed<S> &
  * @throws {RangeError} For values the loss refuses (an unknown reduction, a negative beta, …).
  */
 export function parseOptions<S extends OptionSpecs, R extends string>(
-  fn: string, specs: S, reduction: ReductionSpec<R>, options: unknown,
+  fn: string,
+  specs: S,
+  reduction: ReductionSpec<R>,
+  options: unknown,
 ): ParsedOptions<S, R> {
   if (options !== undefined && !isPlainObject(options)) {
-    const positional = ArrayBuffer.isView(options) || Array.isArray(options) ||
+    const positional =
+      ArrayBuffer.isView(options) ||
+      Array.isArray(options) ||
       (typeof options === 'object' && options !== null && 'shape' in options && 'dtype' in options);
     const what = positional
       ? 'options must be an object: a tensor here is not taken as a weight (PyTorch allows a positional weight; pass { weight })'
@@ -201,8 +224,11 @@ export function parseOptions<S extends OptionSpecs, R extends string>(
     throw typeError(fn, what, describe(options));
   }
   const given = (options ?? {}) as Record<string, unknown>;
-  const known = [...Object.keys(specs), ...(reduction.option === false ? [] : ['reduction']),
-    ...(reduction.legacy ? ['sizeAverage', 'reduce'] : [])];
+  const known = [
+    ...Object.keys(specs),
+    ...(reduction.option === false ? [] : ['reduction']),
+    ...(reduction.legacy ? ['sizeAverage', 'reduce'] : []),
+  ];
   for (const key of Object.keys(given)) if (!known.includes(key)) throw unknownKey(fn, key, known);
   const out: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(specs)) {

@@ -25,7 +25,10 @@ export interface BCEWithLogitsLossOptions extends BCELossOptions {
 }
 
 const bceWithLogits = elementwiseLoss({
-  name: 'binaryCrossEntropyWithLogits', className: 'BCEWithLogitsLoss', weighted: true, resultFrom: 1,
+  name: 'binaryCrossEntropyWithLogits',
+  className: 'BCEWithLogitsLoss',
+  weighted: true,
+  resultFrom: 1,
   options: { posWeight: tensorOption() },
   operands: [{ name: 'target', shape: 'exact' }],
   optionOperand: { option: 'posWeight', shape: 'to-input' },
@@ -50,15 +53,20 @@ const bceWithLogits = elementwiseLoss({
  * @example
  * F.binaryCrossEntropyWithLogits([0.5, -1], [1, 0]); // 0.39366933703422546 (PyTorch: tensor(0.3937); the float64 value rounded once)
  */
-export const binaryCrossEntropyWithLogits: LossFunction<[input: TensorInput, target: TensorInput], BCEWithLogitsLossOptions> =
-  functional(bceWithLogits);
+export const binaryCrossEntropyWithLogits: LossFunction<
+  [input: TensorInput, target: TensorInput],
+  BCEWithLogitsLossOptions
+> = functional(bceWithLogits);
 
 /**
  * `torch.nn.BCEWithLogitsLoss` as a module, with `backward()` for the gradients of the input and the target.
  * @example
  * new nn.BCEWithLogitsLoss({ posWeight: [2, 1] }).forward([[0.5, -1]], [[1, 0]]); // 0.6307078003883362 (PyTorch: tensor(0.6307))
  */
-export class BCEWithLogitsLoss<O extends BCEWithLogitsLossOptions = {}> extends Loss<[input: TensorInput, target: TensorInput], O> {
+export class BCEWithLogitsLoss<O extends BCEWithLogitsLossOptions = {}> extends Loss<
+  [input: TensorInput, target: TensorInput],
+  O
+> {
   /** The effective reduction (legacy flags already applied). */
   declare readonly reduction: Reduction;
   /** The rescaling weight as given, or null. */

@@ -20,12 +20,20 @@ export interface BCELossOptions extends MSELossOptions {
 }
 
 const bce = elementwiseLoss({
-  name: 'binaryCrossEntropy', className: 'BCELoss', options: {}, shapes: 'exact', weighted: true,
+  name: 'binaryCrossEntropy',
+  className: 'BCELoss',
+  options: {},
+  shapes: 'exact',
+  weighted: true,
   term: () => ({ term: 'bce' }),
   check: (fn, input) => ({
     kernel: 'outside_unit',
     fail(index: number): never {
-      throw rangeError(fn, 'input elements must be between 0 and 1', `${describe(Number(input.data[index]))} at index ${index}`);
+      throw rangeError(
+        fn,
+        'input elements must be between 0 and 1',
+        `${describe(Number(input.data[index]))} at index ${index}`,
+      );
     },
   }),
 });

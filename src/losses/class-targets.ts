@@ -55,9 +55,15 @@ export function classTargetOf(fn: string, x: Tensor, value: unknown): ClassTarge
       return { kind: 'index', data: value, shape };
     }
   }
-  const plain = isUntyped(value) ||
-    (value !== null && typeof value === 'object' && !(value instanceof Tensor) && !ArrayBuffer.isView(value) &&
-      'data' in value && isUntyped((value as { data: unknown }).data) && (value as { dtype?: DType }).dtype === undefined);
+  const plain =
+    isUntyped(value) ||
+    (value !== null &&
+      typeof value === 'object' &&
+      !(value instanceof Tensor) &&
+      !ArrayBuffer.isView(value) &&
+      'data' in value &&
+      isUntyped((value as { data: unknown }).data) &&
+      (value as { dtype?: DType }).dtype === undefined);
   if (plain) {
     const t = asTensor(fn, 'target', value, 'float64');
     if (sameShape(t.shape, x.shape)) return { kind: 'prob', probs: asTensor(fn, 'target', value, x.dtype) };
@@ -66,7 +72,7 @@ export function classTargetOf(fn: string, x: Tensor, value: unknown): ClassTarge
   const t = asTensor(fn, 'target', value);
   if (sameShape(t.shape, x.shape)) {
     if (!isFloat(t.dtype)) {
-      throw typeError(fn, 'a target of the input\'s shape holds class probabilities and must be float', t.dtype);
+      throw typeError(fn, "a target of the input's shape holds class probabilities and must be float", t.dtype);
     }
     return { kind: 'prob', probs: t };
   }
@@ -94,9 +100,15 @@ export function indexTargetOf(fn: string, value: unknown, what = 'target'): Inde
     asTensor(fn, what, value); // the detached-buffer check
     return { data: value, shape: [value.length] };
   }
-  const plain = isUntyped(value) ||
-    (value !== null && typeof value === 'object' && !(value instanceof Tensor) && !ArrayBuffer.isView(value) &&
-      'data' in value && isUntyped((value as { data: unknown }).data) && (value as { dtype?: DType }).dtype === undefined);
+  const plain =
+    isUntyped(value) ||
+    (value !== null &&
+      typeof value === 'object' &&
+      !(value instanceof Tensor) &&
+      !ArrayBuffer.isView(value) &&
+      'data' in value &&
+      isUntyped((value as { data: unknown }).data) &&
+      (value as { dtype?: DType }).dtype === undefined);
   if (plain) {
     const t = asTensor(fn, what, value, 'float64');
     return { data: plainIndices(fn, t.data as Float64Array), shape: t.shape };
@@ -126,8 +138,11 @@ export function checkIndexShape(fn: string, x: Tensor, g: Geometry, shape: reado
     throw rangeError(fn, `expected input batch_size (${g.outer}) to match target batch_size`, String(shape[0]));
   }
   if (!sameShape(shape, g.positions)) {
-    throw rangeError(fn, `expected a target of shape ${shapeStr(g.positions)} for input of shape ${shapeStr(x.shape)}`,
-      shapeStr(shape));
+    throw rangeError(
+      fn,
+      `expected a target of shape ${shapeStr(g.positions)} for input of shape ${shapeStr(x.shape)}`,
+      shapeStr(shape),
+    );
   }
 }
 
@@ -135,13 +150,23 @@ export function checkIndexShape(fn: string, x: Tensor, g: Geometry, shape: reado
  * The per-class weight as a 1-D tensor of C values, or null. With `strict` (index targets) it must have the
  * input's dtype, as PyTorch's nll_loss requires; probability targets promote instead.
  */
-export function classWeightOf(fn: string, value: unknown, dtype: FloatDType, C: number, strict: boolean): Tensor | null {
+export function classWeightOf(
+  fn: string,
+  value: unknown,
+  dtype: FloatDType,
+  C: number,
+  strict: boolean,
+): Tensor | null {
   if (value === null || value === undefined) return null;
   const w = asTensor(fn, 'weight', value as TensorInput, dtype);
   if (!isFloat(w.dtype)) throw typeError(fn, 'weight must be a float32 or float64 tensor', w.dtype);
   if (strict && w.dtype !== dtype) throw typeError(fn, `weight must have the input's dtype ${dtype}`, w.dtype);
   if (w.shape.length !== 1 || w.shape[0] !== C) {
-    throw rangeError(fn, `weight must be 1-D with one value for each of the ${C} classes`, `shape ${shapeStr(w.shape)}`);
+    throw rangeError(
+      fn,
+      `weight must be 1-D with one value for each of the ${C} classes`,
+      `shape ${shapeStr(w.shape)}`,
+    );
   }
   return w;
 }
@@ -157,7 +182,13 @@ export function positionStr(pos: number, shape: readonly number[]): string {
 }
 
 /** The RangeError for a class index outside [0, C) at flat position `pos` of the target. */
-export function outOfBounds(fn: string, data: ArrayLike<number | bigint>, pos: number, shape: readonly number[], C: number): RangeError {
+export function outOfBounds(
+  fn: string,
+  data: ArrayLike<number | bigint>,
+  pos: number,
+  shape: readonly number[],
+  C: number,
+): RangeError {
   const v = String(data[pos]);
   return rangeError(fn, `target ${v} is out of bounds for ${C} classes`, `${v} at ${positionStr(pos, shape)}`);
 }

@@ -67,35 +67,50 @@ function prepare(fn: string, args: readonly unknown[], s: Settings): { call: Cal
   }
   const want = y.shape.length === 1 ? 2 : 1;
   if (x1.shape.length !== want || x2.shape.length !== want) {
-    throw rangeError(fn, `a ${y.shape.length}-D target expects ${want}-D inputs`,
-      `inputs of shapes ${shapeStr(x1.shape)} and ${shapeStr(x2.shape)}`);
+    throw rangeError(
+      fn,
+      `a ${y.shape.length}-D target expects ${want}-D inputs`,
+      `inputs of shapes ${shapeStr(x1.shape)} and ${shapeStr(x2.shape)}`,
+    );
   }
   const dtype = promoteFloats(fn, ['input1', 'input2'], [x1, x2]);
-  if (!isFloat(y.dtype) && y.dtype !== 'int32' && y.dtype !== 'int64') throw typeError(fn, 'target must be numeric', y.dtype);
+  if (!isFloat(y.dtype) && y.dtype !== 'int32' && y.dtype !== 'int64')
+    throw typeError(fn, 'target must be numeric', y.dtype);
   const shape = jointShape(fn, ['input1', 'input2'], [x1, x2]);
   const last = shape.length - 1;
   if (x1.shape[last] !== x2.shape[last]) {
     // PyTorch broadcasts here, but then sums x1² over x1's own row of 1: a "cosine" beyond ±1 (see the README).
-    throw rangeError(fn, 'input1 and input2 must have the same size in their last dimension (simdloss does not ' +
-      'broadcast it; PyTorch does, and then its cosine is not one)', `${shapeStr(x1.shape)} and ${shapeStr(x2.shape)}`);
+    throw rangeError(
+      fn,
+      'input1 and input2 must have the same size in their last dimension (simdloss does not ' +
+        'broadcast it; PyTorch does, and then its cosine is not one)',
+      `${shapeStr(x1.shape)} and ${shapeStr(x2.shape)}`,
+    );
   }
   const rowsShape = shape.slice(0, -1);
   const outShape = broadcastShapes(rowsShape, y.shape);
   if (!outShape) {
-    throw rangeError(fn, `target must broadcast with the ${rowsShape.length > 0 ? rowsShape[0] : 1} rows of the inputs`,
-      `shape ${shapeStr(y.shape)}`);
+    throw rangeError(
+      fn,
+      `target must broadcast with the ${rowsShape.length > 0 ? rowsShape[0] : 1} rows of the inputs`,
+      `shape ${shapeStr(y.shape)}`,
+    );
   }
   const job: RowJob = { fn, dtype, shape, operands: [x1, x2] };
   const { dot, sx, sy } = cosineStats(job);
   const R = dot.length;
-  const m1 = new Float64Array(R), m2 = new Float64Array(R), denom = new Float64Array(R), cos = new Float64Array(R);
+  const m1 = new Float64Array(R),
+    m2 = new Float64Array(R),
+    denom = new Float64Array(R),
+    cos = new Float64Array(R);
   for (let r = 0; r < R; r++) {
     m1[r] = sx[r] + EPSILON;
     m2[r] = sy[r] + EPSILON;
     denom[r] = Math.sqrt(m1[r] * m2[r]);
     cos[r] = dot[r] / denom[r];
   }
-  const rmap = indexMap(rowsShape, outShape), ymap = indexMap(y.shape, outShape);
+  const rmap = indexMap(rowsShape, outShape),
+    ymap = indexMap(y.shape, outShape);
   const n = outShape.reduce((a, b) => a * b, 1);
   const loss = new Float64Array(n);
   const yd = y.data;
@@ -121,8 +136,10 @@ function valueOf(call: Call, reduction: Reduction): number | Tensor {
  * (grad / (2·denom)), m1·m2, and the sums of x1·x2, x1·x1, x2·x2.
  */
 function grads(call: Call, s: Settings, g: Float64Array, into: GradInto): (Tensor | null)[] {
-  const n = g.length, R = call.cos.length;
-  const gp = new Float64Array(n), gn = new Float64Array(n);
+  const n = g.length,
+    R = call.cos.length;
+  const gp = new Float64Array(n),
+    gn = new Float64Array(n);
   const yd = call.y.data;
   for (let i = 0; i < n; i++) {
     const t = Number(yd[call.ymap ? call.ymap[i] : i]);
@@ -130,12 +147,15 @@ function grads(call: Call, s: Settings, g: Float64Array, into: GradInto): (Tenso
     gn[i] = t === -1 ? g[i] : 0;
   }
   // Summed back to the cosine rows before the negation of 1 − cos and the clamp's mask, as autograd does.
-  const sp = sumBack(gp, call.rmap, R), sn = sumBack(gn, call.rmap, R);
-  const alpha = new Float64Array(R), beta = new Float64Array(R), gamma = new Float64Array(R);
+  const sp = sumBack(gp, call.rmap, R),
+    sn = sumBack(gn, call.rmap, R);
+  const alpha = new Float64Array(R),
+    beta = new Float64Array(R),
+    gamma = new Float64Array(R);
   for (let r = 0; r < R; r++) {
     const gcos = -sp[r] + (call.cos[r] - s.margin >= 0 ? sn[r] : 0);
     const den = call.denom[r];
-    const gDen = -gcos * ((call.dot[r] / den) / den);
+    const gDen = -gcos * (call.dot[r] / den / den);
     const gMM = gDen / (2 * den);
     alpha[r] = gcos / den;
     beta[r] = gMM * call.m2[r];
@@ -144,8 +164,13 @@ function grads(call: Call, s: Settings, g: Float64Array, into: GradInto): (Tenso
   const [g1, g2] = cosineGrads(call.job, alpha, beta, gamma, [true, true], into);
   let gy: Tensor | null = null;
   if (isFloat(call.y.dtype)) {
-    gy = into[2] ?? new Tensor(call.y.dtype === 'float32' ? new Float32Array(call.y.numel()) : new Float64Array(call.y.numel()),
-      call.y.shape, call.y.dtype);
+    gy =
+      into[2] ??
+      new Tensor(
+        call.y.dtype === 'float32' ? new Float32Array(call.y.numel()) : new Float64Array(call.y.numel()),
+        call.y.shape,
+        call.y.dtype,
+      );
     (gy.data as Float64Array).fill(0);
   }
   return [g1, g2, gy];
@@ -163,7 +188,11 @@ const cosine: AnyLossDeclaration = {
   },
   forward(fn, args, s: Settings): Forward<Call> {
     const { call, ts } = prepare(fn, args, s);
-    return { value: valueOf(call, s.reduction), operands: [ts[0], ts[1], isFloat(ts[2].dtype) ? ts[2] : null], saved: call };
+    return {
+      value: valueOf(call, s.reduction),
+      operands: [ts[0], ts[1], isFloat(ts[2].dtype) ? ts[2] : null],
+      saved: call,
+    };
   },
   backward(fn, f: Forward<Call>, s: Settings, upstream, into: GradInto) {
     const call = f.saved;
@@ -172,7 +201,10 @@ const cosine: AnyLossDeclaration = {
   fused(fn, args, s: Settings, upstream, intoRaw) {
     const { call, ts } = prepare(fn, args, s);
     const into = checkInto(fn, intoRaw, [ts[0], ts[1], isFloat(ts[2].dtype) ? ts[2] : null]);
-    return { value: valueOf(call, s.reduction) as number, grads: grads(call, s, upstreamRows(upstream, s.reduction, call.loss.length), into) };
+    return {
+      value: valueOf(call, s.reduction) as number,
+      grads: grads(call, s, upstreamRows(upstream, s.reduction, call.loss.length), into),
+    };
   },
 };
 registry.push(cosine);
@@ -196,8 +228,10 @@ registry.push(cosine);
  * F.cosineEmbeddingLoss([[1, 2, 3], [0, 0, 0]], [[2, 2, 1], [1, 1, 1]], [1, -1]);
  * // 0.09910813719034195 (PyTorch: tensor(0.0991))
  */
-export const cosineEmbeddingLoss: LossFunction<[input1: TensorInput, input2: TensorInput, target: TensorInput],
-  CosineEmbeddingLossOptions> = functional(cosine);
+export const cosineEmbeddingLoss: LossFunction<
+  [input1: TensorInput, input2: TensorInput, target: TensorInput],
+  CosineEmbeddingLossOptions
+> = functional(cosine);
 
 /**
  * `torch.nn.CosineEmbeddingLoss` as a module, with `backward()` for the gradients of input1 and input2 (and
@@ -207,8 +241,10 @@ export const cosineEmbeddingLoss: LossFunction<[input1: TensorInput, input2: Ten
  * m.forward([[1, 2, 3], [1, 0, 0]], [[2, 2, 1], [-1, 0, 0]], [1, -1]); // 0.1982162743806839 (PyTorch: tensor(0.1982))
  * const [dx1, dx2, dy] = m.backward();
  */
-export class CosineEmbeddingLoss<O extends CosineEmbeddingLossOptions = {}>
-  extends Loss<[input1: TensorInput, input2: TensorInput, target: TensorInput], O> {
+export class CosineEmbeddingLoss<O extends CosineEmbeddingLossOptions = {}> extends Loss<
+  [input1: TensorInput, input2: TensorInput, target: TensorInput],
+  O
+> {
   /** The effective reduction (legacy flags already applied). */
   declare readonly reduction: Reduction;
   /** The margin. */

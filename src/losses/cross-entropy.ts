@@ -42,7 +42,13 @@ interface Settings {
 
 /** A validated call: the rows job, and its targets. */
 type Call =
-  | { readonly kind: 'index'; readonly job: RowsJob; readonly g: Geometry; readonly targets: IndexTargets; readonly weightSum: number }
+  | {
+      readonly kind: 'index';
+      readonly job: RowsJob;
+      readonly g: Geometry;
+      readonly targets: IndexTargets;
+      readonly weightSum: number;
+    }
   | { readonly kind: 'prob'; readonly job: RowsJob; readonly g: Geometry; readonly probs: Tensor }
   | { readonly kind: 'empty'; readonly g: Geometry; readonly dtype: FloatDType; readonly probs: Tensor };
 
@@ -51,7 +57,8 @@ interface Saved {
   readonly stats: SoftmaxStats | null;
 }
 
-const FLOAT64_OF = (...ts: (Tensor | null)[]): FloatDType => (ts.some((t) => t?.dtype === 'float64') ? 'float64' : 'float32');
+const FLOAT64_OF = (...ts: (Tensor | null)[]): FloatDType =>
+  ts.some((t) => t?.dtype === 'float64') ? 'float64' : 'float32';
 
 function prepare(fn: string, args: readonly unknown[], s: Settings): { call: Call; x: Tensor } {
   const x = asTensor(fn, 'input', args[0]);
@@ -60,7 +67,11 @@ function prepare(fn: string, args: readonly unknown[], s: Settings): { call: Cal
   const base = { fn, x, outer: g.outer, classes: g.classes, inner: g.inner, eps: s.eps, logProbs: false };
   if (t.kind === 'prob') {
     if (s.ignoreIndex >= 0) {
-      throw rangeError(fn, 'ignore_index is not supported for floating point (probability) targets', String(s.ignoreIndex));
+      throw rangeError(
+        fn,
+        'ignore_index is not supported for floating point (probability) targets',
+        String(s.ignoreIndex),
+      );
     }
     const weight = classWeightOf(fn, s.weight, x.dtype as FloatDType, g.classes, false);
     const dtype = FLOAT64_OF(x, t.probs, weight);
@@ -79,7 +90,8 @@ function prepare(fn: string, args: readonly unknown[], s: Settings): { call: Cal
 
 /** The loss value of an index-target call from its sums (PyTorch's composition of nll_loss and smoothing). */
 function indexValue(call: Extract<Call, { kind: 'index' }>, s: Settings, nll: number, smooth: number): number {
-  const keep = 1 - s.eps, spread = s.eps / call.g.classes;
+  const keep = 1 - s.eps,
+    spread = s.eps / call.g.classes;
   let v: number;
   if (s.reduction === 'sum') v = s.eps > 0 ? keep * nll + spread * smooth : nll;
   // 'mean' divides by Σ w_t over non-ignored targets (the count without weights): NaN when none is left.
@@ -97,7 +109,11 @@ function probValue(call: Extract<Call, { kind: 'prob' }>, s: Settings, total: nu
 function emptyValue(call: Extract<Call, { kind: 'empty' }>, reduction: Reduction): number | Tensor {
   const n = call.g.outer * call.g.inner;
   if (reduction === 'none') {
-    return new Tensor((call.dtype === 'float32' ? new Float32Array(n) : new Float64Array(n)).fill(-0), call.g.positions, call.dtype);
+    return new Tensor(
+      (call.dtype === 'float32' ? new Float32Array(n) : new Float64Array(n)).fill(-0),
+      call.g.positions,
+      call.dtype,
+    );
   }
   return reduction === 'sum' ? -0 : NaN;
 }
@@ -120,7 +136,8 @@ const ce: AnyLossDeclaration = {
   forward(fn, args, s: Settings, save): Forward<Saved> {
     const { call, x } = prepare(fn, args, s);
     const none = s.reduction === 'none';
-    if (call.kind === 'empty') return { value: emptyValue(call, s.reduction), operands: [x, call.probs], saved: { call, stats: null } };
+    if (call.kind === 'empty')
+      return { value: emptyValue(call, s.reduction), operands: [x, call.probs], saved: { call, stats: null } };
     if (call.kind === 'prob') {
       const r = probLoss(call.job, call.probs, none, save);
       const value = none ? new Tensor(r.out!, call.g.positions, call.job.dtype) : probValue(call, s, r.total);
@@ -154,7 +171,10 @@ const ce: AnyLossDeclaration = {
     const { call, x } = prepare(fn, args, s);
     if (call.kind === 'empty') {
       const into = checkInto(fn, intoRaw, [x, call.probs]);
-      return { value: emptyValue(call, s.reduction) as number, grads: [into[0] ?? zerosLike(x), into[1] ?? zerosLike(call.probs)] };
+      return {
+        value: emptyValue(call, s.reduction) as number,
+        grads: [into[0] ?? zerosLike(x), into[1] ?? zerosLike(call.probs)],
+      };
     }
     if (call.kind === 'prob') {
       const into = checkInto(fn, intoRaw, [x, call.probs]);
@@ -171,7 +191,11 @@ const ce: AnyLossDeclaration = {
 registry.push(ce);
 
 function zerosLike(t: Tensor): Tensor {
-  return new Tensor(t.dtype === 'float32' ? new Float32Array(t.numel()) : new Float64Array(t.numel()), t.shape, t.dtype);
+  return new Tensor(
+    t.dtype === 'float32' ? new Float32Array(t.numel()) : new Float64Array(t.numel()),
+    t.shape,
+    t.dtype,
+  );
 }
 
 /**
@@ -209,7 +233,10 @@ export const crossEntropy: LossFunction<[input: TensorInput, target: TensorInput
  * m.forward([[0.5, 0.2, 0.3]], [1]); // 1.226497769355774
  * const [dx] = m.backward();         // d loss / d logits, shape [1, 3]
  */
-export class CrossEntropyLoss<O extends CrossEntropyLossOptions = {}> extends Loss<[input: TensorInput, target: TensorInput], O> {
+export class CrossEntropyLoss<O extends CrossEntropyLossOptions = {}> extends Loss<
+  [input: TensorInput, target: TensorInput],
+  O
+> {
   /** The effective reduction (legacy flags already applied). */
   declare readonly reduction: Reduction;
   /** The class weights as given, or null. */
@@ -226,4 +253,3 @@ export class CrossEntropyLoss<O extends CrossEntropyLossOptions = {}> extends Lo
     super(ce, options);
   }
 }
-

@@ -33,7 +33,12 @@ const OPTIONS = {
 };
 
 /** PyTorch's ctc_loss takes 'none' | 'mean' | 'sum' (and the deprecated 'elementwise_mean'), no legacy flags. */
-const CTC_REDUCTION: ReductionSpec = { allowed: ['none', 'mean', 'sum'], default: 'mean', legacy: false, elementwiseMean: true };
+const CTC_REDUCTION: ReductionSpec = {
+  allowed: ['none', 'mean', 'sum'],
+  default: 'mean',
+  legacy: false,
+  elementwiseMean: true,
+};
 
 interface Settings {
   readonly reduction: Reduction;
@@ -64,8 +69,15 @@ interface Integers {
 
 /** A plain-data record `{ data: [...], shape? }` without a dtype: its numbers carry no type. */
 function isPlainRecord(v: unknown): boolean {
-  return v !== null && typeof v === 'object' && !(v instanceof Tensor) && !ArrayBuffer.isView(v) && 'data' in v &&
-    isUntyped((v as { data: unknown }).data) && (v as { dtype?: unknown }).dtype === undefined;
+  return (
+    v !== null &&
+    typeof v === 'object' &&
+    !(v instanceof Tensor) &&
+    !ArrayBuffer.isView(v) &&
+    'data' in v &&
+    isUntyped((v as { data: unknown }).data) &&
+    (v as { dtype?: unknown }).dtype === undefined
+  );
 }
 
 /**
@@ -110,7 +122,11 @@ function prepare(fn: string, args: readonly unknown[], s: Settings): { call: Cal
   const C = lp.shape[lp.shape.length - 1];
   const targets = integersOf(fn, 'targets', args[1], true);
   if (targets.shape.length !== 1 && targets.shape.length !== 2) {
-    throw rangeError(fn, 'targets must be 1-D (concatenated) or 2-D (N, S) (padded)', `shape ${shapeStr(targets.shape)}`);
+    throw rangeError(
+      fn,
+      'targets must be 1-D (concatenated) or 2-D (N, S) (padded)',
+      `shape ${shapeStr(targets.shape)}`,
+    );
   }
   if (s.blank < 0 || s.blank >= C) throw rangeError(fn, `blank must be a class index in [0, ${C})`, String(s.blank));
   const il = lengthsOf(fn, 'inputLengths', args[2], N);
@@ -137,7 +153,11 @@ function prepare(fn: string, args: readonly unknown[], s: Settings): { call: Cal
       throw rangeError(fn, `padded targets must have one row per sequence (N = ${N})`, `${targets.shape[0]} rows`);
     }
     if (targets.shape[1] < maxTl) {
-      throw rangeError(fn, `padded targets must have at least max(targetLengths) = ${maxTl} columns`, `${targets.shape[1]}`);
+      throw rangeError(
+        fn,
+        `padded targets must have at least max(targetLengths) = ${maxTl} columns`,
+        `${targets.shape[1]}`,
+      );
     }
   }
   for (let b = 0; b < N; b++) {
@@ -155,15 +175,27 @@ function prepare(fn: string, args: readonly unknown[], s: Settings): { call: Cal
       const v = targets.values[at];
       if (!(v >= 0 && v < C) || v === s.blank) {
         const where = concatenated ? `targets[${at}]` : `targets[${b}, ${k}]`;
-        throw rangeError(fn, `labels must be class indices in [0, ${C}) other than the blank ${s.blank}`,
-          `${v} at ${where}, sequence ${b}`);
+        throw rangeError(
+          fn,
+          `labels must be class indices in [0, ${C}) other than the blank ${s.blank}`,
+          `${v} at ${where}, sequence ${b}`,
+        );
       }
       labels[offsets[b] + k] = v;
     }
   }
   const job: CtcJob = {
-    fn, dtype: lp.dtype as FloatDType, lp, T, N, C, blank: s.blank,
-    inputLengths: Int32Array.from(il), targetLengths: Int32Array.from(tl), labels, offsets,
+    fn,
+    dtype: lp.dtype as FloatDType,
+    lp,
+    T,
+    N,
+    C,
+    blank: s.blank,
+    inputLengths: Int32Array.from(il),
+    targetLengths: Int32Array.from(tl),
+    labels,
+    offsets,
   };
   return { call: { job, unbatched }, lp };
 }
@@ -213,7 +245,15 @@ const ctc: AnyLossDeclaration = {
   kernels: ['ctc_loss', 'ctc_backward'],
   gradThrough: { 0: 'logSoftmax' },
   // Unbatched (T = 2, C = 3) log-probabilities, one label.
-  example: () => [[[-1.2, -0.9, -1.2], [-1.0, -1.5, -0.8]], [1], [2], [1]],
+  example: () => [
+    [
+      [-1.2, -0.9, -1.2],
+      [-1.0, -1.5, -0.8],
+    ],
+    [1],
+    [2],
+    [1],
+  ],
   settings(fn, o: ParsedOptions<typeof OPTIONS, Reduction>): Settings {
     return { reduction: o.reduction, blank: o.blank, zeroInfinity: o.zeroInfinity };
   },
@@ -231,7 +271,11 @@ const ctc: AnyLossDeclaration = {
   fused(fn, args, s: Settings, upstream, intoRaw) {
     const { call, lp } = prepare(fn, args, s);
     const into = checkInto(fn, intoRaw, [lp, null, null, null]);
-    const r = ctcRun(call.job, { upstream: upstreamOf(call, s, upstream), zeroInfinity: s.zeroInfinity, into: into[0] });
+    const r = ctcRun(call.job, {
+      upstream: upstreamOf(call, s, upstream),
+      zeroInfinity: s.zeroInfinity,
+      into: into[0],
+    });
     return { value: valueOf(call, s, r.nll) as number, grads: [r.grad, null, null, null] };
   },
 };
@@ -273,7 +317,8 @@ registry.push(ctc);
  * F.ctcLoss(lp, [[1]], [2], [1]); // 1.179305911064148 (PyTorch: tensor(1.1793))
  */
 export const ctcLoss: LossFunction<
-  [logProbs: TensorInput, targets: TensorInput, inputLengths: TensorInput, targetLengths: TensorInput], CTCLossOptions
+  [logProbs: TensorInput, targets: TensorInput, inputLengths: TensorInput, targetLengths: TensorInput],
+  CTCLossOptions
 > = functional(ctc);
 
 /**
@@ -285,7 +330,8 @@ export const ctcLoss: LossFunction<
  * const [dLogits] = m.backward(); // shape [2, 1, 3]
  */
 export class CTCLoss<O extends CTCLossOptions = {}> extends Loss<
-  [logProbs: TensorInput, targets: TensorInput, inputLengths: TensorInput, targetLengths: TensorInput], O
+  [logProbs: TensorInput, targets: TensorInput, inputLengths: TensorInput, targetLengths: TensorInput],
+  O
 > {
   /** The reduction: 'mean', 'sum' or 'none'. */
   declare readonly reduction: Reduction;

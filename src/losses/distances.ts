@@ -25,7 +25,11 @@ export function jointShape(fn: string, names: readonly string[], ts: readonly Te
   let s: number[] | undefined = [...ts[0].shape];
   for (const t of ts.slice(1)) s = s && broadcastShapes(s, t.shape);
   if (!s) {
-    throw rangeError(fn, `${names.join(' and ')} must broadcast together`, ts.map((t) => shapeStr(t.shape)).join(' and '));
+    throw rangeError(
+      fn,
+      `${names.join(' and ')} must broadcast together`,
+      ts.map((t) => shapeStr(t.shape)).join(' and '),
+    );
   }
   return s;
 }
@@ -43,8 +47,22 @@ export function pairRows(shape: readonly number[], keepdim = false): { kernel: n
 /** The kernels' mode for p (PyTorch's norm branches: 2, 1, ±∞, 0, below 1, below 2, above 2; NaN as above 2). */
 export function normSpec(p: number, eps: number): NormSpec {
   const m = normModes();
-  const mode = p === 2 ? m.L2 : p === 1 ? m.L1 : p === Infinity ? m.MAX : p === -Infinity ? m.MIN : p === 0 ? m.ZERO
-    : p < 1 ? m.LT1 : p < 2 ? m.LT2 : m.GT2;
+  const mode =
+    p === 2
+      ? m.L2
+      : p === 1
+        ? m.L1
+        : p === Infinity
+          ? m.MAX
+          : p === -Infinity
+            ? m.MIN
+            : p === 0
+              ? m.ZERO
+              : p < 1
+                ? m.LT1
+                : p < 2
+                  ? m.LT2
+                  : m.GT2;
   return { mode, p, eps };
 }
 
@@ -55,8 +73,12 @@ export function normsOf(stats: Float64Array, spec: NormSpec, cols: number): Floa
   if (cols === 0) return out; // PyTorch: the norm of an empty row is 0, whatever p
   for (let i = 0; i < stats.length; i++) {
     const s = stats[i];
-    out[i] = spec.mode === m.L2 ? Math.sqrt(s)
-      : spec.mode === m.LT1 || spec.mode === m.LT2 || spec.mode === m.GT2 ? Math.pow(s, 1 / spec.p) : s;
+    out[i] =
+      spec.mode === m.L2
+        ? Math.sqrt(s)
+        : spec.mode === m.LT1 || spec.mode === m.LT2 || spec.mode === m.GT2
+          ? Math.pow(s, 1 / spec.p)
+          : s;
   }
   return out;
 }
@@ -71,7 +93,12 @@ export function pairNorms(job: RowJob, pairs: readonly (readonly [number, number
  * The per-row coefficients of norm_backward for upstream `g` (per row) and norms `n` (see
  * assembly/rows/pairwise.ts): [coef0, coef1]; `ties` (the ∞-norm mask counts) is computed when needed.
  */
-export function normCoefficients(spec: NormSpec, g: Float64Array, n: Float64Array, ties: () => Float64Array): [Float64Array, Float64Array | null] {
+export function normCoefficients(
+  spec: NormSpec,
+  g: Float64Array,
+  n: Float64Array,
+  ties: () => Float64Array,
+): [Float64Array, Float64Array | null] {
   const m = normModes();
   const { mode, p } = spec;
   const R = g.length;
@@ -96,7 +123,12 @@ export function normCoefficients(spec: NormSpec, g: Float64Array, n: Float64Arra
 }
 
 /** The ∞-norm mask counts of pair (i, j), per row. */
-export function pairTieCounts(job: RowJob, pair: readonly [number, number], spec: NormSpec, norms: Float64Array): Float64Array {
+export function pairTieCounts(
+  job: RowJob,
+  pair: readonly [number, number],
+  spec: NormSpec,
+  norms: Float64Array,
+): Float64Array {
   return pairTies(job, pair, spec.eps, norms);
 }
 
@@ -150,8 +182,12 @@ export function upstreamRows(upstream: number | Tensor, reduction: string, n: nu
 }
 
 /** A loss value from per-output-row losses: the reduction in float64, rounded once to `dtype`. */
-export function reduceRows(loss: Float64Array, reduction: string, dtype: FloatDType, outShape: readonly number[]):
-  number | { data: Float32Array | Float64Array; shape: readonly number[] } {
+export function reduceRows(
+  loss: Float64Array,
+  reduction: string,
+  dtype: FloatDType,
+  outShape: readonly number[],
+): number | { data: Float32Array | Float64Array; shape: readonly number[] } {
   if (reduction === 'none') {
     return { data: dtype === 'float32' ? Float32Array.from(loss) : loss, shape: outShape };
   }

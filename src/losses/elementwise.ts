@@ -20,7 +20,11 @@ import { isDetached, Tensor } from '../tensor/tensor.js';
 import { warnOnce } from '../warnings.js';
 import type { ElementwiseCheck, ElementwiseJob, ElementwiseTerm } from '../wasm/elementwise.js';
 import {
-  elementwiseGrad, elementwiseMap, elementwiseSum, elementwiseSumArrays, elementwiseSumGrad,
+  elementwiseGrad,
+  elementwiseMap,
+  elementwiseSum,
+  elementwiseSumArrays,
+  elementwiseSumGrad,
 } from '../wasm/elementwise.js';
 import type { FloatDType } from '../wasm/plan.js';
 
@@ -178,17 +182,25 @@ function viewAs(t: Tensor, shape: readonly number[]): Tensor {
 /** A tensor-valued option (weight, posWeight) as a numeric Tensor: plain data read as float64 (exact until cast). */
 function numericOption(fn: string, name: string, value: unknown): Tensor {
   const t = asTensor(fn, name, value, 'float64');
-  if (!isFloat(t.dtype) && t.dtype !== 'int32' && t.dtype !== 'int64') throw typeError(fn, `${name} must be a numeric tensor`, t.dtype);
+  if (!isFloat(t.dtype) && t.dtype !== 'int32' && t.dtype !== 'int64')
+    throw typeError(fn, `${name} must be a numeric tensor`, t.dtype);
   return t;
 }
 
 /** Checks `own` against a rule relative to the input's shape; returns the shape to read the operand as. */
-function applyRule(fn: string, name: string, rule: ShapeRule, input: readonly number[], own: readonly number[]): readonly number[] {
+function applyRule(
+  fn: string,
+  name: string,
+  rule: ShapeRule,
+  input: readonly number[],
+  own: readonly number[],
+): readonly number[] {
   if (typeof rule === 'function') return rule(fn, input, own);
   if (rule === 'exact') {
     // PyTorch: "Using a target size (...) that is different to the input size (...) is deprecated" (BCE);
     // "Target size (...) must be the same as input size (...)" (BCEWithLogits).
-    if (!sameShape(input, own)) throw rangeError(fn, `${name} size must equal the input size ${shapeStr(input)}`, shapeStr(own));
+    if (!sameShape(input, own))
+      throw rangeError(fn, `${name} size must equal the input size ${shapeStr(input)}`, shapeStr(own));
   } else if (rule === 'to-input') {
     // PyTorch: "output with shape [...] doesn't match the broadcast shape [...]" (an in-place op on the input's shape).
     const joint = broadcastShapes(own, input);
@@ -201,9 +213,11 @@ function applyRule(fn: string, name: string, rule: ShapeRule, input: readonly nu
 
 /** Builds the declaration of an elementwise loss (and registers it). */
 export function elementwiseLoss<S extends OptionSpecs>(spec: ElementwiseSpec<S>): AnyLossDeclaration {
-  const operandSpecs: readonly OperandSpec[] = spec.operands ?? [spec.shapes === 'exact'
-    ? { name: 'target', shape: 'exact', kind: 'same' }
-    : { name: 'target', shape: 'broadcast-warn' }];
+  const operandSpecs: readonly OperandSpec[] = spec.operands ?? [
+    spec.shapes === 'exact'
+      ? { name: 'target', shape: 'exact', kind: 'same' }
+      : { name: 'target', shape: 'broadcast-warn' },
+  ];
   if (operandSpecs.length < 1 || operandSpecs.length + (spec.optionOperand ? 1 : 0) > 2) {
     throw new Error(`${spec.name}: an elementwise loss has one or two operands besides the input, c at most once`);
   }
@@ -216,8 +230,12 @@ export function elementwiseLoss<S extends OptionSpecs>(spec: ElementwiseSpec<S>)
   const inputName = spec.input ?? 'input';
   const argNames = [inputName, ...operandSpecs.map((o) => o.name)];
   // The common call, two typed arrays of one float type and length: no Tensors, no broadcasting to plan.
-  const fastPath = operandSpecs.length === 1 && (operandSpecs[0].kind ?? 'float') !== 'label' && !spec.optionOperand &&
-    !spec.check && !spec.validate;
+  const fastPath =
+    operandSpecs.length === 1 &&
+    (operandSpecs[0].kind ?? 'float') !== 'label' &&
+    !spec.optionOperand &&
+    !spec.check &&
+    !spec.validate;
 
   function prepare(fn: string, args: readonly unknown[], s: Settings): Prepared {
     const x = asTensor(fn, inputName, args[0]);
@@ -231,7 +249,8 @@ export function elementwiseLoss<S extends OptionSpecs>(spec: ElementwiseSpec<S>)
       if (isFloat(t.dtype)) {
         if (t.dtype === 'float64' && kind !== 'same') dtype = 'float64';
       } else if (kind === 'label') {
-        if (t.dtype !== 'int32' && t.dtype !== 'int64') throw typeError(fn, `${operandSpecs[i].name} must be a numeric tensor`, t.dtype);
+        if (t.dtype !== 'int32' && t.dtype !== 'int64')
+          throw typeError(fn, `${operandSpecs[i].name} must be a numeric tensor`, t.dtype);
       } else if (kind === 'float') {
         throw typeError(fn, `${operandSpecs[i].name} must be a float32 or float64 tensor`, t.dtype);
       }
@@ -249,10 +268,13 @@ export function elementwiseLoss<S extends OptionSpecs>(spec: ElementwiseSpec<S>)
         throw rangeError(fn, `input and ${o.name} shapes must broadcast`, `${shapeStr(shape)} and ${shapeStr(own)}`);
       }
       if (o.shape === 'broadcast-warn' && !sameShape(x.shape, t.shape)) {
-        warnOnce(`${spec.name}:broadcast`,
+        warnOnce(
+          `${spec.name}:broadcast`,
           `${fn}: using a ${o.name} size (${shapeStr(t.shape)}) that is different to the input size ` +
             `(${shapeStr(x.shape)}). This will likely lead to incorrect results due to broadcasting. Please ensure ` +
-            'they have the same size.', 'UserWarning');
+            'they have the same size.',
+          'UserWarning',
+        );
       }
       // PyTorch: "Found dtype Double but expected Float"; no promotion here.
       if ((o.kind ?? 'float') === 'same' && t.dtype !== x.dtype) {
@@ -262,7 +284,10 @@ export function elementwiseLoss<S extends OptionSpecs>(spec: ElementwiseSpec<S>)
       const r = viewAs(t, own);
       const converted = isFloat(t.dtype) ? r : inDType(r, dtype);
       // See OperandSpec.negated: an integer 0 is PyTorch's +0 after negation.
-      if (o.negated && !isFloat(t.dtype)) (converted.data as Float64Array).forEach((v, j, a) => { if (v === 0) a[j] = -0; });
+      if (o.negated && !isFloat(t.dtype))
+        (converted.data as Float64Array).forEach((v, j, a) => {
+          if (v === 0) a[j] = -0;
+        });
       read.push(converted);
     });
     let c: Tensor | null = read[1] ?? null;
@@ -271,7 +296,8 @@ export function elementwiseLoss<S extends OptionSpecs>(spec: ElementwiseSpec<S>)
       const t = numericOption(fn, name, s.extra);
       const own = applyRule(fn, name, spec.optionOperand.shape, x.shape, t.shape);
       const joint = broadcastShapes(shape, own);
-      if (!joint) throw rangeError(fn, `input and ${name} shapes must broadcast`, `${shapeStr(shape)} and ${shapeStr(own)}`);
+      if (!joint)
+        throw rangeError(fn, `input and ${name} shapes must broadcast`, `${shapeStr(shape)} and ${shapeStr(own)}`);
       shape = joint;
       c = inDType(viewAs(t, own), dtype);
     }
@@ -287,7 +313,17 @@ export function elementwiseLoss<S extends OptionSpecs>(spec: ElementwiseSpec<S>)
     spec.validate?.(fn, [x, ...given]);
     const { term, p = 0, q = 0 } = s.choice;
     const job: ElementwiseJob = {
-      fn, term, dtype, shape, a: x, b: read[0], c, weight, p, q, check: spec.check?.(fn, x),
+      fn,
+      term,
+      dtype,
+      shape,
+      a: x,
+      b: read[0],
+      c,
+      weight,
+      p,
+      q,
+      check: spec.check?.(fn, x),
     };
     const grads = [true, ...operandSpecs.map((o, i) => o.grad !== false && isFloat(given[i].dtype))];
     // A 'zeros' operand has a gradient (zeros) but the runner computes none for it.
@@ -297,7 +333,12 @@ export function elementwiseLoss<S extends OptionSpecs>(spec: ElementwiseSpec<S>)
     const result: FloatDType = from && isFloat(from.dtype) ? from.dtype : dtype;
     const n = numelOf(shape);
     return {
-      job, want, views, result, n, divisor: s.divisor(x.shape, n),
+      job,
+      want,
+      views,
+      result,
+      n,
+      divisor: s.divisor(x.shape, n),
       operands: [x, ...given].map((t, i) => (grads[i] ? t : null)),
     };
   }
@@ -310,7 +351,8 @@ export function elementwiseLoss<S extends OptionSpecs>(spec: ElementwiseSpec<S>)
   /** A 'none' result in the result's dtype, each element divided by `d` (1 but for KLDiv's legacy 'batchmean'). */
   function mapResult(t: Tensor, d: number, dtype: FloatDType): Tensor {
     if (t.dtype === dtype && d === 1) return t;
-    const out = dtype === 'float32' ? Float32Array.from(t.data as Float64Array) : Float64Array.from(t.data as Float32Array);
+    const out =
+      dtype === 'float32' ? Float32Array.from(t.data as Float64Array) : Float64Array.from(t.data as Float32Array);
     if (d !== 1) for (let i = 0; i < out.length; i++) out[i] /= d;
     return new Tensor(out, t.shape, dtype);
   }
@@ -322,8 +364,13 @@ export function elementwiseLoss<S extends OptionSpecs>(spec: ElementwiseSpec<S>)
   function perArgument(p: Prepared, g: (Tensor | null)[], into: GradInto): (Tensor | null)[] {
     return p.operands.map((op, i) => {
       if (op && i > 0 && operandSpecs[i - 1].grad === 'zeros') {
-        const z = into[i] ?? new Tensor(op.dtype === 'float32' ? new Float32Array(op.numel()) : new Float64Array(op.numel()),
-          op.shape, op.dtype);
+        const z =
+          into[i] ??
+          new Tensor(
+            op.dtype === 'float32' ? new Float32Array(op.numel()) : new Float64Array(op.numel()),
+            op.shape,
+            op.dtype,
+          );
         (z.data as Float64Array).fill(0);
         return z;
       }
@@ -331,7 +378,9 @@ export function elementwiseLoss<S extends OptionSpecs>(spec: ElementwiseSpec<S>)
       if (!op || !t) return null;
       // See OperandSpec.negated: −(Σ …) over the broadcast dimensions, so exact zeros are −0.
       if (i > 0 && operandSpecs[i - 1].negated && numelOf(op.shape) !== p.n) {
-        (t.data as Float64Array).forEach((v, j, a) => { if (v === 0) a[j] = -0; });
+        (t.data as Float64Array).forEach((v, j, a) => {
+          if (v === 0) a[j] = -0;
+        });
       }
       return into[i] ?? (sameShape(t.shape, op.shape) ? t : new Tensor(t.data, op.shape, t.dtype));
     });
@@ -353,7 +402,7 @@ export function elementwiseLoss<S extends OptionSpecs>(spec: ElementwiseSpec<S>)
     settings(fn, o): Settings {
       const parsed = o as ParsedOptions<S, string>;
       const divisor = spec.divisor?.(fn, parsed) ?? (o.reduction === 'mean' ? MEAN : ONE);
-      const extra = spec.optionOperand ? (o as Record<string, unknown>)[spec.optionOperand.option] ?? null : null;
+      const extra = spec.optionOperand ? ((o as Record<string, unknown>)[spec.optionOperand.option] ?? null) : null;
       return { reduction: o.reduction, choice: spec.term(parsed), weight: o.weight ?? null, extra, divisor };
     },
     forward(fn, args, s: Settings, save): Forward<Saved> {
@@ -363,14 +412,20 @@ export function elementwiseLoss<S extends OptionSpecs>(spec: ElementwiseSpec<S>)
         const arr = a as Float32Array | Float64Array;
         const total = elementwiseSumArrays(fn, term, arr, b as Float32Array, p, q);
         return {
-          value: reduce(total, s.divisor([arr.length], arr.length), arr instanceof Float32Array ? 'float32' : 'float64'),
-          operands: argNames.map(() => null), saved: undefined!,
+          value: reduce(
+            total,
+            s.divisor([arr.length], arr.length),
+            arr instanceof Float32Array ? 'float32' : 'float64',
+          ),
+          operands: argNames.map(() => null),
+          saved: undefined!,
         };
       }
       const p = prepare(fn, args, s);
-      const value = s.reduction === 'none'
-        ? mapResult(elementwiseMap(p.job), p.divisor, p.result)
-        : reduce(elementwiseSum(p.job), p.divisor, p.result);
+      const value =
+        s.reduction === 'none'
+          ? mapResult(elementwiseMap(p.job), p.divisor, p.result)
+          : reduce(elementwiseSum(p.job), p.divisor, p.result);
       return { value, operands: p.operands, saved: p };
     },
     backward(fn, f: Forward<Saved>, s: Settings, upstream, into: GradInto) {
@@ -378,7 +433,12 @@ export function elementwiseLoss<S extends OptionSpecs>(spec: ElementwiseSpec<S>)
       let g = upstream;
       if (p.divisor !== 1) {
         if (typeof g === 'number') g /= p.divisor;
-        else g = new Tensor((g.data as Float64Array).map((v) => v / p.divisor), g.shape, g.dtype);
+        else
+          g = new Tensor(
+            (g.data as Float64Array).map((v) => v / p.divisor),
+            g.shape,
+            g.dtype,
+          );
       }
       return perArgument(p, elementwiseGrad({ ...p.job, fn }, g, { want: p.want, into: slotsInto(p, into) }), into);
     },
@@ -402,8 +462,12 @@ function termsOf<S extends OptionSpecs>(spec: ElementwiseSpec<S>): string {
 
 /** Two JS typed arrays of the same float type and length (and, when empty, not detached by a transfer). */
 function sameArrays(a: unknown, b: unknown): boolean {
-  return ((a instanceof Float32Array && b instanceof Float32Array) || (a instanceof Float64Array && b instanceof Float64Array)) &&
-    a.length === b.length && (a.length > 0 || (!isDetached(a) && !isDetached(b)));
+  return (
+    ((a instanceof Float32Array && b instanceof Float32Array) ||
+      (a instanceof Float64Array && b instanceof Float64Array)) &&
+    a.length === b.length &&
+    (a.length > 0 || (!isDetached(a) && !isDetached(b)))
+  );
 }
 
 /** The RangeError for an argument PyTorch refuses by value (GaussianNLL's negative var), naming the first one. */

@@ -30,15 +30,23 @@ function varShape(fn: string, input: readonly number[], v: readonly number[]): r
   const head = input.slice(0, -1);
   if (sameShape(head, v)) return [...v, 1];
   if (v.length > 0 && v[v.length - 1] === 1 && sameShape(head, v.slice(0, -1))) return v;
-  throw rangeError(fn, `var must have the input's shape ${shapeStr(input)}, or it with the last dimension 1 or ` +
-    'without it (PyTorch: var is of incorrect size)', shapeStr(v));
+  throw rangeError(
+    fn,
+    `var must have the input's shape ${shapeStr(input)}, or it with the last dimension 1 or ` +
+      'without it (PyTorch: var is of incorrect size)',
+    shapeStr(v),
+  );
 }
 
 const gaussianNll = elementwiseLoss({
-  name: 'gaussianNllLoss', className: 'GaussianNLLLoss',
+  name: 'gaussianNllLoss',
+  className: 'GaussianNLLLoss',
   options: { full: booleanOption(false), eps: numberOption(1e-6) },
   reduction: { allowed: ['none', 'mean', 'sum'], default: 'mean', legacy: false, elementwiseMean: false },
-  operands: [{ name: 'target', shape: 'broadcast', kind: 'label' }, { name: 'var', shape: varShape }],
+  operands: [
+    { name: 'target', shape: 'broadcast', kind: 'label' },
+    { name: 'var', shape: varShape },
+  ],
   term: (o) => ({ term: 'gaussian_nll', p: o.eps, q: o.full ? 1 : 0 }),
   // PyTorch: "var has negative entry/entries" (NaN is not negative: it gives NaN).
   validate: (fn, [, , v]) => firstWhere(fn, 'var must not be negative', v, (x) => x < 0),
@@ -61,16 +69,20 @@ const gaussianNll = elementwiseLoss({
  * @example
  * F.gaussianNllLoss([1, 2], [1.5, 2], [0.5, 1]); // -0.0482867956161499 (PyTorch: tensor(-0.0483))
  */
-export const gaussianNllLoss: LossFunction<[input: TensorInput, target: TensorInput, variance: TensorInput], GaussianNLLLossOptions> =
-  functional(gaussianNll);
+export const gaussianNllLoss: LossFunction<
+  [input: TensorInput, target: TensorInput, variance: TensorInput],
+  GaussianNLLLossOptions
+> = functional(gaussianNll);
 
 /**
  * `torch.nn.GaussianNLLLoss` as a module, with `backward()` for the gradients of the input, the target and var.
  * @example
  * new nn.GaussianNLLLoss({ full: true }).forward([[1, 2]], [[1.5, 2]], [0.5]); // 0.6973649263381958
  */
-export class GaussianNLLLoss<O extends GaussianNLLLossOptions = {}>
-  extends Loss<[input: TensorInput, target: TensorInput, variance: TensorInput], O> {
+export class GaussianNLLLoss<O extends GaussianNLLLossOptions = {}> extends Loss<
+  [input: TensorInput, target: TensorInput, variance: TensorInput],
+  O
+> {
   /** The reduction. */
   declare readonly reduction: Reduction;
   /** Whether the constant term is added. */

@@ -16,10 +16,13 @@ export interface HingeEmbeddingLossOptions extends MSELossOptions {
 }
 
 const hinge = elementwiseLoss({
-  name: 'hingeEmbeddingLoss', className: 'HingeEmbeddingLoss', options: { margin: numberOption(1) },
+  name: 'hingeEmbeddingLoss',
+  className: 'HingeEmbeddingLoss',
+  options: { margin: numberOption(1) },
   // The target broadcasts (no warning) and is only compared: any numeric dtype, zeros as its gradient (PyTorch's
   // unused input), and the result keeps the input's dtype (PyTorch's where() of input-dtype tensors).
-  operands: [{ name: 'target', shape: 'broadcast', kind: 'label', grad: 'zeros' }], resultFrom: 0,
+  operands: [{ name: 'target', shape: 'broadcast', kind: 'label', grad: 'zeros' }],
+  resultFrom: 0,
   term: (o) => ({ term: 'hinge', p: o.margin }),
 });
 
@@ -49,8 +52,10 @@ export const hingeEmbeddingLoss: LossFunction<[input: TensorInput, target: Tenso
  * m.forward([0.5, -0.5, 2, 1], [1, -1, 0.5, -1]); // 6 (PyTorch: tensor(6.))
  * m.backward()[0]?.toString(); // 'tensor([ 1., -1.,  0., -1.])'
  */
-export class HingeEmbeddingLoss<O extends HingeEmbeddingLossOptions = {}>
-  extends Loss<[input: TensorInput, target: TensorInput], O> {
+export class HingeEmbeddingLoss<O extends HingeEmbeddingLossOptions = {}> extends Loss<
+  [input: TensorInput, target: TensorInput],
+  O
+> {
   /** The effective reduction (legacy flags already applied). */
   declare readonly reduction: Reduction;
   /** The margin. */

@@ -17,7 +17,9 @@ export interface HuberLossOptions {
 }
 
 const huber = elementwiseLoss({
-  name: 'huberLoss', className: 'HuberLoss', resultFrom: 0,
+  name: 'huberLoss',
+  className: 'HuberLoss',
+  resultFrom: 0,
   operands: [{ name: 'target', shape: 'broadcast-warn', kind: 'label' }],
   reduction: { allowed: ['none', 'mean', 'sum'], default: 'mean', legacy: false, elementwiseMean: true },
   // PyTorch: "huber_loss does not support non-positive values for delta." NaN fails that check too.

@@ -29,12 +29,14 @@ export interface KLDivLossOptions {
 }
 
 /** PyTorch 1.13's UserWarning for reduction='mean' (its three sentences joined without spaces, as PyTorch prints them). */
-const MEAN_WARNING = "reduction: 'mean' divides the total loss by both the batch size and the support size." +
+const MEAN_WARNING =
+  "reduction: 'mean' divides the total loss by both the batch size and the support size." +
   "'batchmean' divides only by the batch size, and aligns with the KL div math definition." +
   "'mean' will be changed to behave the same as 'batchmean' in the next major release.";
 
 const klDivDecl = elementwiseLoss({
-  name: 'klDiv', className: 'KLDivLoss',
+  name: 'klDiv',
+  className: 'KLDivLoss',
   options: { logTarget: booleanOption(false) },
   reduction: { allowed: ['none', 'batchmean', 'sum', 'mean'], default: 'mean', legacy: true, elementwiseMean: true },
   operands: [{ name: 'target', shape: 'broadcast' }],
@@ -44,7 +46,8 @@ const klDivDecl = elementwiseLoss({
     // applies the flags and then still looks at its `reduction` argument. So the two differ when both are given.
     const module = fn === 'KLDivLoss';
     const { legacy, reduction: asked } = o.requested;
-    if (legacy ? module && o.reduction === 'mean' : (asked ?? 'mean') === 'mean') warnOnce('kl_div:mean', MEAN_WARNING, 'UserWarning');
+    if (legacy ? module && o.reduction === 'mean' : (asked ?? 'mean') === 'mean')
+      warnOnce('kl_div:mean', MEAN_WARNING, 'UserWarning');
     const mean = o.reduction === 'mean';
     const batchmean = o.reduction === 'batchmean' || (legacy && !module && asked === 'batchmean');
     if (!batchmean) return mean ? (_input, n) => n : () => 1;

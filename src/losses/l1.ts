@@ -10,7 +10,11 @@ import type { MSELossOptions } from './mse.js';
 export type L1LossOptions = MSELossOptions;
 
 const l1 = elementwiseLoss({
-  name: 'l1Loss', className: 'L1Loss', options: {}, shapes: 'broadcast', term: () => ({ term: 'abs_diff' }),
+  name: 'l1Loss',
+  className: 'L1Loss',
+  options: {},
+  shapes: 'broadcast',
+  term: () => ({ term: 'abs_diff' }),
 });
 
 /**

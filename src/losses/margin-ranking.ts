@@ -18,16 +18,24 @@ export interface MarginRankingLossOptions extends MSELossOptions {
 }
 
 const marginRanking = elementwiseLoss({
-  name: 'marginRankingLoss', className: 'MarginRankingLoss', input: 'input1',
+  name: 'marginRankingLoss',
+  className: 'MarginRankingLoss',
+  input: 'input1',
   // The three broadcast (no warning in PyTorch); an integer target has no gradient, a float one promotes.
-  operands: [{ name: 'input2', shape: 'broadcast' }, { name: 'target', shape: 'broadcast', kind: 'label', negated: true }],
+  operands: [
+    { name: 'input2', shape: 'broadcast' },
+    { name: 'target', shape: 'broadcast', kind: 'label', negated: true },
+  ],
   options: { margin: numberOption(0) },
   term: (o) => ({ term: 'margin_ranking', p: o.margin }),
   // PyTorch (functional.py): "margin_ranking_loss : All input tensors should have same dimension but got sizes: …".
   validate(fn, [x1, x2, y]) {
     if (x1.shape.length !== x2.shape.length || x1.shape.length !== y.shape.length) {
-      throw rangeError(fn, 'input1, input2 and target must have the same number of dimensions',
-        `${shapeStr(x1.shape)}, ${shapeStr(x2.shape)} and ${shapeStr(y.shape)}`);
+      throw rangeError(
+        fn,
+        'input1, input2 and target must have the same number of dimensions',
+        `${shapeStr(x1.shape)}, ${shapeStr(x2.shape)} and ${shapeStr(y.shape)}`,
+      );
     }
   },
 });
@@ -49,8 +57,10 @@ const marginRanking = elementwiseLoss({
  * @example
  * F.marginRankingLoss([1, 2, 3], [2, 2, 1], [1, -1, 1]); // 0.3333333432674408 (PyTorch: tensor(0.3333))
  */
-export const marginRankingLoss: LossFunction<[input1: TensorInput, input2: TensorInput, target: TensorInput],
-  MarginRankingLossOptions> = functional(marginRanking);
+export const marginRankingLoss: LossFunction<
+  [input1: TensorInput, input2: TensorInput, target: TensorInput],
+  MarginRankingLossOptions
+> = functional(marginRanking);
 
 /**
  * `torch.nn.MarginRankingLoss` as a module, with `backward()` for the gradients of input1, input2 and the target
@@ -60,8 +70,10 @@ export const marginRankingLoss: LossFunction<[input1: TensorInput, input2: Tenso
  * m.forward([1, 2, 3], [2, 2, 1], [1, -1, 1]); // 0.6666666865348816 (PyTorch: tensor(0.6667))
  * m.backward()[0]?.toString(); // 'tensor([-0.3333,  0.3333, -0.0000])'
  */
-export class MarginRankingLoss<O extends MarginRankingLossOptions = {}>
-  extends Loss<[input1: TensorInput, input2: TensorInput, target: TensorInput], O> {
+export class MarginRankingLoss<O extends MarginRankingLossOptions = {}> extends Loss<
+  [input1: TensorInput, input2: TensorInput, target: TensorInput],
+  O
+> {
   /** The effective reduction (legacy flags already applied). */
   declare readonly reduction: Reduction;
   /** The margin. */

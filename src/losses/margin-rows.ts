@@ -25,8 +25,11 @@ export function marginRows(fn: string, x: Tensor): MarginRows {
   if (!isFloat(x.dtype)) throw typeError(fn, 'input must be a float32 or float64 tensor', x.dtype);
   const s = x.shape;
   if (!((s.length === 2 && s[1] !== 0) || (s.length === 1 && s[0] !== 0) || s.length === 0)) {
-    throw rangeError(fn, 'input must be 0-d, a non-empty vector (C) or a matrix (N, C) with C > 0',
-      `shape ${shapeStr(s)}`);
+    throw rangeError(
+      fn,
+      'input must be 0-d, a non-empty vector (C) or a matrix (N, C) with C > 0',
+      `shape ${shapeStr(s)}`,
+    );
   }
   return { rows: s.length === 2 ? s[0] : 1, C: s.length === 0 ? 1 : s[s.length - 1], dtype: x.dtype };
 }

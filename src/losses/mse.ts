@@ -16,7 +16,11 @@ export interface MSELossOptions {
 }
 
 const mse = elementwiseLoss({
-  name: 'mseLoss', className: 'MSELoss', options: {}, shapes: 'broadcast', term: () => ({ term: 'sq_diff' }),
+  name: 'mseLoss',
+  className: 'MSELoss',
+  options: {},
+  shapes: 'broadcast',
+  term: () => ({ term: 'sq_diff' }),
 });
 
 /**

@@ -74,18 +74,29 @@ function prepare(fn: string, args: readonly unknown[], s: Settings): { call: Cal
   const t = indexTargetOf(fn, args[1]);
   // PyTorch: "inconsistent target size, got: [...]": at most 1-D, one target per row.
   if (t.shape.length > 1 || t.data.length !== rows) {
-    throw rangeError(fn, `target must hold one class index per row (${rows}), 0-d or 1-D`, `shape ${shapeStr(t.shape)}`);
+    throw rangeError(
+      fn,
+      `target must hold one class index per row (${rows}), 0-d or 1-D`,
+      `shape ${shapeStr(t.shape)}`,
+    );
   }
   const weight = weightOf(fn, s.weight, dtype, C);
   if (rows === 0 && s.reduction !== 'none') {
     // PyTorch 1.13 returns an output it never wrote (uninitialised memory) for an empty batch.
-    throw rangeError(fn, `an empty batch has no defined '${s.reduction}' (PyTorch 1.13 returns uninitialised memory)`,
-      `input of shape ${shapeStr(x.shape)}`);
+    throw rangeError(
+      fn,
+      `an empty batch has no defined '${s.reduction}' (PyTorch 1.13 returns uninitialised memory)`,
+      `input of shape ${shapeStr(x.shape)}`,
+    );
   }
   const bad = firstOutside(fn, t.data, 0, C);
   if (bad >= 0) {
     const v = String(t.data[bad]);
-    throw rangeError(fn, `target out of range: class indices must be in [0, ${C})`, `${v} at ${positionStr(bad, t.shape)}`);
+    throw rangeError(
+      fn,
+      `target out of range: class indices must be in [0, ${C})`,
+      `${v} at ${positionStr(bad, t.shape)}`,
+    );
   }
   const job: MultiMarginJob = { fn, dtype, x, rows, C, targets: t.data, p: s.p, margin: s.margin, weight };
   return { call: { job, outShape: t.shape.length === 0 ? [] : [rows] }, x };
@@ -107,7 +118,13 @@ const mm: AnyLossDeclaration = {
   options: OPTIONS,
   reduction: STANDARD_REDUCTION,
   kernels: ['index_outside_i32', 'multi_margin_loss', 'multi_margin_backward'],
-  example: () => [tensor([[0.25, 0.5, 0.75], [0.125, 0.625, 0.375]]), tensor([1, 2], { dtype: 'int64' })],
+  example: () => [
+    tensor([
+      [0.25, 0.5, 0.75],
+      [0.125, 0.625, 0.375],
+    ]),
+    tensor([1, 2], { dtype: 'int64' }),
+  ],
   settings(fn, o: ParsedOptions<typeof OPTIONS, Reduction>): Settings {
     return { reduction: o.reduction, p: o.p, margin: o.margin, weight: o.weight };
   },
@@ -115,14 +132,18 @@ const mm: AnyLossDeclaration = {
     const { call, x } = prepare(fn, args, s);
     const perRow = s.reduction === 'none' && call.outShape.length > 0;
     const r = runMultiMarginLoss(call.job, perRow);
-    const value = s.reduction === 'none'
-      ? rowLossTensor(r, call.outShape, call.job.dtype)
-      : reducedRowLoss(r.total, call.job.rows, s.reduction, call.job.dtype);
+    const value =
+      s.reduction === 'none'
+        ? rowLossTensor(r, call.outShape, call.job.dtype)
+        : reducedRowLoss(r.total, call.job.rows, s.reduction, call.job.dtype);
     return { value, operands: [x, null], saved: call };
   },
   backward(fn, f: Forward<Call>, s: Settings, upstream, into: GradInto) {
     const call = f.saved;
-    return [runMultiMarginGrad({ ...call.job, fn }, scaleOf(call, s.reduction), upstreamOf(upstream, 1), into[0], false).gx, null];
+    return [
+      runMultiMarginGrad({ ...call.job, fn }, scaleOf(call, s.reduction), upstreamOf(upstream, 1), into[0], false).gx,
+      null,
+    ];
   },
   fused(fn, args, s: Settings, upstream, intoRaw) {
     const { call, x } = prepare(fn, args, s);
@@ -166,7 +187,10 @@ export const multiMarginLoss: LossFunction<[input: TensorInput, target: TensorIn
  * m.forward([[0.1, 0.2, 0.4, 0.8]], [1]); // 0.4650000333786011 (PyTorch: tensor(0.4650))
  * const [dx] = m.backward();              // d loss / d input, shape [1, 4]
  */
-export class MultiMarginLoss<O extends MultiMarginLossOptions = {}> extends Loss<[input: TensorInput, target: TensorInput], O> {
+export class MultiMarginLoss<O extends MultiMarginLossOptions = {}> extends Loss<
+  [input: TensorInput, target: TensorInput],
+  O
+> {
   /** The effective reduction (legacy flags already applied). */
   declare readonly reduction: Reduction;
   /** The power of the hinge (1 or 2). */

@@ -44,14 +44,21 @@ function prepare(fn: string, args: readonly unknown[], s: Settings): { call: Cal
   }
   if (rows === 0 && s.reduction !== 'none') {
     // PyTorch 1.13 returns an output it never wrote (uninitialised memory) for an empty batch.
-    throw rangeError(fn, `an empty batch has no defined '${s.reduction}' (PyTorch 1.13 returns uninitialised memory)`,
-      `input of shape ${shapeStr(x.shape)}`);
+    throw rangeError(
+      fn,
+      `an empty batch has no defined '${s.reduction}' (PyTorch 1.13 returns uninitialised memory)`,
+      `input of shape ${shapeStr(x.shape)}`,
+    );
   }
   // PyTorch checks target.min() >= -1 and target.max() < C over every element, after the first -1 too.
   const bad = firstOutside(fn, t.data, -1, C);
   if (bad >= 0) {
     const v = String(t.data[bad]);
-    throw rangeError(fn, `target is out of range: labels must be in [0, ${C}) or −1`, `${v} at ${positionStr(bad, t.shape)}`);
+    throw rangeError(
+      fn,
+      `target is out of range: labels must be in [0, ${C}) or −1`,
+      `${v} at ${positionStr(bad, t.shape)}`,
+    );
   }
   const job: MultiLabelMarginJob = { fn, dtype, x, rows, C, labels: t.data };
   return { call: { job, outShape: x.shape.length === 2 ? [rows] : [] }, x };
@@ -73,7 +80,19 @@ const mlm: AnyLossDeclaration = {
   options: {},
   reduction: STANDARD_REDUCTION,
   kernels: ['index_outside_i32', 'multilabel_margin_loss', 'multilabel_margin_backward'],
-  example: () => [tensor([[0.25, 0.5, 0.75], [0.125, 0.625, 0.375]]), tensor([[1, -1, 0], [2, 0, -1]], { dtype: 'int64' })],
+  example: () => [
+    tensor([
+      [0.25, 0.5, 0.75],
+      [0.125, 0.625, 0.375],
+    ]),
+    tensor(
+      [
+        [1, -1, 0],
+        [2, 0, -1],
+      ],
+      { dtype: 'int64' },
+    ),
+  ],
   settings(fn, o: ParsedOptions<{}, Reduction>): Settings {
     return { reduction: o.reduction };
   },
@@ -81,14 +100,18 @@ const mlm: AnyLossDeclaration = {
     const { call, x } = prepare(fn, args, s);
     const perRow = s.reduction === 'none' && call.outShape.length > 0;
     const r = runMultilabelMarginLoss(call.job, perRow);
-    const value = s.reduction === 'none'
-      ? rowLossTensor(r, call.outShape, call.job.dtype)
-      : reducedRowLoss(r.total, call.job.rows, s.reduction, call.job.dtype);
+    const value =
+      s.reduction === 'none'
+        ? rowLossTensor(r, call.outShape, call.job.dtype)
+        : reducedRowLoss(r.total, call.job.rows, s.reduction, call.job.dtype);
     return { value, operands: [x, null], saved: call };
   },
   backward(fn, f: Forward<Call>, s: Settings, upstream, into: GradInto) {
     const call = f.saved;
-    return [runMultilabelMarginGrad({ ...call.job, fn }, scaleOf(call, s.reduction), upstreamOf(upstream), into[0], false).gx, null];
+    return [
+      runMultilabelMarginGrad({ ...call.job, fn }, scaleOf(call, s.reduction), upstreamOf(upstream), into[0], false).gx,
+      null,
+    ];
   },
   fused(fn, args, s: Settings, upstream, intoRaw) {
     const { call, x } = prepare(fn, args, s);
@@ -119,8 +142,10 @@ registry.push(mlm);
  * @example
  * F.multilabelMarginLoss([[0.1, 0.2, 0.4, 0.8]], [[3, 0, -1, 1]]); // 0.8500000238418579 (PyTorch: tensor(0.8500))
  */
-export const multilabelMarginLoss: LossFunction<[input: TensorInput, target: TensorInput], MultiLabelMarginLossOptions> =
-  functional(mlm);
+export const multilabelMarginLoss: LossFunction<
+  [input: TensorInput, target: TensorInput],
+  MultiLabelMarginLossOptions
+> = functional(mlm);
 
 /**
  * `torch.nn.MultiLabelMarginLoss` as a module, with `backward()` for the gradient of the scores (labels have none).
@@ -129,7 +154,10 @@ export const multilabelMarginLoss: LossFunction<[input: TensorInput, target: Ten
  * m.forward([[0.1, 0.2, 0.4, 0.8]], [[3, 0, -1, 1]]); // 0.8500000238418579
  * const [dx] = m.backward();                          // d loss / d input, shape [1, 4]
  */
-export class MultiLabelMarginLoss<O extends MultiLabelMarginLossOptions = {}> extends Loss<[input: TensorInput, target: TensorInput], O> {
+export class MultiLabelMarginLoss<O extends MultiLabelMarginLossOptions = {}> extends Loss<
+  [input: TensorInput, target: TensorInput],
+  O
+> {
   /** The effective reduction (legacy flags already applied). */
   declare readonly reduction: Reduction;
   /** @param options `reduction` (default `'mean'`) or the legacy `sizeAverage` / `reduce`. */

@@ -29,7 +29,12 @@ export interface MultiLabelSoftMarginLossOptions extends MSELossOptions {
 }
 
 /** PyTorch's Python implementation checks the reduction itself: 'elementwise_mean' is a ValueError there. */
-const REDUCTION: ReductionSpec = { allowed: ['none', 'mean', 'sum'], default: 'mean', legacy: true, elementwiseMean: false };
+const REDUCTION: ReductionSpec = {
+  allowed: ['none', 'mean', 'sum'],
+  default: 'mean',
+  legacy: true,
+  elementwiseMean: false,
+};
 
 const OPTIONS = { weight: tensorOption() };
 
@@ -108,12 +113,19 @@ function floatsOf(t: Tensor, dtype: FloatDType): Tensor {
 function checkBroadcast(fn: string, what: string, t: Tensor, x: Tensor): void {
   const joint = broadcastShapes(t.shape, x.shape);
   if (!joint) {
-    throw rangeError(fn, `${what} must broadcast to the input's shape ${shapeStr(x.shape)}`, `shape ${shapeStr(t.shape)}`);
+    throw rangeError(
+      fn,
+      `${what} must broadcast to the input's shape ${shapeStr(x.shape)}`,
+      `shape ${shapeStr(t.shape)}`,
+    );
   }
   if (!sameShape(joint, x.shape)) {
     // PyTorch broadcasts both ways and then sums over input.dim() − 1 of the result, which is then not the classes.
-    throw rangeError(fn, `${what} must broadcast to the input's shape ${shapeStr(x.shape)} (not enlarge it)`,
-      `shape ${shapeStr(t.shape)}`);
+    throw rangeError(
+      fn,
+      `${what} must broadcast to the input's shape ${shapeStr(x.shape)} (not enlarge it)`,
+      `shape ${shapeStr(t.shape)}`,
+    );
   }
 }
 
@@ -121,7 +133,8 @@ function prepare(fn: string, args: readonly unknown[], s: Settings): { call: Cal
   const x = asTensor(fn, 'input', args[0]);
   if (!isFloat(x.dtype)) throw typeError(fn, 'input must be a float32 or float64 tensor', x.dtype);
   // PyTorch: IndexError "Dimension specified as -1 but tensor has no dimensions".
-  if (x.shape.length === 0) throw rangeError(fn, 'input must have at least 1 dimension (the classes are the last)', 'shape []');
+  if (x.shape.length === 0)
+    throw rangeError(fn, 'input must have at least 1 dimension (the classes are the last)', 'shape []');
   const t = asTensor(fn, 'target', args[1], x.dtype);
   checkBroadcast(fn, 'target', t, x);
   let w: Tensor | null = null;
@@ -163,7 +176,13 @@ function scaleOf(call: Call, reduction: Reduction): number {
 }
 
 /** Both gradients: x's, and the float target's (summed back to its shape when it was broadcast). */
-function grads(call: Call, s: number, g: RowUpstream, into: GradInto, fused: boolean): { gx: Tensor; gy: Tensor | null; total: number } {
+function grads(
+  call: Call,
+  s: number,
+  g: RowUpstream,
+  into: GradInto,
+  fused: boolean,
+): { gx: Tensor; gy: Tensor | null; total: number } {
   const t = call.target;
   const direct = t !== null && !call.broadcast;
   const r = runMultilabelSoftMarginGrad(call.job, s, g, t !== null, { x: into[0], y: direct ? into[1] : null }, fused);
@@ -189,12 +208,23 @@ const mlsm: AnyLossDeclaration = {
     let value: number | Tensor;
     if (s.reduction !== 'none') value = reducedRowLoss(r.total, call.job.rows, s.reduction, call.dtype);
     else if (call.job.dtype === call.dtype || !r.out) value = rowLossTensor(r, call.outShape, call.dtype);
-    else value = new Tensor(Float32Array.from(r.out, (v) => rounded(v, 'float32')), call.outShape, call.dtype);
+    else
+      value = new Tensor(
+        Float32Array.from(r.out, (v) => rounded(v, 'float32')),
+        call.outShape,
+        call.dtype,
+      );
     return { value, operands: [x, call.target], saved: call };
   },
   backward(fn, f: Forward<Call>, s: Settings, upstream, into: GradInto) {
     const call = f.saved;
-    const r = grads({ ...call, job: { ...call.job, fn } }, scaleOf(call, s.reduction), upstreamOf(upstream), into, false);
+    const r = grads(
+      { ...call, job: { ...call.job, fn } },
+      scaleOf(call, s.reduction),
+      upstreamOf(upstream),
+      into,
+      false,
+    );
     return [r.gx, r.gy];
   },
   fused(fn, args, s: Settings, upstream, intoRaw) {
@@ -225,8 +255,10 @@ registry.push(mlsm);
  * @example
  * F.multilabelSoftMarginLoss([[0.1, 0.2, 0.4, 0.8]], [[1, 0, 0, 1]]); // 0.6816628575325012 (PyTorch: tensor(0.6817))
  */
-export const multilabelSoftMarginLoss: LossFunction<[input: TensorInput, target: TensorInput], MultiLabelSoftMarginLossOptions> =
-  functional(mlsm);
+export const multilabelSoftMarginLoss: LossFunction<
+  [input: TensorInput, target: TensorInput],
+  MultiLabelSoftMarginLossOptions
+> = functional(mlsm);
 
 /**
  * `torch.nn.MultiLabelSoftMarginLoss` as a module, with `backward()` for the gradients of the input and a float
@@ -236,7 +268,10 @@ export const multilabelSoftMarginLoss: LossFunction<[input: TensorInput, target:
  * m.forward([[0.1, 0.2, 0.4, 0.8]], [[1, 0, 0, 1]]); // 0.9739727973937988
  * const [dx, dy] = m.backward();                     // d loss / d input and d loss / d target, shape [1, 4]
  */
-export class MultiLabelSoftMarginLoss<O extends MultiLabelSoftMarginLossOptions = {}> extends Loss<[input: TensorInput, target: TensorInput], O> {
+export class MultiLabelSoftMarginLoss<O extends MultiLabelSoftMarginLossOptions = {}> extends Loss<
+  [input: TensorInput, target: TensorInput],
+  O
+> {
   /** The effective reduction (legacy flags already applied). */
   declare readonly reduction: Reduction;
   /** The class weights as given, or null. */

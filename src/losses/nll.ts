@@ -85,7 +85,8 @@ function prepare(fn: string, args: readonly unknown[], s: Settings, none: boolea
 
 /** ∂loss/∂x: gathered and scattered for JS memory, CrossEntropy's runner when the input or `into` is resident. */
 function gradOf(call: Call, fn: string, g: number | Float32Array | Float64Array, into: Tensor | null): Tensor {
-  if (residentOf(call.job.x) || (into && residentOf(into))) return indexGrad({ ...call.rows, fn }, call.targets, null, g, into).grad;
+  if (residentOf(call.job.x) || (into && residentOf(into)))
+    return indexGrad({ ...call.rows, fn }, call.targets, null, g, into).grad;
   return nllGrad({ ...call.job, fn }, g, into);
 }
 
@@ -106,7 +107,13 @@ const nll: AnyLossDeclaration = {
   options: OPTIONS,
   reduction: STANDARD_REDUCTION,
   kernels: ['nll_loss', 'nll_backward'],
-  example: () => [tensor([[-0.5, -1.5, -2], [-1, -0.25, -3]]), tensor([1, 2], { dtype: 'int64' })],
+  example: () => [
+    tensor([
+      [-0.5, -1.5, -2],
+      [-1, -0.25, -3],
+    ]),
+    tensor([1, 2], { dtype: 'int64' }),
+  ],
   settings(fn, o: ParsedOptions<typeof OPTIONS, Reduction>): Settings {
     return { reduction: o.reduction, weight: o.weight, ignoreIndex: o.ignoreIndex };
   },

@@ -13,7 +13,14 @@ import { Tensor } from '../tensor/tensor.js';
 import type { NormSpec, RowJob } from '../wasm/pairwise.js';
 import { PAIR_AB, pairGrads, rowsOf } from '../wasm/pairwise.js';
 import {
-  jointShape, normCoefficients, normSpec, pairNorms, pairRows, pairTieCounts, promoteFloats, upstreamRows,
+  jointShape,
+  normCoefficients,
+  normSpec,
+  pairNorms,
+  pairRows,
+  pairTieCounts,
+  promoteFloats,
+  upstreamRows,
 } from './distances.js';
 
 /** Options of PairwiseDistance (PyTorch's keyword arguments). */
@@ -30,7 +37,11 @@ const OPTIONS = { p: numberOption(2), eps: numberOption(1e-6), keepdim: booleanO
 
 /** No reduction: pairwise_distance has none, so `reduction` is not an option. */
 const NO_REDUCTION: ReductionSpec<'none'> = {
-  allowed: ['none'], default: 'none', legacy: false, elementwiseMean: false, option: false,
+  allowed: ['none'],
+  default: 'none',
+  legacy: false,
+  elementwiseMean: false,
+  option: false,
 };
 
 interface Settings {
@@ -48,8 +59,14 @@ interface Saved {
  * The distances of x1 and x2 (validated and broadcast, PyTorch's type promotion), per row of their broadcast
  * shape, as float64 norms, with the job a gradient pass reuses.
  */
-export function distancesOf(fn: string, x1: Tensor, x2: Tensor, spec: NormSpec, names = ['x1', 'x2'], keepdim = false):
-  { job: RowJob; norms: Float64Array; out: number[] } {
+export function distancesOf(
+  fn: string,
+  x1: Tensor,
+  x2: Tensor,
+  spec: NormSpec,
+  names = ['x1', 'x2'],
+  keepdim = false,
+): { job: RowJob; norms: Float64Array; out: number[] } {
   const dtype = promoteFloats(fn, names, [x1, x2]);
   const rows = pairRows(jointShape(fn, names, [x1, x2]), keepdim);
   const job: RowJob = { fn, dtype, shape: rows.kernel, operands: [x1, x2] };
@@ -57,7 +74,13 @@ export function distancesOf(fn: string, x1: Tensor, x2: Tensor, spec: NormSpec, 
 }
 
 /** d Σ g·distance / d x1 and / d x2 for per-row upstream gradients `g`. */
-export function distanceGrads(job: RowJob, spec: NormSpec, norms: Float64Array, g: Float64Array, into: GradInto): (Tensor | null)[] {
+export function distanceGrads(
+  job: RowJob,
+  spec: NormSpec,
+  norms: Float64Array,
+  g: Float64Array,
+  into: GradInto,
+): (Tensor | null)[] {
   const [k0, k1] = normCoefficients(spec, g, norms, () => pairTieCounts(job, [0, 1], spec, norms));
   return pairGrads(job, PAIR_AB, spec, [k0, k1], [true, true], into);
 }
@@ -125,8 +148,10 @@ export interface TensorResult {
  * d.forward([[1, 2, 3], [0, 0, 0]], [[2, 2, 1], [1, 1, 1]]).toString(); // 'tensor([3.0000, 3.0000])'
  * d.backward([1, 1])[0]?.toString(); // 'tensor([[-1.,  1.,  1.],\n        [-1., -1., -1.]])'
  */
-export class PairwiseDistance<O extends PairwiseDistanceOptions = {}>
-  extends Loss<[x1: TensorInput, x2: TensorInput], O & TensorResult> {
+export class PairwiseDistance<O extends PairwiseDistanceOptions = {}> extends Loss<
+  [x1: TensorInput, x2: TensorInput],
+  O & TensorResult
+> {
   /** The norm degree. */
   declare readonly p: number;
   /** Added to every difference. */

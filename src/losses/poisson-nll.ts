@@ -21,7 +21,8 @@ export interface PoissonNLLLossOptions extends MSELossOptions {
 }
 
 const poissonNll = elementwiseLoss({
-  name: 'poissonNllLoss', className: 'PoissonNLLLoss',
+  name: 'poissonNllLoss',
+  className: 'PoissonNLLLoss',
   options: { logInput: booleanOption(true), full: booleanOption(false), eps: numberOption(1e-8) },
   // PyTorch 1.13 raises "elementwise_mean is not valid" here (its own check runs before the enum).
   reduction: { allowed: ['none', 'mean', 'sum'], default: 'mean', legacy: true, elementwiseMean: false },
@@ -53,7 +54,10 @@ export const poissonNllLoss: LossFunction<[input: TensorInput, target: TensorInp
  * @example
  * new nn.PoissonNLLLoss({ full: true, reduction: 'sum' }).forward([0.5, 1], [1, 3]); // 2.631084680557251 (PyTorch: tensor(2.6311))
  */
-export class PoissonNLLLoss<O extends PoissonNLLLossOptions = {}> extends Loss<[input: TensorInput, target: TensorInput], O> {
+export class PoissonNLLLoss<O extends PoissonNLLLossOptions = {}> extends Loss<
+  [input: TensorInput, target: TensorInput],
+  O
+> {
   /** The effective reduction (legacy flags already applied). */
   declare readonly reduction: Reduction;
   /** Whether the input is a log-rate. */

@@ -16,7 +16,9 @@ export interface SmoothL1LossOptions extends MSELossOptions {
 }
 
 const smoothL1 = elementwiseLoss({
-  name: 'smoothL1Loss', className: 'SmoothL1Loss', shapes: 'broadcast',
+  name: 'smoothL1Loss',
+  className: 'SmoothL1Loss',
+  shapes: 'broadcast',
   // PyTorch: "smooth_l1_loss does not support negative values for beta." NaN fails that check too.
   options: { beta: numberOption(1, (b) => (b >= 0 ? undefined : 'beta must not be negative')) },
   term: (o) => ({ term: 'smooth_l1', p: o.beta }),
@@ -42,7 +44,10 @@ export const smoothL1Loss: LossFunction<[input: TensorInput, target: TensorInput
  * @example
  * new nn.SmoothL1Loss({ beta: 0.5 }).forward([1, 2, 3], [2, 2, 4]); // 0.5
  */
-export class SmoothL1Loss<O extends SmoothL1LossOptions = {}> extends Loss<[input: TensorInput, target: TensorInput], O> {
+export class SmoothL1Loss<O extends SmoothL1LossOptions = {}> extends Loss<
+  [input: TensorInput, target: TensorInput],
+  O
+> {
   /** The effective reduction (legacy flags already applied). */
   declare readonly reduction: Reduction;
   /** The quadratic-to-linear threshold. */

@@ -13,7 +13,10 @@ import type { MSELossOptions } from './mse.js';
 export type SoftMarginLossOptions = MSELossOptions;
 
 const softMargin = elementwiseLoss({
-  name: 'softMarginLoss', className: 'SoftMarginLoss', options: {}, resultFrom: 0,
+  name: 'softMarginLoss',
+  className: 'SoftMarginLoss',
+  options: {},
+  resultFrom: 0,
   operands: [{ name: 'target', shape: 'to-input', kind: 'label', grad: false }],
   term: () => ({ term: 'soft_margin' }),
 });
@@ -42,7 +45,10 @@ export const softMarginLoss: LossFunction<[input: TensorInput, target: TensorInp
  * m.forward([0.5, -1, 2], [1, -1, -1]);
  * m.backward()[0]?.toString(); // 'tensor([-0.3775,  0.2689,  0.8808])'
  */
-export class SoftMarginLoss<O extends SoftMarginLossOptions = {}> extends Loss<[input: TensorInput, target: TensorInput], O> {
+export class SoftMarginLoss<O extends SoftMarginLossOptions = {}> extends Loss<
+  [input: TensorInput, target: TensorInput],
+  O
+> {
   /** The effective reduction (legacy flags already applied). */
   declare readonly reduction: Reduction;
   /** @param options `reduction` (default `'mean'`), or the legacy `sizeAverage` / `reduce`. */

@@ -70,7 +70,12 @@ function distanceOption(): OptionSpec<DistanceFunction | DistanceModule | null> 
 const OPTIONS = { distanceFunction: distanceOption(), margin: numberOption(1), swap: booleanOption(false) };
 
 /** PyTorch's class has no size_average / reduce; 'elementwise_mean' is accepted (_Reduction.get_enum). */
-const REDUCTION: ReductionSpec = { allowed: ['none', 'mean', 'sum'], default: 'mean', legacy: false, elementwiseMean: true };
+const REDUCTION: ReductionSpec = {
+  allowed: ['none', 'mean', 'sum'],
+  default: 'mean',
+  legacy: false,
+  elementwiseMean: true,
+};
 
 type Distance =
   | { readonly kind: 'norm'; readonly spec: NormSpec }
@@ -86,7 +91,12 @@ interface Settings {
 
 type Saved =
   | { readonly kind: 'norm'; readonly t: NormTriplet }
-  | { readonly kind: 'custom'; readonly rows: TripletRows; readonly dists: readonly Tensor[]; readonly ts: readonly Tensor[] };
+  | {
+      readonly kind: 'custom';
+      readonly rows: TripletRows;
+      readonly dists: readonly Tensor[];
+      readonly ts: readonly Tensor[];
+    };
 
 function distanceOf(d: DistanceFunction | DistanceModule | null): Distance {
   if (d === null || d === pairwiseDistance) return { kind: 'norm', spec: normSpec(2, 1e-6) };
@@ -94,7 +104,11 @@ function distanceOf(d: DistanceFunction | DistanceModule | null): Distance {
   return typeof d === 'function' ? { kind: 'function', f: d } : { kind: 'module', m: d };
 }
 
-const PAIRS: readonly (readonly [number, number])[] = [[0, 1], [0, 2], [1, 2]];
+const PAIRS: readonly (readonly [number, number])[] = [
+  [0, 1],
+  [0, 2],
+  [1, 2],
+];
 const DIST_NAMES = ['distance(anchor, positive)', 'distance(anchor, negative)', 'distance(positive, negative)'];
 
 /** The custom distances of the pairs, as float Tensors (plain numbers in the anchor's dtype). */
@@ -120,8 +134,15 @@ function prepare(fn: string, args: readonly unknown[], s: Settings): { saved: Sa
   }
   promoteFloats(fn, ['anchor', 'positive', 'negative'], ts);
   const dists = customDistances(fn, s.distance, ts, s.swap);
-  const rows = combine(fn, s.margin, 'margin-last', as64(dists[0]), as64(dists[1]), s.swap ? as64(dists[2]) : null,
-    dists.map((t) => t.shape));
+  const rows = combine(
+    fn,
+    s.margin,
+    'margin-last',
+    as64(dists[0]),
+    as64(dists[1]),
+    s.swap ? as64(dists[2]) : null,
+    dists.map((t) => t.shape),
+  );
   const dtype: FloatDType = dists.some((t) => t.dtype === 'float64') ? 'float64' : 'float32';
   return { saved: { kind: 'custom', rows, dists, ts }, ts, dtype };
 }
@@ -132,11 +153,20 @@ function valueOf(rows: TripletRows, reduction: Reduction, dtype: FloatDType): nu
 }
 
 /** Gradients through a custom distance module: per pair, forward again, then its backward. */
-function customGrads(fn: string, d: Distance, saved: Extract<Saved, { kind: 'custom' }>, g: Float64Array, into: GradInto): Tensor[] {
+function customGrads(
+  fn: string,
+  d: Distance,
+  saved: Extract<Saved, { kind: 'custom' }>,
+  g: Float64Array,
+  into: GradInto,
+): Tensor[] {
   if (d.kind !== 'module' || typeof d.m.backward !== 'function') {
-    throw typeError(fn, 'the distanceFunction has no gradient: pass null (F.pairwiseDistance), an nn.PairwiseDistance, ' +
-      'or a module { forward(x1, x2), backward(gradOutput) } whose backward returns the gradients of x1 and x2',
-      d.kind === 'function' ? 'a function' : 'a module without backward');
+    throw typeError(
+      fn,
+      'the distanceFunction has no gradient: pass null (F.pairwiseDistance), an nn.PairwiseDistance, ' +
+        'or a module { forward(x1, x2), backward(gradOutput) } whose backward returns the gradients of x1 and x2',
+      d.kind === 'function' ? 'a function' : 'a module without backward',
+    );
   }
   const m = d.m;
   const dg = distanceGrads(saved.rows, g);
@@ -148,25 +178,33 @@ function customGrads(fn: string, d: Distance, saved: Extract<Saved, { kind: 'cus
     const [i, j] = PAIRS[k];
     const gk = perDist[k]!;
     m.forward(ts[i], ts[j]);
-    const go = dist.shape.length === 0 ? gk[0]
-      : new Tensor(dist.dtype === 'float32' ? Float32Array.from(gk) : Float64Array.from(gk), dist.shape, dist.dtype);
+    const go =
+      dist.shape.length === 0
+        ? gk[0]
+        : new Tensor(dist.dtype === 'float32' ? Float32Array.from(gk) : Float64Array.from(gk), dist.shape, dist.dtype);
     const res = m.backward!(go);
     [i, j].forEach((op, side) => {
       const r = res[side];
       if (r === null || r === undefined) return;
       const t = asTensor(fn, `the distanceFunction's gradient ${side + 1}`, r, ts[op].dtype);
       if (!sameShape(t.shape, ts[op].shape)) {
-        throw rangeError(fn, `the distanceFunction's backward must return gradients of its arguments' shapes (${shapeStr(ts[op].shape)})`,
-          shapeStr(t.shape));
+        throw rangeError(
+          fn,
+          `the distanceFunction's backward must return gradients of its arguments' shapes (${shapeStr(ts[op].shape)})`,
+          shapeStr(t.shape),
+        );
       }
-      const dst = sums[op], src = t.data;
+      const dst = sums[op],
+        src = t.data;
       if (!seen[op]) for (let e = 0; e < dst.length; e++) dst[e] = Number(src[e]);
       else for (let e = 0; e < dst.length; e++) dst[e] += Number(src[e]);
       seen[op] = true;
     });
   });
   return ts.map((x, i) => {
-    const out = into[i] ?? new Tensor(x.dtype === 'float32' ? new Float32Array(x.numel()) : new Float64Array(x.numel()), x.shape, x.dtype);
+    const out =
+      into[i] ??
+      new Tensor(x.dtype === 'float32' ? new Float32Array(x.numel()) : new Float64Array(x.numel()), x.shape, x.dtype);
     (out.data as Float64Array).set(sums[i]);
     return out;
   });
@@ -198,7 +236,8 @@ const tmwd: AnyLossDeclaration = {
     const into = checkInto(fn, intoRaw, ts);
     const rows = saved.kind === 'norm' ? saved.t.rows : saved.rows;
     const g = upstreamRows(upstream, s.reduction, rows.loss.length);
-    const grads = saved.kind === 'norm' ? normTripletGrads(saved.t, g, into, fn) : customGrads(fn, s.distance, saved, g, into);
+    const grads =
+      saved.kind === 'norm' ? normTripletGrads(saved.t, g, into, fn) : customGrads(fn, s.distance, saved, g, into);
     return { value: valueOf(rows, s.reduction, dtype) as number, grads };
   },
 };
@@ -227,8 +266,10 @@ registry.push(tmwd);
  * F.tripletMarginWithDistanceLoss([[1, 2, 3], [0, 0, 0]], [[2, 2, 1], [1, 1, 1]], [[2, 3, 4], [1, 1, 1]]);
  * // 1.252009630203247 (PyTorch: tensor(1.2520))
  */
-export const tripletMarginWithDistanceLoss: LossFunction<[anchor: TensorInput, positive: TensorInput, negative: TensorInput],
-  TripletMarginWithDistanceLossOptions> = functional(tmwd);
+export const tripletMarginWithDistanceLoss: LossFunction<
+  [anchor: TensorInput, positive: TensorInput, negative: TensorInput],
+  TripletMarginWithDistanceLossOptions
+> = functional(tmwd);
 
 /**
  * `torch.nn.TripletMarginWithDistanceLoss` as a module, with `backward()` for the gradients of anchor, positive and
@@ -238,8 +279,10 @@ export const tripletMarginWithDistanceLoss: LossFunction<[anchor: TensorInput, p
  * m.forward([[1, 2, 3]], [[2, 2, 1]], [[2, 3, 4]]); // 0.5000039935112 (PyTorch: tensor(0.5000))
  * const [da, dp, dn] = m.backward();
  */
-export class TripletMarginWithDistanceLoss<O extends TripletMarginWithDistanceLossOptions = {}>
-  extends Loss<[anchor: TensorInput, positive: TensorInput, negative: TensorInput], O> {
+export class TripletMarginWithDistanceLoss<O extends TripletMarginWithDistanceLossOptions = {}> extends Loss<
+  [anchor: TensorInput, positive: TensorInput, negative: TensorInput],
+  O
+> {
   /** The effective reduction. */
   declare readonly reduction: Reduction;
   /** The distance as given (null: `F.pairwiseDistance`). */

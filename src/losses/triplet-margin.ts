@@ -101,8 +101,10 @@ registry.push(triplet);
  * F.tripletMarginLoss([[1, 2, 3], [0, 0, 0]], [[2, 2, 1], [1, 1, 1]], [[2, 3, 4], [1, 1, 1]]);
  * // 1.252009630203247 (PyTorch: tensor(1.2520))
  */
-export const tripletMarginLoss: LossFunction<[anchor: TensorInput, positive: TensorInput, negative: TensorInput],
-  TripletMarginLossOptions> = functional(triplet);
+export const tripletMarginLoss: LossFunction<
+  [anchor: TensorInput, positive: TensorInput, negative: TensorInput],
+  TripletMarginLossOptions
+> = functional(triplet);
 
 /**
  * `torch.nn.TripletMarginLoss` as a module, with `backward()` for the gradients of anchor, positive and negative.
@@ -111,8 +113,10 @@ export const tripletMarginLoss: LossFunction<[anchor: TensorInput, positive: Ten
  * m.forward([[1, 2, 3]], [[2, 2, 1]], [[2, 3, 4]]); // 1.0040193796157837 (PyTorch: tensor(1.0040))
  * const [da, dp, dn] = m.backward();
  */
-export class TripletMarginLoss<O extends TripletMarginLossOptions = {}>
-  extends Loss<[anchor: TensorInput, positive: TensorInput, negative: TensorInput], O> {
+export class TripletMarginLoss<O extends TripletMarginLossOptions = {}> extends Loss<
+  [anchor: TensorInput, positive: TensorInput, negative: TensorInput],
+  O
+> {
   /** The effective reduction (legacy flags already applied). */
   declare readonly reduction: Reduction;
   /** The margin. */

@@ -17,7 +17,15 @@ import type { FloatDType } from '../wasm/plan.js';
 import type { NormSpec, RowJob } from '../wasm/pairwise.js';
 import { PAIR_AB, PAIR_AC, PAIR_BC, pairGrads } from '../wasm/pairwise.js';
 import {
-  at, indexMap, jointShape, normCoefficients, pairNorms, pairRows, pairTieCounts, promoteFloats, sumBack,
+  at,
+  indexMap,
+  jointShape,
+  normCoefficients,
+  pairNorms,
+  pairRows,
+  pairTieCounts,
+  promoteFloats,
+  sumBack,
 } from './distances.js';
 
 /** Which formula: TripletMarginLoss's (margin + d⁺) − d⁻ or TripletMarginWithDistanceLoss's (d⁺ − d⁻) + margin. */
@@ -41,7 +49,12 @@ export interface TripletRows {
 
 /** Combines the distances per output row (float64): u, then max(u, 0). */
 export function combine(
-  fn: string, margin: number, order: MarginOrder, dp: Float64Array, dn: Float64Array, ds: Float64Array | null,
+  fn: string,
+  margin: number,
+  order: MarginOrder,
+  dp: Float64Array,
+  dn: Float64Array,
+  ds: Float64Array | null,
   shapes: readonly (readonly number[])[],
 ): TripletRows {
   let joint: number[] | undefined = [...shapes[0]];
@@ -51,16 +64,18 @@ export function combine(
     throw rangeError(fn, 'the distances must broadcast together', shapes.map(shapeStr).join(' and '));
   }
   const outShape = joint;
-  const mp = indexMap(shapes[0], outShape), mn = indexMap(shapes[1], outShape);
+  const mp = indexMap(shapes[0], outShape),
+    mn = indexMap(shapes[1], outShape);
   const ms = ds ? indexMap(shapes[2], outShape) : null;
   const n = outShape.reduce((a, b) => a * b, 1);
-  const u = new Float64Array(n), loss = new Float64Array(n);
+  const u = new Float64Array(n),
+    loss = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const p = at(dp, mp, i);
     let q = at(dn, mn, i);
     // torch.min (minimum): NaN on either side is NaN, as Math.min.
     if (ds) q = Math.min(q, at(ds, ms, i));
-    const v = order === 'margin-first' ? (margin + p) - q : (p - q) + margin;
+    const v = order === 'margin-first' ? margin + p - q : p - q + margin;
     u[i] = v;
     loss[i] = v < 0 ? 0 : v; // clamp_min(u, 0): NaN stays NaN
   }
@@ -72,9 +87,14 @@ export function combine(
  * PyTorch's sum_to_size does): clamp_min's mask u ≥ 0, then min's split (PyTorch 1.13's min.other backward:
  * where(a == b, g/2, g) masked to 0 on the larger side).
  */
-export function distanceGrads(t: TripletRows, g: Float64Array): { gp: Float64Array; gn: Float64Array; gs: Float64Array | null } {
+export function distanceGrads(
+  t: TripletRows,
+  g: Float64Array,
+): { gp: Float64Array; gn: Float64Array; gs: Float64Array | null } {
   const n = t.u.length;
-  const gp = new Float64Array(n), gn = new Float64Array(n), gs = t.ds ? new Float64Array(n) : null;
+  const gp = new Float64Array(n),
+    gn = new Float64Array(n),
+    gs = t.ds ? new Float64Array(n) : null;
   for (let i = 0; i < n; i++) {
     const gu = t.u[i] >= 0 ? g[i] : 0;
     gp[i] = gu;
@@ -83,7 +103,8 @@ export function distanceGrads(t: TripletRows, g: Float64Array): { gp: Float64Arr
       gn[i] = m;
       continue;
     }
-    const a = at(t.dn, t.mn, i), b = at(t.ds, t.ms, i);
+    const a = at(t.dn, t.mn, i),
+      b = at(t.ds, t.ms, i);
     const half = a === b ? m / 2 : m;
     gn[i] = a > b ? 0 : half;
     gs![i] = a < b ? 0 : half;
@@ -114,11 +135,26 @@ export interface NormTriplet {
 const NAMES = ['anchor', 'positive', 'negative'];
 
 /** The distances of a triplet under the built-in p-norm, combined (see the file header). */
-export function normTriplet(fn: string, args: readonly Tensor[], spec: NormSpec, swap: boolean, margin: number,
-  order: MarginOrder): NormTriplet {
+export function normTriplet(
+  fn: string,
+  args: readonly Tensor[],
+  spec: NormSpec,
+  swap: boolean,
+  margin: number,
+  order: MarginOrder,
+): NormTriplet {
   const [a, p, n] = args;
   const dtype = promoteFloats(fn, NAMES, args);
-  const pairs: [number, number][] = swap ? [[0, 1], [0, 2], [1, 2]] : [[0, 1], [0, 2]];
+  const pairs: [number, number][] = swap
+    ? [
+        [0, 1],
+        [0, 2],
+        [1, 2],
+      ]
+    : [
+        [0, 1],
+        [0, 2],
+      ];
   const shapes = pairs.map(([i, j]) => jointShape(fn, [NAMES[i], NAMES[j]], [args[i], args[j]]));
   const all = jointShape(fn, NAMES, args);
   const operands: [Tensor, Tensor, Tensor] = [a, p, n];
@@ -132,7 +168,12 @@ export function normTriplet(fn: string, args: readonly Tensor[], spec: NormSpec,
     norms = pairNorms(fused, pairs, spec);
   } else {
     // Pairs of different shapes: each on its own, in float64 (their gradients are summed in JS).
-    jobs = pairs.map(([i, j], k) => ({ fn, dtype: 'float64' as FloatDType, shape: pairRows(shapes[k]).kernel, operands: [args[i], args[j]] }));
+    jobs = pairs.map(([i, j], k) => ({
+      fn,
+      dtype: 'float64' as FloatDType,
+      shape: pairRows(shapes[k]).kernel,
+      operands: [args[i], args[j]],
+    }));
     norms = jobs.map((job) => pairNorms(job, [[0, 1]], spec)[0]);
   }
   const rows = combine(fn, margin, order, norms[0], norms[1], swap ? norms[2] : null, outs);
@@ -145,16 +186,35 @@ export function normTripletGrads(t: NormTriplet, g: Float64Array, into: GradInto
   const perPair = [d.gp, d.gn, ...(d.gs ? [d.gs] : [])];
   const coefs = perPair.map((gk, k) => {
     const job = t.fused ?? t.jobs[k];
-    const pair: [number, number] = t.fused ? ([[0, 1], [0, 2], [1, 2]] as [number, number][])[k] : [0, 1];
+    const pair: [number, number] = t.fused
+      ? (
+          [
+            [0, 1],
+            [0, 2],
+            [1, 2],
+          ] as [number, number][]
+        )[k]
+      : [0, 1];
     return normCoefficients(t.spec, gk, t.norms[k], () => pairTieCounts(job, pair, t.spec, t.norms[k]));
   });
   if (t.fused) {
     const flat = coefs.flatMap(([c0, c1]) => [c0, c1]);
-    return pairGrads({ ...t.fused, fn }, PAIR_AB | PAIR_AC | (t.swap ? PAIR_BC : 0), t.spec, flat, [true, true, true], into);
+    return pairGrads(
+      { ...t.fused, fn },
+      PAIR_AB | PAIR_AC | (t.swap ? PAIR_BC : 0),
+      t.spec,
+      flat,
+      [true, true, true],
+      into,
+    );
   }
   // Each pair's gradients in float64, summed per operand, rounded once into the destination.
   const sums = t.operands.map((x) => new Float64Array(x.numel()));
-  const pairs: [number, number][] = [[0, 1], [0, 2], [1, 2]];
+  const pairs: [number, number][] = [
+    [0, 1],
+    [0, 2],
+    [1, 2],
+  ];
   const seen = [false, false, false];
   coefs.forEach(([c0, c1], k) => {
     const job = { ...t.jobs[k], fn, operands: t.jobs[k].operands.map(as64) };
@@ -169,7 +229,9 @@ export function normTripletGrads(t: NormTriplet, g: Float64Array, into: GradInto
     });
   });
   return t.operands.map((x, i) => {
-    const out = into[i] ?? new Tensor(x.dtype === 'float32' ? new Float32Array(x.numel()) : new Float64Array(x.numel()), x.shape, x.dtype);
+    const out =
+      into[i] ??
+      new Tensor(x.dtype === 'float32' ? new Float32Array(x.numel()) : new Float64Array(x.numel()), x.shape, x.dtype);
     (out.data as Float64Array).set(sums[i]);
     return out;
   });
@@ -184,7 +246,10 @@ function as64(t: Tensor): Tensor {
 export function checkSameRank(fn: string, args: readonly Tensor[]): void {
   const [a, p, n] = args;
   if (a.shape.length !== p.shape.length || p.shape.length !== n.shape.length) {
-    throw rangeError(fn, 'anchor, positive and negative must have the same number of dimensions',
-      `${shapeStr(a.shape)}, ${shapeStr(p.shape)} and ${shapeStr(n.shape)}`);
+    throw rangeError(
+      fn,
+      'anchor, positive and negative must have the same number of dimensions',
+      `${shapeStr(a.shape)}, ${shapeStr(p.shape)} and ${shapeStr(n.shape)}`,
+    );
   }
 }

@@ -49,11 +49,18 @@ export function asTensor(fn: string, arg: string, value: unknown, plainDType: DT
     const rec = value as TensorRecord;
     return wrap(rec.data, rec.shape, rec.dtype);
   }
-  throw typeError(fn, `${arg} must be a Tensor, a typed array, nested number arrays or { data, shape }`, describe(value));
+  throw typeError(
+    fn,
+    `${arg} must be a Tensor, a typed array, nested number arrays or { data, shape }`,
+    describe(value),
+  );
 }
 
 /** The error for an argument whose buffer was transferred away (postMessage, structuredClone with transfer). */
 function detached(fn: string, arg: string, data: ArrayBufferView): TypeError {
-  return typeError(fn, `${arg}'s buffer was detached (transferred); its elements are gone`,
-    `a detached ${data.constructor.name}`);
+  return typeError(
+    fn,
+    `${arg}'s buffer was detached (transferred); its elements are gone`,
+    `a detached ${data.constructor.name}`,
+  );
 }

@@ -90,7 +90,9 @@ export class Tensor<D extends DType = DType> {
    */
   item(): number {
     if (this.numel() !== 1) {
-      throw new RangeError(`Tensor.item: a Tensor with ${this.numel()} elements cannot be converted to a number (got shape ${shapeStr(this.shape)})`);
+      throw new RangeError(
+        `Tensor.item: a Tensor with ${this.numel()} elements cannot be converted to a number (got shape ${shapeStr(this.shape)})`,
+      );
     }
     return Number(this.checkedData('Tensor.item')[0]);
   }
@@ -118,7 +120,9 @@ export class Tensor<D extends DType = DType> {
   private checkedData(fn: string): TypedArrayFor[D] {
     const data = this.data;
     if (data.length !== this.numel() && isDetached(data)) {
-      throw new TypeError(`${fn}: the tensor's buffer was detached (transferred) (got a detached ${data.constructor.name})`);
+      throw new TypeError(
+        `${fn}: the tensor's buffer was detached (transferred) (got a detached ${data.constructor.name})`,
+      );
     }
     return data;
   }
@@ -177,7 +181,9 @@ function flatten(fn: string, data: unknown): { values: Array<number | bigint>; s
   const walk = (v: unknown, depth: number): void => {
     if (typeof v === 'number' || typeof v === 'bigint') {
       if (depth !== shape.length && !(depth === 0 && shape.length === 0)) {
-        throw new RangeError(`${fn}: ragged nested array (got a number at depth ${depth}, expected an array of length ${shape[depth]})`);
+        throw new RangeError(
+          `${fn}: ragged nested array (got a number at depth ${depth}, expected an array of length ${shape[depth]})`,
+        );
       }
       if (typeof v === 'bigint') hasBigInt = true;
       values.push(v);
@@ -192,7 +198,9 @@ function flatten(fn: string, data: unknown): { values: Array<number | bigint>; s
       }
       shape.push(arr.length);
     } else if (shape[depth] !== arr.length) {
-      throw new RangeError(`${fn}: ragged nested array (expected length ${shape[depth]} at depth ${depth}, got ${arr.length})`);
+      throw new RangeError(
+        `${fn}: ragged nested array (expected length ${shape[depth]} at depth ${depth}, got ${arr.length})`,
+      );
     }
     for (let i = 0; i < arr.length; i++) walk(arr[i], depth + 1);
   };
@@ -228,7 +236,8 @@ function toArray(fn: string, values: ArrayLike<number | bigint>, dtype: DType): 
 
 /** @internal Validates a user-given shape. */
 export function checkShape(fn: string, shape: unknown): number[] {
-  if (!Array.isArray(shape)) throw new TypeError(`${fn}: shape must be an array of non-negative integers (got ${describe(shape)})`);
+  if (!Array.isArray(shape))
+    throw new TypeError(`${fn}: shape must be an array of non-negative integers (got ${describe(shape)})`);
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) {
       throw new RangeError(`${fn}: shape must hold non-negative integers (got ${describe(shape)})`);
@@ -240,7 +249,9 @@ export function checkShape(fn: string, shape: unknown): number[] {
 /** @internal Validates a dtype name. */
 export function checkDType(fn: string, dtype: unknown): DType {
   if (!DTYPES.includes(dtype as DType)) {
-    throw new TypeError(`${fn}: dtype must be one of ${DTYPES.map((d) => `'${d}'`).join(', ')} (got ${describe(dtype)})`);
+    throw new TypeError(
+      `${fn}: dtype must be one of ${DTYPES.map((d) => `'${d}'`).join(', ')} (got ${describe(dtype)})`,
+    );
   }
   return dtype as DType;
 }
@@ -265,7 +276,8 @@ export function tensor(data: BigInt64Array, options?: { shape?: readonly number[
 export function tensor(data: TensorLike, options?: TensorOptions): Tensor;
 export function tensor(data: TensorLike, options: TensorOptions = {}): Tensor {
   const fn = 'tensor';
-  if (options === null || typeof options !== 'object') throw new TypeError(`${fn}: options must be an object (got ${describe(options)})`);
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`${fn}: options must be an object (got ${describe(options)})`);
   const want = options.dtype === undefined ? undefined : checkDType(fn, options.dtype);
   let shape = options.shape === undefined ? undefined : checkShape(fn, options.shape);
   let array: TensorData;
@@ -283,7 +295,9 @@ export function tensor(data: TensorLike, options: TensorOptions = {}): Tensor {
   const dtype = dtypeOfArray(array)!;
   if (shape === undefined) shape = flatShape;
   else if (numelOf(shape) !== array.length) {
-    throw new RangeError(`${fn}: shape ${shapeStr(shape)} is invalid for input of size ${array.length} (got ${array.length} elements)`);
+    throw new RangeError(
+      `${fn}: shape ${shapeStr(shape)} is invalid for input of size ${array.length} (got ${array.length} elements)`,
+    );
   }
   return new Tensor(array, shape, dtype);
 }

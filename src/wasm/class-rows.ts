@@ -59,8 +59,12 @@ function setRange(dst: TensorData, at: number, src: TensorData, start: number, e
 class RowInput {
   private readonly resident: number;
   private slot = 0;
-  constructor(private readonly data: TensorData, ptr: number, private readonly dtype: FloatDType,
-    private readonly width: number) {
+  constructor(
+    private readonly data: TensorData,
+    ptr: number,
+    private readonly dtype: FloatDType,
+    private readonly width: number,
+  ) {
     this.resident = ptr;
   }
 
@@ -91,7 +95,10 @@ class RowInput {
 /** Class-index labels, `width` per row, staged per block as int32. */
 class LabelInput {
   private slot = 0;
-  constructor(private readonly data: Labels, private readonly width: number) {}
+  constructor(
+    private readonly data: Labels,
+    private readonly width: number,
+  ) {}
 
   bytes(per: number): number {
     return scratchBytes(per * this.width * 8);
@@ -122,7 +129,11 @@ function stageLabels(data: Labels, slot: number, start: number, n: number): numb
 class RowOutput {
   private readonly resident: number;
   private slot = 0;
-  constructor(readonly t: Tensor, private readonly dtype: FloatDType, private readonly width: number) {
+  constructor(
+    readonly t: Tensor,
+    private readonly dtype: FloatDType,
+    private readonly width: number,
+  ) {
     const r = residentOf(t);
     this.resident = r !== undefined && t.dtype === dtype ? r.ptr : -1;
   }
@@ -144,7 +155,10 @@ class RowOutput {
     if (this.resident >= 0) return;
     const b = BYTES[this.dtype];
     const at = this.slot / b;
-    (this.t.data as Float64Array).set((heap()[this.dtype] as Float64Array).subarray(at, at + n * this.width), r0 * this.width);
+    (this.t.data as Float64Array).set(
+      (heap()[this.dtype] as Float64Array).subarray(at, at + n * this.width),
+      r0 * this.width,
+    );
   }
 }
 
@@ -170,7 +184,9 @@ interface Pieces {
 /** Reserves the scratch of a call: every operand's block slot, the extras (returned) and 16 bytes of results. */
 function reserve(fn: string, bl: Blocks, p: Pieces): { extra: number[]; res: number } {
   const parts = [...p.inputs, ...p.outputs].filter((o): o is RowInput | LabelInput | RowOutput => o !== null);
-  const total = parts.reduce((a, o) => a + o.bytes(bl.per), 0) + p.extra.reduce((a, b) => a + scratchBytes(b), 0) +
+  const total =
+    parts.reduce((a, o) => a + o.bytes(bl.per), 0) +
+    p.extra.reduce((a, b) => a + scratchBytes(b), 0) +
     scratchBytes(16);
   beginScratch(fn, total);
   for (const o of parts) o.take(bl.per);
@@ -259,7 +275,10 @@ export function runMultiMarginLoss(job: MultiMarginJob, perRow: boolean): RowLos
   const t = new LabelInput(job.targets, 1);
   const out = perRow ? newFloats(job.dtype, job.rows) : null;
   const o = out ? new RowOutput(new Tensor(out, [job.rows], job.dtype), job.dtype, 1) : null;
-  const { extra: [wSlot], res } = reserve(job.fn, bl, { inputs: [x, t], outputs: [o], extra: [job.weight ? job.C * BYTES[job.dtype] : 0] });
+  const {
+    extra: [wSlot],
+    res,
+  } = reserve(job.fn, bl, { inputs: [x, t], outputs: [o], extra: [job.weight ? job.C * BYTES[job.dtype] : 0] });
   const w = stageConst(job.weight, job.dtype, wSlot);
   const k = rowKernel('multi_margin_loss', job.dtype);
   const flags = perRow ? kernels().MARGIN_WRITE_OUT.value : 0;
@@ -276,21 +295,42 @@ export function runMultiMarginLoss(job: MultiMarginJob, perRow: boolean): RowLos
  * ∂loss/∂x of a MultiMargin job: s is 1/C, or 1/(N·C) for 'mean'; g the upstream (a number for every row, or
  * per row); with `fused` the loss sum too.
  */
-export function runMultiMarginGrad(job: MultiMarginJob, s: number, g: RowUpstream, into: Tensor | null, fused: boolean): RowGrads {
+export function runMultiMarginGrad(
+  job: MultiMarginJob,
+  s: number,
+  g: RowUpstream,
+  into: Tensor | null,
+  fused: boolean,
+): RowGrads {
   const bl = blocksOf(job.rows, job.C);
   const gxT = gradTensor(job.x, into);
   const x = RowInput.of(job.x, job.dtype, job.C);
   const t = new LabelInput(job.targets, 1);
   const gu = upstreamInput(g, job.dtype);
   const gx = new RowOutput(gxT, job.dtype, job.C);
-  const { extra: [wSlot], res } = reserve(job.fn, bl, { inputs: [x, t, gu], outputs: [gx], extra: [job.weight ? job.C * BYTES[job.dtype] : 0] });
+  const {
+    extra: [wSlot],
+    res,
+  } = reserve(job.fn, bl, { inputs: [x, t, gu], outputs: [gx], extra: [job.weight ? job.C * BYTES[job.dtype] : 0] });
   const w = stageConst(job.weight, job.dtype, wSlot);
   const k = rowKernel('multi_margin_backward', job.dtype);
   const gs = typeof g === 'number' ? g : 0;
   let total = 0;
   forEachBlock(bl, (r0, n) => {
-    k(x.pointer(r0, n), t.pointer(r0, n), w, n, job.C, job.p, job.margin, s, gu ? gu.pointer(r0, n) : 0, gs,
-      gx.pointer(r0), fused ? res : 0);
+    k(
+      x.pointer(r0, n),
+      t.pointer(r0, n),
+      w,
+      n,
+      job.C,
+      job.p,
+      job.margin,
+      s,
+      gu ? gu.pointer(r0, n) : 0,
+      gs,
+      gx.pointer(r0),
+      fused ? res : 0,
+    );
     if (fused) total += result(res);
     gx.collect(r0, n);
   });
@@ -312,7 +352,10 @@ export function runMultilabelMarginLoss(job: MultiLabelMarginJob, perRow: boolea
   const t = new LabelInput(job.labels, job.C);
   const out = perRow ? newFloats(job.dtype, job.rows) : null;
   const o = out ? new RowOutput(new Tensor(out, [job.rows], job.dtype), job.dtype, 1) : null;
-  const { extra: [mark], res } = reserve(job.fn, bl, { inputs: [x, t], outputs: [o], extra: [16 * job.C] });
+  const {
+    extra: [mark],
+    res,
+  } = reserve(job.fn, bl, { inputs: [x, t], outputs: [o], extra: [16 * job.C] });
   const k = rowKernel('multilabel_margin_loss', job.dtype);
   const flags = perRow ? kernels().MARGIN_WRITE_OUT.value : 0;
   let total = 0;
@@ -325,21 +368,39 @@ export function runMultilabelMarginLoss(job: MultiLabelMarginJob, perRow: boolea
 }
 
 /** ∂loss/∂x of a MultiLabelMargin job (s, g, fused as for multiMarginGrad). */
-export function runMultilabelMarginGrad(job: MultiLabelMarginJob, s: number, g: RowUpstream, into: Tensor | null,
-  fused: boolean): RowGrads {
+export function runMultilabelMarginGrad(
+  job: MultiLabelMarginJob,
+  s: number,
+  g: RowUpstream,
+  into: Tensor | null,
+  fused: boolean,
+): RowGrads {
   const bl = blocksOf(job.rows, job.C);
   const gxT = gradTensor(job.x, into);
   const x = RowInput.of(job.x, job.dtype, job.C);
   const t = new LabelInput(job.labels, job.C);
   const gu = upstreamInput(g, job.dtype);
   const gx = new RowOutput(gxT, job.dtype, job.C);
-  const { extra: [mark], res } = reserve(job.fn, bl, { inputs: [x, t, gu], outputs: [gx], extra: [16 * job.C] });
+  const {
+    extra: [mark],
+    res,
+  } = reserve(job.fn, bl, { inputs: [x, t, gu], outputs: [gx], extra: [16 * job.C] });
   const k = rowKernel('multilabel_margin_backward', job.dtype);
   const gs = typeof g === 'number' ? g : 0;
   let total = 0;
   forEachBlock(bl, (r0, n) => {
-    k(x.pointer(r0, n), t.pointer(r0, n), n, job.C, mark, s, gu ? gu.pointer(r0, n) : 0, gs, gx.pointer(r0),
-      fused ? res : 0);
+    k(
+      x.pointer(r0, n),
+      t.pointer(r0, n),
+      n,
+      job.C,
+      mark,
+      s,
+      gu ? gu.pointer(r0, n) : 0,
+      gs,
+      gx.pointer(r0),
+      fused ? res : 0,
+    );
     if (fused) total += result(res);
     gx.collect(r0, n);
   });
@@ -373,7 +434,10 @@ export function runMultilabelSoftMarginLoss(job: MultiLabelSoftMarginJob, perRow
   const sw = softWeight(job);
   const out = perRow ? newFloats(job.dtype, job.rows) : null;
   const o = out ? new RowOutput(new Tensor(out, [job.rows], job.dtype), job.dtype, 1) : null;
-  const { extra: [wSlot], res } = reserve(job.fn, bl, { inputs: [x, y, sw.rows], outputs: [o], extra: [sw.bytes] });
+  const {
+    extra: [wSlot],
+    res,
+  } = reserve(job.fn, bl, { inputs: [x, y, sw.rows], outputs: [o], extra: [sw.bytes] });
   const wc = job.perClass ? stageConst(job.weight, job.dtype, wSlot) : 0;
   const k = rowKernel('multilabel_soft_margin_loss', job.dtype);
   const flags = perRow ? kernels().MARGIN_WRITE_OUT.value : 0;
@@ -391,8 +455,14 @@ export function runMultilabelSoftMarginLoss(job: MultiLabelSoftMarginJob, perRow
  * ∂loss/∂x and (when `wantY`) ∂loss/∂y of a MultiLabelSoftMargin job, in the kernel's dtype (the caller converts
  * them to the arguments' dtypes); s is 1/C, or 1/(R·C) for 'mean'.
  */
-export function runMultilabelSoftMarginGrad(job: MultiLabelSoftMarginJob, s: number, g: RowUpstream, wantY: boolean,
-  into: { x: Tensor | null; y: Tensor | null }, fused: boolean): RowGrads {
+export function runMultilabelSoftMarginGrad(
+  job: MultiLabelSoftMarginJob,
+  s: number,
+  g: RowUpstream,
+  wantY: boolean,
+  into: { x: Tensor | null; y: Tensor | null },
+  fused: boolean,
+): RowGrads {
   const bl = blocksOf(job.rows, job.C);
   const gxT = gradTensor(job.x, into.x);
   const gyT = wantY ? gradTensor(job.y, into.y) : null;
@@ -402,15 +472,30 @@ export function runMultilabelSoftMarginGrad(job: MultiLabelSoftMarginJob, s: num
   const gu = upstreamInput(g, job.dtype);
   const gx = new RowOutput(gxT, job.dtype, job.C);
   const gy = gyT ? new RowOutput(gyT, job.dtype, job.C) : null;
-  const { extra: [wSlot], res } = reserve(job.fn, bl, { inputs: [x, y, sw.rows, gu], outputs: [gx, gy], extra: [sw.bytes] });
+  const {
+    extra: [wSlot],
+    res,
+  } = reserve(job.fn, bl, { inputs: [x, y, sw.rows, gu], outputs: [gx, gy], extra: [sw.bytes] });
   const wc = job.perClass ? stageConst(job.weight, job.dtype, wSlot) : 0;
   const k = rowKernel('multilabel_soft_margin_backward', job.dtype);
   const gs = typeof g === 'number' ? g : 0;
   let total = 0;
   forEachBlock(bl, (r0, n) => {
     const w = sw.rows ? sw.rows.pointer(r0, n) : wc;
-    k(x.pointer(r0, n), y.pointer(r0, n), w, sw.stride, n, job.C, s, gu ? gu.pointer(r0, n) : 0, gs, gx.pointer(r0),
-      gy ? gy.pointer(r0) : 0, fused ? res : 0);
+    k(
+      x.pointer(r0, n),
+      y.pointer(r0, n),
+      w,
+      sw.stride,
+      n,
+      job.C,
+      s,
+      gu ? gu.pointer(r0, n) : 0,
+      gs,
+      gx.pointer(r0),
+      gy ? gy.pointer(r0) : 0,
+      fused ? res : 0,
+    );
     if (fused) total += result(res);
     gx.collect(r0, n);
     gy?.collect(r0, n);

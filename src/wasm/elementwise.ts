@@ -12,15 +12,40 @@ import { arrayOperand, ChunkedCall, operandOf } from './plan.js';
 
 /** The elementwise terms the binary exports (every `<term>_sum_f32` of the generated ABI). */
 export type ElementwiseTerm = keyof KernelExports extends infer K
-  ? K extends `${infer T}_sum_f32` ? T : never
+  ? K extends `${infer T}_sum_f32`
+    ? T
+    : never
   : never;
 
 type SumKernel = (a: number, b: number, c: number, w: number, n: number, p: number, q: number) => number;
 type MapKernel = (a: number, b: number, c: number, w: number, out: number, n: number, p: number, q: number) => void;
-type GradKernel = (a: number, b: number, c: number, w: number, g: number, gs: number, ga: number, gb: number,
-  gc: number, n: number, p: number, q: number) => void;
-type SumGradKernel = (a: number, b: number, c: number, w: number, gs: number, ga: number, gb: number, gc: number,
-  n: number, p: number, q: number) => number;
+type GradKernel = (
+  a: number,
+  b: number,
+  c: number,
+  w: number,
+  g: number,
+  gs: number,
+  ga: number,
+  gb: number,
+  gc: number,
+  n: number,
+  p: number,
+  q: number,
+) => void;
+type SumGradKernel = (
+  a: number,
+  b: number,
+  c: number,
+  w: number,
+  gs: number,
+  ga: number,
+  gb: number,
+  gc: number,
+  n: number,
+  p: number,
+  q: number,
+) => number;
 
 const SUFFIX = { float32: 'f32', float64: 'f64' } as const;
 
@@ -59,8 +84,12 @@ export interface ElementwiseJob {
 
 function operandsOf(job: ElementwiseJob): Operand[] {
   const absent = (t: Tensor | null): Operand | null => (t ? operandOf(t, job.dtype, job.shape) : null);
-  return [operandOf(job.a, job.dtype, job.shape), operandOf(job.b, job.dtype, job.shape), absent(job.c), absent(job.weight)]
-    .filter((o): o is Operand => o !== null);
+  return [
+    operandOf(job.a, job.dtype, job.shape),
+    operandOf(job.b, job.dtype, job.shape),
+    absent(job.c),
+    absent(job.weight),
+  ].filter((o): o is Operand => o !== null);
 }
 
 /** What a chunk loop needs of a job besides its operands' data: the kernel, and which operand slots exist. */
@@ -78,10 +107,17 @@ function slots(job: KernelPart, ptrs: readonly number[]): [number, number, numbe
 }
 
 /** Runs the check kernel on the staged chunk of operand 0; throws through `check.fail` on a bad element. */
-function runCheck(check: ElementwiseCheck | undefined, dtype: FloatDType, ptr: number, start: number, len: number): void {
+function runCheck(
+  check: ElementwiseCheck | undefined,
+  dtype: FloatDType,
+  ptr: number,
+  start: number,
+  len: number,
+): void {
   if (!check) return;
   const bad = (kernels() as unknown as Record<string, (x: number, n: number) => number>)[
-    `${check.kernel}_${SUFFIX[dtype]}`](ptr, len);
+    `${check.kernel}_${SUFFIX[dtype]}`
+  ](ptr, len);
   if (bad >= 0) check.fail(start + bad);
 }
 
@@ -111,8 +147,13 @@ export function elementwiseSum(job: ElementwiseJob): number {
  * `elementwiseSum` without building operands from Tensors.
  */
 export function elementwiseSumArrays(
-  fn: string, term: ElementwiseTerm, a: Float32Array | Float64Array, b: Float32Array | Float64Array,
-  p: number, q: number, check?: ElementwiseCheck,
+  fn: string,
+  term: ElementwiseTerm,
+  a: Float32Array | Float64Array,
+  b: Float32Array | Float64Array,
+  p: number,
+  q: number,
+  check?: ElementwiseCheck,
 ): number {
   const dtype: FloatDType = a instanceof Float32Array ? 'float32' : 'float64';
   const call = new ChunkedCall(fn, dtype, [a.length], [arrayOperand(a), arrayOperand(b)]);
@@ -150,12 +191,25 @@ export function elementwiseMap(job: ElementwiseJob): Tensor {
  * Where the gradient of operand `t` goes: in place into a resident `into` of the kernel's dtype and the call's
  * shape; else into `into`'s data or a new array of t's dtype, summed back to t's shape when t was broadcast.
  */
-function gradDestination(t: Tensor, into: Tensor | null, dtype: FloatDType, shape: readonly number[]): [Destination, Tensor] {
+function gradDestination(
+  t: Tensor,
+  into: Tensor | null,
+  dtype: FloatDType,
+  shape: readonly number[],
+): [Destination, Tensor] {
   const same = sameShape(t.shape, shape);
   const target = into ?? new Tensor(newArray(t.dtype as FloatDType, numelOf(t.shape)), t.shape, t.dtype);
   const r = residentOf(target);
   if (same && r && target.dtype === dtype) return [{ data: null, ptr: r.ptr, strides: null, shape }, target];
-  return [{ data: target.data as TensorData, ptr: -1, strides: same ? null : broadcastStrides(t.shape, shape), shape: t.shape }, target];
+  return [
+    {
+      data: target.data as TensorData,
+      ptr: -1,
+      strides: same ? null : broadcastStrides(t.shape, shape),
+      shape: t.shape,
+    },
+    target,
+  ];
 }
 
 /** Which operands' gradients to compute (a, b, c), and where to put them (null: allocate). */
@@ -201,7 +255,8 @@ function gradSetup(job: ElementwiseJob, req: GradRequest, extra: Operand[]): Gra
 
 /** The kernel pointers of the wanted gradients [ga, gb, gc] for the current chunk (0 where not wanted). */
 function gradPointers(setup: GradSetup): [number, number, number] {
-  const o = setup.outIndex, outs = setup.call.outs;
+  const o = setup.outIndex,
+    outs = setup.call.outs;
   return [o[0] >= 0 ? outs[o[0]] : 0, o[1] >= 0 ? outs[o[1]] : 0, o[2] >= 0 ? outs[o[2]] : 0];
 }
 
@@ -232,7 +287,11 @@ export function elementwiseGrad(j: ElementwiseJob, upstream: number | Tensor, re
 }
 
 /** The fused forward and backward of a reduction: Σ w·term(a, b, c) and its gradients times `gs`. */
-export function elementwiseSumGrad(j: ElementwiseJob, gs: number, req: GradRequest): { sum: number; grads: (Tensor | null)[] } {
+export function elementwiseSumGrad(
+  j: ElementwiseJob,
+  gs: number,
+  req: GradRequest,
+): { sum: number; grads: (Tensor | null)[] } {
   const job = gradJob(j, req);
   const setup = gradSetup(job, req, []);
   const { call } = setup;

@@ -21,13 +21,7 @@ import type { KernelExports } from './abi.generated.js';
 export type { KernelExports } from './abi.generated.js';
 
 /** Anything `init` accepts: a compiled module, the bytes, a fetch `Response` (or a promise of one), or a URL. */
-export type WasmSource =
-  | WebAssembly.Module
-  | BufferSource
-  | Response
-  | PromiseLike<Response>
-  | URL
-  | string;
+export type WasmSource = WebAssembly.Module | BufferSource | Response | PromiseLike<Response> | URL | string;
 
 /** How the module's memory keeps views valid when it grows (see the file header). */
 export type MemoryKind = 'resizable' | 'shared' | 'fixed';
@@ -246,9 +240,7 @@ function instantiateSync(): KernelExports {
   requireSimd();
   try {
     const source = defaultSource();
-    const plan = source instanceof WebAssembly.Module
-      ? planFromModule(source)
-      : planFromBytes(bytesOf(source));
+    const plan = source instanceof WebAssembly.Module ? planFromModule(source) : planFromBytes(bytesOf(source));
     adopt(plan, new WebAssembly.Instance(plan.module, imports(plan.memory)));
   } catch (cause) {
     throw new Error(
@@ -299,8 +291,11 @@ async function planOf(source: WasmSource): Promise<Plan> {
   if (typeof Response !== 'undefined' && source instanceof Response) {
     if (!source.ok) throw new TypeError(`init: fetching the wasm failed (got HTTP ${source.status})`);
     // Streaming compilation needs no patched bytes where buffers can be resizable (every current browser).
-    if (resizableBuffers() && typeof WebAssembly.compileStreaming === 'function' &&
-        source.headers.get('content-type')?.startsWith('application/wasm')) {
+    if (
+      resizableBuffers() &&
+      typeof WebAssembly.compileStreaming === 'function' &&
+      source.headers.get('content-type')?.startsWith('application/wasm')
+    ) {
       return planFromModule(await WebAssembly.compileStreaming(source));
     }
     return planOf(new Uint8Array(await source.arrayBuffer()));

@@ -74,7 +74,14 @@ function slotsOf(job: NllJob, extra: boolean): Slots {
  * Stages targets [p0, p0 + n) as int32 at `slot` (int64 narrowed in wasm) and returns them as JS int32: the caller's
  * own Int32Array range, or `js` holding the narrowed values (JS loops over wasm's shared views are slow; see top).
  */
-function stageTargets(job: NllJob, h: ReturnType<typeof heap>, slot: number, p0: number, n: number, js: Int32Array): Int32Array {
+function stageTargets(
+  job: NllJob,
+  h: ReturnType<typeof heap>,
+  slot: number,
+  p0: number,
+  n: number,
+  js: Int32Array,
+): Int32Array {
   const data = job.targets;
   const whole = p0 === 0 && n === data.length;
   if (data instanceof BigInt64Array) {
@@ -93,7 +100,8 @@ function stageTargets(job: NllJob, h: ReturnType<typeof heap>, slot: number, p0:
 /** Gathers x[o, t_k, j] for positions [p0, p0 + n) into `d` (0 for ignored or bad targets). */
 function gather(job: NllJob, t: Int32Array, t0: number, p0: number, n: number, d: Float64Array, at: number): void {
   const x = job.x.data as Float64Array;
-  const C = job.classes, inner = job.inner;
+  const C = job.classes,
+    inner = job.inner;
   if (inner === 1) {
     for (let k = 0; k < n; k++) {
       const c = t[t0 + k];
@@ -101,7 +109,8 @@ function gather(job: NllJob, t: Int32Array, t0: number, p0: number, n: number, d
     }
     return;
   }
-  let o = Math.floor(p0 / inner), j = p0 - o * inner;
+  let o = Math.floor(p0 / inner),
+    j = p0 - o * inner;
   for (let k = 0; k < n; k++) {
     const c = t[t0 + k];
     d[at + k] = c >= 0 && c < C ? x[(o * C + c) * inner + j] : 0;
@@ -120,10 +129,13 @@ export function nllSums(job: NllJob, perPosition: boolean): NllSums {
   const loss = kernel('nll_loss', job.dtype);
   const flags = perPosition ? kernels().NLL_WRITE_OUT.value : 0;
   const out = perPosition ? new ARRAY_OF[job.dtype](P) : null;
-  const tJs = new Int32Array(Math.min(CHUNK, P)), vJs = new ARRAY_OF[job.dtype](Math.min(CHUNK, P)) as Float64Array;
+  const tJs = new Int32Array(Math.min(CHUNK, P)),
+    vJs = new ARRAY_OF[job.dtype](Math.min(CHUNK, P)) as Float64Array;
   const h = heap(); // the memory does not grow below: the scratch is reserved
-  const hv = h[job.dtype] as Float64Array, f64 = h.float64 as Float64Array;
-  let nll = 0, weightSum = 0;
+  const hv = h[job.dtype] as Float64Array,
+    f64 = h.float64 as Float64Array;
+  let nll = 0,
+    weightSum = 0;
   for (let p0 = 0; p0 < P; p0 += CHUNK) {
     const n = Math.min(CHUNK, P - p0);
     const t = stageTargets(job, h, s.t, p0, n, tJs);
@@ -151,8 +163,11 @@ export function nllGrad(job: NllJob, g: number | Float32Array | Float64Array, in
   const b = BYTES[job.dtype];
   const back = kernel('nll_backward', job.dtype);
   const gs = typeof g === 'number' ? g : 0;
-  const C = job.classes, inner = job.inner, ignore = job.ignoreIndex;
-  const tJs = new Int32Array(Math.min(CHUNK, P)), v = new ARRAY_OF[job.dtype](Math.min(CHUNK, P)) as Float64Array;
+  const C = job.classes,
+    inner = job.inner,
+    ignore = job.ignoreIndex;
+  const tJs = new Int32Array(Math.min(CHUNK, P)),
+    v = new ARRAY_OF[job.dtype](Math.min(CHUNK, P)) as Float64Array;
   const h = heap();
   const hv = h[job.dtype] as Float64Array;
   for (let p0 = 0; p0 < P; p0 += CHUNK) {
@@ -161,7 +176,8 @@ export function nllGrad(job: NllJob, g: number | Float32Array | Float64Array, in
     if (typeof g !== 'number') hv.set(g.subarray(p0, p0 + n) as Float64Array, s.extra / b);
     back(s.t, s.w, n, ignore, typeof g === 'number' ? 0 : s.extra, gs, s.v);
     v.set(hv.subarray(s.v / b, s.v / b + n));
-    let o = Math.floor(p0 / inner), j = p0 - o * inner;
+    let o = Math.floor(p0 / inner),
+      j = p0 - o * inner;
     for (let k = 0; k < n; k++) {
       const c = t[k];
       if (c !== ignore) gd[(o * C + c) * inner + j] = v[k];

@@ -32,11 +32,26 @@ export interface NormSpec {
 }
 
 /** The PD_* mode constants of the module, by name. */
-export function normModes(): { L2: number; L1: number; MAX: number; MIN: number; ZERO: number; LT1: number; LT2: number; GT2: number } {
+export function normModes(): {
+  L2: number;
+  L1: number;
+  MAX: number;
+  MIN: number;
+  ZERO: number;
+  LT1: number;
+  LT2: number;
+  GT2: number;
+} {
   const k = kernels();
   return {
-    L2: k.PD_L2.value, L1: k.PD_L1.value, MAX: k.PD_MAX.value, MIN: k.PD_MIN.value, ZERO: k.PD_ZERO.value,
-    LT1: k.PD_POW_LT1.value, LT2: k.PD_POW_LT2.value, GT2: k.PD_POW_GT2.value,
+    L2: k.PD_L2.value,
+    L1: k.PD_L1.value,
+    MAX: k.PD_MAX.value,
+    MIN: k.PD_MIN.value,
+    ZERO: k.PD_ZERO.value,
+    LT1: k.PD_POW_LT1.value,
+    LT2: k.PD_POW_LT2.value,
+    GT2: k.PD_POW_GT2.value,
   };
 }
 
@@ -103,11 +118,22 @@ function forEachBlock(call: ChunkedCall, rows: number, cols: number, body: (b: B
 }
 
 /** A call over the job's operands with `extra` per-row float64 arrays (each `count` arrays of a block's rows). */
-function callOf(job: RowJob, extraArrays: number, dests: Destination[] = [], dtype: FloatDType = job.dtype): ChunkedCall {
+function callOf(
+  job: RowJob,
+  extraArrays: number,
+  dests: Destination[] = [],
+  dtype: FloatDType = job.dtype,
+): ChunkedCall {
   const { cols } = rowsOf(job.shape);
   const per = rowsPerBlock(cols, CHUNK_BYTES / BYTES[dtype]);
-  return new ChunkedCall(job.fn, dtype, job.shape, job.operands.map((t) => operandOf(t, dtype, job.shape)), dests,
-    extraArrays > 0 ? [extraArrays * per * 8] : []);
+  return new ChunkedCall(
+    job.fn,
+    dtype,
+    job.shape,
+    job.operands.map((t) => operandOf(t, dtype, job.shape)),
+    dests,
+    extraArrays > 0 ? [extraArrays * per * 8] : [],
+  );
 }
 
 /**
@@ -144,7 +170,8 @@ export function pairTies(job: RowJob, pair: readonly [number, number], eps: numb
   const call = callOf(job, 2);
   const k = kernel('pd_ties', job.dtype);
   const per = rowsPerBlock(cols, call.chunk);
-  const normAt = call.extra[0], cntAt = normAt + per * 8;
+  const normAt = call.extra[0],
+    cntAt = normAt + per * 8;
   forEachBlock(call, rows, cols, (b) => {
     const h = heap().float64 as Float64Array;
     if (b.first) {
@@ -161,12 +188,25 @@ export function pairTies(job: RowJob, pair: readonly [number, number], eps: numb
  * Where the gradient of operand `t` goes: in place into a resident `into` of the kernel's dtype and the call's
  * shape; else into `into`'s data or a new array of t's dtype, summed back to t's shape when t was broadcast.
  */
-function gradDestination(t: Tensor, into: Tensor | null, dtype: FloatDType, shape: readonly number[]): [Destination, Tensor] {
+function gradDestination(
+  t: Tensor,
+  into: Tensor | null,
+  dtype: FloatDType,
+  shape: readonly number[],
+): [Destination, Tensor] {
   const same = sameLayout(t, shape);
   const target = into ?? new Tensor(new ARRAY_OF[t.dtype as FloatDType](t.numel()), t.shape, t.dtype);
   const r = residentOf(target);
   if (same && r && target.dtype === dtype) return [{ data: null, ptr: r.ptr, strides: null, shape }, target];
-  return [{ data: target.data as TensorData, ptr: -1, strides: same ? null : broadcastStrides(t.shape, shape), shape: t.shape }, target];
+  return [
+    {
+      data: target.data as TensorData,
+      ptr: -1,
+      strides: same ? null : broadcastStrides(t.shape, shape),
+      shape: t.shape,
+    },
+    target,
+  ];
 }
 
 /**
@@ -188,7 +228,9 @@ function sameLayout(t: Tensor, shape: readonly number[]): boolean {
 }
 
 /** Pair bits of `pd_grad`: (0, 1), (0, 2), (1, 2). */
-export const PAIR_AB = 1, PAIR_AC = 2, PAIR_BC = 4;
+export const PAIR_AB = 1,
+  PAIR_AC = 2,
+  PAIR_BC = 4;
 
 /**
  * Gradients of the distances of the pairs in `pairs` (PAIR_* bits over operands 0, 1, 2) for per-row coefficients
@@ -196,7 +238,11 @@ export const PAIR_AB = 1, PAIR_AC = 2, PAIR_BC = 4;
  * float64 and rounded once. Returns one gradient per wanted operand (null where not wanted).
  */
 export function pairGrads(
-  job: RowJob, pairs: number, norm: NormSpec, coef: readonly (Float64Array | null)[], want: readonly boolean[],
+  job: RowJob,
+  pairs: number,
+  norm: NormSpec,
+  coef: readonly (Float64Array | null)[],
+  want: readonly boolean[],
   into: readonly (Tensor | null)[],
 ): (Tensor | null)[] {
   const { rows, cols } = rowsOf(job.shape);
@@ -220,11 +266,26 @@ export function pairGrads(
   forEachBlock(call, rows, cols, (b) => {
     if (b.first) {
       const h = heap().float64 as Float64Array;
-      coef.forEach((c, i) => { if (c) h.set(c.subarray(b.r0, b.r0 + b.rows), at / 8 + i * b.rows); });
+      coef.forEach((c, i) => {
+        if (c) h.set(c.subarray(b.r0, b.r0 + b.rows), at / 8 + i * b.rows);
+      });
     }
     const p = call.ptrs;
-    k(p[0], p[1], job.operands.length > 2 ? p[2] : 0, b.rows, b.cols, norm.eps, norm.mode, norm.p, pairs, at,
-      out(0), out(1), out(2));
+    k(
+      p[0],
+      p[1],
+      job.operands.length > 2 ? p[2] : 0,
+      b.rows,
+      b.cols,
+      norm.eps,
+      norm.mode,
+      norm.p,
+      pairs,
+      at,
+      out(0),
+      out(1),
+      out(2),
+    );
   });
   return grads;
 }
@@ -232,7 +293,9 @@ export function pairGrads(
 /** Per row: Σ x·y, Σ x² and Σ y² of the job's two operands (cosine similarity's statistics), float64. */
 export function cosineStats(job: RowJob): { dot: Float64Array; sx: Float64Array; sy: Float64Array } {
   const { rows, cols } = rowsOf(job.shape);
-  const dot = new Float64Array(rows), sx = new Float64Array(rows), sy = new Float64Array(rows);
+  const dot = new Float64Array(rows),
+    sx = new Float64Array(rows),
+    sy = new Float64Array(rows);
   if (rows === 0 || cols === 0) return { dot, sx, sy };
   const call = callOf(job, 3);
   const k = kernel('cos_acc', job.dtype);
@@ -256,7 +319,11 @@ export function cosineStats(job: RowJob): { dot: Float64Array; sx: Float64Array;
  * the wanted operands (null where not wanted).
  */
 export function cosineGrads(
-  job: RowJob, alpha: Float64Array, beta: Float64Array, gamma: Float64Array, want: readonly boolean[],
+  job: RowJob,
+  alpha: Float64Array,
+  beta: Float64Array,
+  gamma: Float64Array,
+  want: readonly boolean[],
   into: readonly (Tensor | null)[],
 ): (Tensor | null)[] {
   const { rows, cols } = rowsOf(job.shape);
@@ -284,8 +351,15 @@ export function cosineGrads(
       h.set(beta.subarray(b.r0, b.r0 + b.rows), a + b.rows);
       h.set(gamma.subarray(b.r0, b.r0 + b.rows), a + 2 * b.rows);
     }
-    k(call.ptrs[0], call.ptrs[1], b.rows, b.cols, at, outIndex[0] >= 0 ? call.outs[outIndex[0]] : 0,
-      outIndex[1] >= 0 ? call.outs[outIndex[1]] : 0);
+    k(
+      call.ptrs[0],
+      call.ptrs[1],
+      b.rows,
+      b.cols,
+      at,
+      outIndex[0] >= 0 ? call.outs[outIndex[0]] : 0,
+      outIndex[1] >= 0 ? call.outs[outIndex[1]] : 0,
+    );
   });
   return grads;
 }

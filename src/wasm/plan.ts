@@ -45,8 +45,13 @@ export function arrayOperand(data: Float32Array | Float64Array): Operand {
  * index `at`, converting to `dst`'s element type. Runs along the last dimension are copied or filled whole.
  */
 function fillBroadcast(
-  dst: TensorData, at: number, src: TensorData, strides: readonly number[], shape: readonly number[],
-  start: number, len: number,
+  dst: TensorData,
+  at: number,
+  src: TensorData,
+  strides: readonly number[],
+  shape: readonly number[],
+  start: number,
+  len: number,
 ): void {
   const rank = shape.length;
   const d = dst as Float64Array;
@@ -87,8 +92,13 @@ function fillBroadcast(
  * operand's gradient in float64, summing over its broadcast dimensions (strides 0).
  */
 function sumToShape(
-  acc: Float64Array, src: TensorData, at: number, strides: readonly number[], shape: readonly number[],
-  start: number, len: number,
+  acc: Float64Array,
+  src: TensorData,
+  at: number,
+  strides: readonly number[],
+  shape: readonly number[],
+  start: number,
+  len: number,
 ): void {
   const rank = shape.length;
   const s = src as Float64Array;
@@ -152,8 +162,12 @@ export class ChunkedCall {
    *   a row kernel), available as `extra`; valid until the next call begins.
    */
   constructor(
-    fn: string, readonly dtype: FloatDType, readonly shape: readonly number[], readonly operands: readonly Operand[],
-    readonly destinations: readonly Destination[] = [], extraBytes: readonly number[] = [],
+    fn: string,
+    readonly dtype: FloatDType,
+    readonly shape: readonly number[],
+    readonly operands: readonly Operand[],
+    readonly destinations: readonly Destination[] = [],
+    extraBytes: readonly number[] = [],
   ) {
     this.n = numelOf(shape);
     this.bytes = BYTES[dtype];
@@ -184,7 +198,8 @@ export class ChunkedCall {
       const src = o.data!;
       if (o.strides === null) {
         (view as Float64Array).set(
-          (start === 0 && len === src.length ? src : src.subarray(start, start + len)) as Float64Array, at,
+          (start === 0 && len === src.length ? src : src.subarray(start, start + len)) as Float64Array,
+          at,
         );
       } else {
         fillBroadcast(view, at, src, o.strides, this.shape, start, len);

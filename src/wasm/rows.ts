@@ -71,7 +71,14 @@ function blocksOf(outer: number, C: number, inner: number, chunk: number): Block
   if (inner === 1 || slab <= chunk) {
     const per = Math.max(1, Math.floor(chunk / Math.max(slab, 1)));
     const most = Math.min(per, Math.max(outer, 1));
-    return { count: Math.ceil(outer / per), per, len: inner, perSlab: 1, maxLogits: most * slab, maxPositions: most * inner };
+    return {
+      count: Math.ceil(outer / per),
+      per,
+      len: inner,
+      perSlab: 1,
+      maxLogits: most * slab,
+      maxPositions: most * inner,
+    };
   }
   let len = Math.max(1, Math.floor(chunk / Math.max(C, 1)));
   if (len >= 4) len -= len % 4; // whole SIMD groups in every block but the last
@@ -102,7 +109,15 @@ function setRange(dst: TensorData, at: number, src: TensorData, start: number, e
 }
 
 /** Copies block `b` of `src` ([outer, C, inner]) to `dst` at element `at` as [slabs, C, len] (or back, `out`). */
-function moveBlock(heapView: TensorData, at: number, t: TensorData, C: number, inner: number, b: Block, out: boolean): void {
+function moveBlock(
+  heapView: TensorData,
+  at: number,
+  t: TensorData,
+  C: number,
+  inner: number,
+  b: Block,
+  out: boolean,
+): void {
   const runs = b.len === inner ? 1 : C;
   const runLen = b.len === inner ? b.slabs * C * inner : b.len;
   const base = b.o0 * C * inner + b.j0;
@@ -138,7 +153,8 @@ function layoutOf(job: RowsJob, rowSlots: number, positionBytes: readonly number
   const w = job.weight ? scratchBytes(job.classes * bytes) : 0;
   beginScratch(job.fn, w + rowSlots * row + pos.reduce((a, b) => a + b, 0) + stats + scratchBytes(16 * 8));
   const L: Layout = {
-    bl, inPlace,
+    bl,
+    inPlace,
     w: w > 0 ? takeScratch(w) : 0,
     rows: Array.from({ length: rowSlots }, () => (row > 0 ? takeScratch(row) : 0)),
     positions: pos.map((b) => takeScratch(b)),
@@ -155,7 +171,15 @@ function residentIn(t: Tensor | null, dtype: FloatDType): boolean {
 }
 
 /** The kernel pointer of row operand `t` for block `b`: in place, or its copy (when `copyIn`) in `slot`. */
-function rowPointer(t: Tensor, job: RowsJob, L: Layout, b: Block, slot: number, copyIn: boolean, h: TensorData): number {
+function rowPointer(
+  t: Tensor,
+  job: RowsJob,
+  L: Layout,
+  b: Block,
+  slot: number,
+  copyIn: boolean,
+  h: TensorData,
+): number {
   const bytes = BYTES[job.dtype];
   if (L.inPlace) return residentOf(t)!.ptr + (b.o0 * job.classes * job.inner + b.j0) * bytes;
   if (copyIn) moveBlock(h, slot / bytes, t.data, job.classes, job.inner, b, false);
@@ -274,7 +298,8 @@ export function indexLoss(job: RowsJob, t: IndexTargets, perPosition: boolean, s
   const out = perPosition ? newFloats(job.dtype, job.outer * job.inner) : null;
   const saved = save ? newStats(job) : null;
   const h = heap();
-  let nll = 0, smooth = 0;
+  let nll = 0,
+    smooth = 0;
   forEachBlock(job, L, (b, p0, n, inner) => {
     const x = rowPointer(job.x, job, L, b, L.rows[0], true, h[job.dtype]);
     const tp = targetPointer(t, L.positions[0], p0, n);
@@ -307,7 +332,11 @@ function upstreamPointer(g: Upstream, job: RowsJob, slot: number, p0: number, n:
  * when `saved` is null: the fused valueAndGrad path, which then also returns the loss sums).
  */
 export function indexGrad(
-  job: RowsJob, t: IndexTargets, saved: SoftmaxStats | null, g: Upstream, into: Tensor | null,
+  job: RowsJob,
+  t: IndexTargets,
+  saved: SoftmaxStats | null,
+  g: Upstream,
+  into: Tensor | null,
 ): { grad: Tensor; nll: number; smooth: number } {
   const gx = rowGradTarget(job.x, into);
   const inPlace = residentIn(job.x, job.dtype) && residentIn(gx, job.dtype);
@@ -316,7 +345,8 @@ export function indexGrad(
   const loss = rowKernel('ce_index_loss', job.dtype);
   const gs = typeof g === 'number' ? g : 0;
   const h = heap();
-  let nll = 0, smooth = 0;
+  let nll = 0,
+    smooth = 0;
   forEachBlock(job, L, (b, p0, n, inner) => {
     const x = rowPointer(job.x, job, L, b, L.rows[0], true, h[job.dtype]);
     const gp = rowPointer(gx, job, L, b, L.rows[1], false, h[job.dtype]);
@@ -334,8 +364,21 @@ export function indexGrad(
       loss(x, tp, L.w, 0, b.slabs, job.classes, inner, b.len, t.ignoreIndex, job.eps, 0, 0, L.res);
       nll += (h.float64 as Float64Array)[L.res / 8];
     }
-    grad(x, tp, L.w, st, b.slabs, job.classes, inner, b.len, t.ignoreIndex, job.eps,
-      upstreamPointer(g, job, L.positions[1], p0, n), gs, gp);
+    grad(
+      x,
+      tp,
+      L.w,
+      st,
+      b.slabs,
+      job.classes,
+      inner,
+      b.len,
+      t.ignoreIndex,
+      job.eps,
+      upstreamPointer(g, job, L.positions[1], p0, n),
+      gs,
+      gp,
+    );
     if (!inPlace) moveBlock(h[job.dtype], gp / BYTES[job.dtype], gx.data, job.classes, job.inner, b, true);
   });
   return { grad: gx, nll, smooth };
@@ -378,13 +421,17 @@ export function probLoss(job: RowsJob, y: Tensor, perPosition: boolean, save: bo
  * computed here, returning the loss sum as well.
  */
 export function probGrad(
-  job: RowsJob, y: Tensor, saved: SoftmaxStats | null, g: Upstream,
-  want: { x: boolean; y: boolean }, into: { x: Tensor | null; y: Tensor | null },
+  job: RowsJob,
+  y: Tensor,
+  saved: SoftmaxStats | null,
+  g: Upstream,
+  want: { x: boolean; y: boolean },
+  into: { x: Tensor | null; y: Tensor | null },
 ): { gx: Tensor | null; gy: Tensor | null; total: number } {
   const gx = want.x ? rowGradTarget(job.x, into.x) : null;
   const gy = want.y ? rowGradTarget(y, into.y) : null;
-  const inPlace = residentIn(job.x, job.dtype) && residentIn(y, job.dtype) && residentIn(gx, job.dtype) &&
-    residentIn(gy, job.dtype);
+  const inPlace =
+    residentIn(job.x, job.dtype) && residentIn(y, job.dtype) && residentIn(gx, job.dtype) && residentIn(gy, job.dtype);
   const L = layoutOf(job, 4, [typeof g === 'number' ? 0 : BYTES[job.dtype]], inPlace);
   const grad = rowKernel('ce_prob_grad', job.dtype);
   const loss = rowKernel('ce_prob_loss', job.dtype);
@@ -404,8 +451,21 @@ export function probGrad(
       loss(x, yp, L.w, st, b.slabs, job.classes, inner, b.len, job.eps, 0, 0, L.res);
       total += (h.float64 as Float64Array)[L.res / 8];
     }
-    grad(x, yp, L.w, st, b.slabs, job.classes, inner, b.len, job.eps,
-      upstreamPointer(g, job, L.positions[0], p0, n), gs, gxp, gyp);
+    grad(
+      x,
+      yp,
+      L.w,
+      st,
+      b.slabs,
+      job.classes,
+      inner,
+      b.len,
+      job.eps,
+      upstreamPointer(g, job, L.positions[0], p0, n),
+      gs,
+      gxp,
+      gyp,
+    );
     if (!inPlace) {
       if (gx) moveBlock(h[job.dtype], gxp / bytes, gx.data, job.classes, job.inner, b, true);
       if (gy) moveBlock(h[job.dtype], gyp / bytes, gy.data, job.classes, job.inner, b, true);

@@ -87,10 +87,13 @@ export class RawBuild {
     this.raw = instance.exports;
     const k: Record<string, unknown> = {};
     for (const [key, v] of Object.entries(instance.exports)) {
-      k[key] = typeof v !== 'function' ? v : (...args: number[]) => {
-        CALLED.add(key);
-        return (v as (...a: number[]) => number)(...args);
-      };
+      k[key] =
+        typeof v !== 'function'
+          ? v
+          : (...args: number[]) => {
+              CALLED.add(key);
+              return (v as (...a: number[]) => number)(...args);
+            };
     }
     this.k = k as Exports;
     this.top = this.base();
@@ -154,7 +157,8 @@ export class RawBuild {
 
   /** True when the 16 bytes before `ptr` and after `ptr + bytes` still hold `fill` (nothing wrote past the ends). */
   guardsIntact(ptr: number, bytes: number, fill = 0xa5): boolean {
-    const before = this.bytes(ptr - 16, 16), after = this.bytes(ptr + bytes, 16);
+    const before = this.bytes(ptr - 16, 16),
+      after = this.bytes(ptr + bytes, 16);
     return before.every((v) => v === fill) && after.every((v) => v === fill);
   }
 }
@@ -182,8 +186,11 @@ export const KERNEL_FAMILIES: Record<string, (name: string) => boolean> = {
    * test/margin-rows-kernels.test.ts: the row kernels over contiguous class scores (MultiMargin, MultiLabelMargin,
    * MultiLabelSoftMargin), NLL over gathered log-probabilities, their target check and flag globals.
    */
-  classRows: (n) => /^(multi_margin|multilabel_margin|multilabel_soft_margin|nll)_(loss|backward)_f(32|64)$/.test(n) ||
-    n === 'index_outside_i32' || n === 'MARGIN_WRITE_OUT' || n === 'NLL_WRITE_OUT',
+  classRows: (n) =>
+    /^(multi_margin|multilabel_margin|multilabel_soft_margin|nll)_(loss|backward)_f(32|64)$/.test(n) ||
+    n === 'index_outside_i32' ||
+    n === 'MARGIN_WRITE_OUT' ||
+    n === 'NLL_WRITE_OUT',
   /** The module's own plumbing (memory layout, build flag), used by every file. */
   runtime: (n) => n === 'memory' || n === 'heap_base' || n === 'simd_enabled',
 };
@@ -206,8 +213,12 @@ export { rng } from '../../bench/lib/data.js';
 export function firstBitDifference(got: Floats, want: Floats): number {
   if (got.length !== want.length) return Math.min(got.length, want.length);
   const wide = got instanceof Float64Array;
-  const g = wide ? new BigInt64Array(got.buffer, got.byteOffset, got.length) : new Int32Array(got.buffer, got.byteOffset, got.length);
-  const w = wide ? new BigInt64Array(want.buffer, want.byteOffset, want.length) : new Int32Array(want.buffer, want.byteOffset, want.length);
+  const g = wide
+    ? new BigInt64Array(got.buffer, got.byteOffset, got.length)
+    : new Int32Array(got.buffer, got.byteOffset, got.length);
+  const w = wide
+    ? new BigInt64Array(want.buffer, want.byteOffset, want.length)
+    : new Int32Array(want.buffer, want.byteOffset, want.length);
   for (let i = 0; i < g.length; i++) {
     if (g[i] !== w[i] && !(Number.isNaN(got[i]) && Number.isNaN(want[i]))) return i;
   }

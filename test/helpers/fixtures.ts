@@ -16,22 +16,50 @@ import { ulp32 } from './ulp.js';
 /** A JSON float: finite floats as numbers, the rest as strings. */
 export type JsonNumber = number | 'nan' | 'inf' | '-inf';
 
-export interface TensorJson { dtype: DType; shape: number[]; data: JsonNumber[] }
-export interface PlainJson { plain: unknown }
-export interface TypedJson { typed: 'Float32Array' | 'Float64Array' | 'Int32Array' | 'BigInt64Array'; data: JsonNumber[] }
+export interface TensorJson {
+  dtype: DType;
+  shape: number[];
+  data: JsonNumber[];
+}
+export interface PlainJson {
+  plain: unknown;
+}
+export interface TypedJson {
+  typed: 'Float32Array' | 'Float64Array' | 'Int32Array' | 'BigInt64Array';
+  data: JsonNumber[];
+}
 export type ArgJson = TensorJson | PlainJson | TypedJson;
 
-export interface GradJson { dtype: 'float32' | 'float64'; shape: number[]; data: JsonNumber[]; truth: JsonNumber[] }
+export interface GradJson {
+  dtype: 'float32' | 'float64';
+  shape: number[];
+  data: JsonNumber[];
+  truth: JsonNumber[];
+}
 interface WithGrads {
   grads?: (GradJson | null)[];
   /** Arguments (by index) whose gradient PyTorch refused to compute, with its exception. */
   gradErrors?: Record<string, string>;
 }
-export interface NumberExpected extends WithGrads { kind: 'number'; dtype: 'float32' | 'float64'; value: JsonNumber; truth: JsonNumber }
-export interface TensorExpected extends WithGrads {
-  kind: 'tensor'; dtype: 'float32' | 'float64'; shape: number[]; data: JsonNumber[]; truth: JsonNumber[];
+export interface NumberExpected extends WithGrads {
+  kind: 'number';
+  dtype: 'float32' | 'float64';
+  value: JsonNumber;
+  truth: JsonNumber;
 }
-export interface ErrorExpected { kind: 'error'; type: 'RangeError' | 'TypeError'; torch: string | null; note?: string }
+export interface TensorExpected extends WithGrads {
+  kind: 'tensor';
+  dtype: 'float32' | 'float64';
+  shape: number[];
+  data: JsonNumber[];
+  truth: JsonNumber[];
+}
+export interface ErrorExpected {
+  kind: 'error';
+  type: 'RangeError' | 'TypeError';
+  torch: string | null;
+  note?: string;
+}
 
 export interface LossCase {
   name: string;
@@ -43,10 +71,25 @@ export interface LossCase {
   expected: NumberExpected | TensorExpected | ErrorExpected;
 }
 
-export interface LossFixture { torch: string; command: string; loss: string; cases: LossCase[] }
+export interface LossFixture {
+  torch: string;
+  command: string;
+  loss: string;
+  cases: LossCase[];
+}
 
-export interface FormatCase { name: string; dtype: DType; shape: number[]; data: JsonNumber[]; str: string }
-export interface FormatFixture { torch: string; command: string; cases: FormatCase[] }
+export interface FormatCase {
+  name: string;
+  dtype: DType;
+  shape: number[];
+  data: JsonNumber[];
+  str: string;
+}
+export interface FormatFixture {
+  torch: string;
+  command: string;
+  cases: FormatCase[];
+}
 
 /** A fixture file from test/fixtures/. */
 export function loadFixture<T>(file: string): T {
@@ -57,7 +100,9 @@ export function loadFixture<T>(file: string): T {
 export function lossFixtures(): Map<string, LossFixture> {
   const dir = new URL('../fixtures/', import.meta.url);
   const out = new Map<string, LossFixture>();
-  for (const f of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     const fx = loadFixture<LossFixture & { cases?: { fn?: unknown }[] }>(f);
     if (Array.isArray(fx.cases) && fx.cases.length > 0 && typeof fx.cases[0].fn === 'string') out.set(f, fx);
   }
@@ -90,10 +135,14 @@ export function decodeArg(a: ArgJson): unknown {
   if ('typed' in a) {
     const values = a.data.map(decodeNumber);
     switch (a.typed) {
-      case 'Float32Array': return Float32Array.from(values);
-      case 'Float64Array': return Float64Array.from(values);
-      case 'Int32Array': return Int32Array.from(values);
-      case 'BigInt64Array': return BigInt64Array.from(values.map((v) => BigInt(v)));
+      case 'Float32Array':
+        return Float32Array.from(values);
+      case 'Float64Array':
+        return Float64Array.from(values);
+      case 'Int32Array':
+        return Int32Array.from(values);
+      case 'BigInt64Array':
+        return BigInt64Array.from(values.map((v) => BigInt(v)));
     }
   }
   return decodeTensor(a as TensorJson);
@@ -137,15 +186,23 @@ export const GRAD_SCALE_FLOOR = 1e-13;
  * |ours − truth| ≤ max(2 ulp32(truth), |torch32 − truth|) + 1e-12·|truth| + atol. NaN must be NaN; infinities exact;
  * where PyTorch's answer is an exact zero, ours must be a zero of the same sign.
  */
-export function accuracyViolation(ours: number, torch: number, truth: number, dtype: 'float32' | 'float64', atol = 0): string | undefined {
+export function accuracyViolation(
+  ours: number,
+  torch: number,
+  truth: number,
+  dtype: 'float32' | 'float64',
+  atol = 0,
+): string | undefined {
   const show = `ours ${ours}, PyTorch ${torch}, float64 truth ${truth}`;
   if (typeof ours !== 'number') return `not a number: ${String(ours)}`;
-  if (Number.isNaN(torch) || Number.isNaN(ours)) return Number.isNaN(torch) && Number.isNaN(ours) ? undefined : `NaN mismatch: ${show}`;
+  if (Number.isNaN(torch) || Number.isNaN(ours))
+    return Number.isNaN(torch) && Number.isNaN(ours) ? undefined : `NaN mismatch: ${show}`;
   if (torch === 0 && ours === 0 && Object.is(torch, -0) !== Object.is(ours, -0)) {
     return `sign of zero: ours ${Object.is(ours, -0) ? '-0' : '+0'}, PyTorch ${Object.is(torch, -0) ? '-0' : '+0'}`;
   }
   if (dtype === 'float64') {
-    if (!Number.isFinite(torch) || !Number.isFinite(ours)) return ours === torch ? undefined : `infinity mismatch: ${show}`;
+    if (!Number.isFinite(torch) || !Number.isFinite(ours))
+      return ours === torch ? undefined : `infinity mismatch: ${show}`;
     // The truth differs from PyTorch's float64 value only where PyTorch computes part of a float64 result in
     // float32 (CrossEntropy of a float32 input with float64 probabilities runs log_softmax in float32); the
     // all-float64 answer is then as right as PyTorch's, and more accurate.
@@ -171,8 +228,11 @@ function describeValue(v: unknown): string {
 }
 
 /** Every violation of a tensor result (or gradient) against expected data (empty when it matches). */
-function tensorViolations(result: unknown, e: { dtype: 'float32' | 'float64'; shape: number[]; data: JsonNumber[]; truth: JsonNumber[] },
-  floorScale: number): string[] {
+function tensorViolations(
+  result: unknown,
+  e: { dtype: 'float32' | 'float64'; shape: number[]; data: JsonNumber[]; truth: JsonNumber[] },
+  floorScale: number,
+): string[] {
   if (!(result instanceof Tensor)) return [`expected a Tensor, got ${describeValue(result)}`];
   const out: string[] = [];
   if (result.dtype !== e.dtype) out.push(`dtype ${result.dtype}, expected ${e.dtype}`);
@@ -212,7 +272,11 @@ export function resultViolations(result: unknown, expected: NumberExpected | Ten
  * simdloss gives a gradient anyway (documented); it is checked for the argument's shape and dtype here and for
  * its values by the finite-difference test.
  */
-export function gradViolations(grads: unknown, expected: NumberExpected | TensorExpected, args: readonly unknown[]): string[] {
+export function gradViolations(
+  grads: unknown,
+  expected: NumberExpected | TensorExpected,
+  args: readonly unknown[],
+): string[] {
   const want = expected.grads;
   if (!want) return [];
   if (!Array.isArray(grads)) return [`grads: expected an array, got ${describeValue(grads)}`];
@@ -222,8 +286,12 @@ export function gradViolations(grads: unknown, expected: NumberExpected | Tensor
     const g = grads[i];
     if (expected.gradErrors?.[String(i)] !== undefined) {
       const arg = args[i];
-      if (!(g instanceof Tensor)) out.push(`grad ${i}: expected a Tensor (PyTorch refused: ${expected.gradErrors[String(i)]})`);
-      else if (arg instanceof Tensor && (g.dtype !== arg.dtype || JSON.stringify(g.shape) !== JSON.stringify(arg.shape))) {
+      if (!(g instanceof Tensor))
+        out.push(`grad ${i}: expected a Tensor (PyTorch refused: ${expected.gradErrors[String(i)]})`);
+      else if (
+        arg instanceof Tensor &&
+        (g.dtype !== arg.dtype || JSON.stringify(g.shape) !== JSON.stringify(arg.shape))
+      ) {
         out.push(`grad ${i}: ${describeValue(g)} for an argument ${describeValue(arg)}`);
       }
       return;

@@ -9,15 +9,15 @@ const scratch = new Float64Array(1);
 const words = new Uint32Array(scratch.buffer); // little-endian: words[0] low, words[1] high
 
 // fdlibm / musl `log` constants, as assembly/math/log.ts spells them.
-const LN2_HI = 6.93147180369123816490e-01;
+const LN2_HI = 6.9314718036912381649e-1;
 const LN2_LO = 1.90821492927058770002e-10;
-const LG1 = 6.666666666666735130e-01;
-const LG2 = 3.999999999940941908e-01;
-const LG3 = 2.857142874366239149e-01;
-const LG4 = 2.222219843214978396e-01;
-const LG5 = 1.818357216161805012e-01;
-const LG6 = 1.531383769920937332e-01;
-const LG7 = 1.479819860511658591e-01;
+const LG1 = 6.66666666666673513e-1;
+const LG2 = 3.999999999940941908e-1;
+const LG3 = 2.857142874366239149e-1;
+const LG4 = 2.222219843214978396e-1;
+const LG5 = 1.818357216161805012e-1;
+const LG6 = 1.531383769920937332e-1;
+const LG7 = 1.479819860511658591e-1;
 const TWO54 = 18014398509481984.0;
 const MIN_NORMAL64 = 2.2250738585072014e-308;
 /** musl's 0x3ff00000 − 0x3fe6a09e: added to the high word, it carries into the exponent exactly when m ≥ √2. */
@@ -39,7 +39,7 @@ export function log64(x: number): number {
   scratch[0] = xs;
   // The kernel adds SHIFT64 = HIGH_SHIFT << 32 to the 64-bit pattern: only the high word changes.
   const high = words[1] + HIGH_SHIFT;
-  const k = ((high >>> 20) - 1023) + kAdjust;
+  const k = (high >>> 20) - 1023 + kAdjust;
   words[1] = (high & 0x000fffff) + HIGH_MBASE;
   const f = scratch[0] - 1.0;
   const hfsq = 0.5 * f * f;
@@ -69,7 +69,7 @@ export function log1p64(t: number): number {
 
 // assembly/math/exp.ts's float64 constants (fdlibm's ln2 split; 1/k! for the degree-13 Taylor polynomial).
 const LOG2E = 1.4426950408889634;
-const EXP_LN2_HI = 6.93147180369123816490e-01;
+const EXP_LN2_HI = 6.9314718036912381649e-1;
 const EXP_LN2_LO = 1.90821492927058770002e-10;
 const EXP_XMIN = -1100;
 const EXP_XMAX = 710;
@@ -91,8 +91,8 @@ export function exp64(x: number): number {
   let p = TAYLOR[0] * r + TAYLOR[1];
   for (let k = 2; k < TAYLOR.length; k++) p = p * r + TAYLOR[k];
   p = p * r + 0.5;
-  p = (p * (r * r) + r) + 1.0;
+  p = p * (r * r) + r + 1.0;
   if (Number.isNaN(p)) return NaN; // the kernel's scales come from garbage bits then, but p carries the NaN
   const n1 = Math.floor(n / 2); // the kernel's arithmetic shift ni >> 1
-  return (p * 2 ** n1) * 2 ** (n - n1);
+  return p * 2 ** n1 * 2 ** (n - n1);
 }

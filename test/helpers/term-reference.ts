@@ -121,5 +121,5 @@ export function mixedValue(rng: () => number): number {
   if (u < 0.7) return (rng() - 0.5) * 8;
   if (u < 0.8) return sign * rng() * 1e-6;
   if (u < 0.9) return sign * rng() * 1e4;
-  return sign * Math.floor(rng() * 16) / 4; // exact quarters: ties between a and b
+  return (sign * Math.floor(rng() * 16)) / 4; // exact quarters: ties between a and b
 }

@@ -15,7 +15,10 @@ export const reference: TermReference = {
   term: 'abs_diff',
   operands: 2,
   wide: false,
-  params: [{ p: 0, q: 0, label: 'p = q = 0' }, { p: 7, q: NaN, label: 'ignored p = 7, q = NaN' }],
+  params: [
+    { p: 0, q: 0, label: 'p = q = 0' },
+    { p: 7, q: NaN, label: 'ignored p = 7, q = NaN' },
+  ],
   value64: (a, b) => Math.abs(a - b),
   gradA64: (a, b) => sgn(a - b),
   gradB64: (a, b) => -sgn(a - b),
@@ -29,6 +32,9 @@ export const reference: TermReference = {
     const big = dtype === 'f32' ? 3e38 : 1.7e308;
     const ea = sprinkle(n, () => mixedValue(rng), [NaN, Infinity, -Infinity, big, Infinity, 0, NaN]);
     const eb = sprinkle(n, () => mixedValue(rng), [0, Infinity, 1, -big, -Infinity, NaN, NaN]);
-    return [{ name: 'finite', a, b }, { name: 'edge', a: ea, b: eb }];
+    return [
+      { name: 'finite', a, b },
+      { name: 'edge', a: ea, b: eb },
+    ];
   },
 };

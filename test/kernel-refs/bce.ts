@@ -33,12 +33,18 @@ export const reference: TermReference = {
     // Inputs in [0, 1]: exact 0 and 1 (the −100 clamp), −0 (inside), tiny, just below 1, ½ (∂ℓ/∂y = +0).
     const x = sprinkle(n, () => rng(), [0, 1, -0, tiny, below1, 0.5, 1e-30, 0, 1]);
     // Targets inside and outside [0, 1] (not checked, as in 1.13): hard 0/1, −0, soft, negative, above 1.
-    const y = sprinkle(n, (i) => (i % 5 === 0 ? Math.round(rng()) : i % 5 === 2 ? (rng() - 0.3) * 4 : rng()),
-      [0, 1, 1, 0, -0, 0.5, 2, -1, 0.25]);
+    const y = sprinkle(
+      n,
+      (i) => (i % 5 === 0 ? Math.round(rng()) : i % 5 === 2 ? (rng() - 0.3) * 4 : rng()),
+      [0, 1, 1, 0, -0, 0.5, 2, -1, 0.25],
+    );
     // The header's promises outside the domain: an input outside [0, 1] (NaN included) makes ℓ NaN; NaN and
     // ±Inf targets go through the formula.
     const ex = sprinkle(n, () => rng(), [NaN, 1.5, -1e-30, Infinity, -Infinity, 0.5, 0.5, 0.5, 0, 1]);
     const ey = sprinkle(n, () => rng(), [0, 1, 0, 1, 0, NaN, Infinity, -Infinity, Infinity, -Infinity]);
-    return [{ name: 'finite', a: x, b: y }, { name: 'edge', a: ex, b: ey }];
+    return [
+      { name: 'finite', a: x, b: y },
+      { name: 'edge', a: ex, b: ey },
+    ];
   },
 };

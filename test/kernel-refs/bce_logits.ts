@@ -16,11 +16,18 @@ export const sigmoid = (x: number): number => 1 / (1 + exp64(-x));
 /** Logits of every size (huge ones stay finite), targets in and outside [0, 1]; the edge vector's non-finite values. */
 export function logitInputs(n: number, rng: () => number, c?: (i: number) => number): TermInputs[] {
   const x = sprinkle(n, () => mixedValue(rng) * 4, [0, -0, 17, -17, 40, -40, 1e4, -1e4, 1e30, -1e30, 3e38, -3e38]);
-  const t = sprinkle(n, (i) => (i % 4 === 0 ? Math.round(rng()) : rng()), [0, 1, 0.5, -0.5, 1.5, 0, 1, 2, -0, 0.25, 1, 0]);
+  const t = sprinkle(
+    n,
+    (i) => (i % 4 === 0 ? Math.round(rng()) : rng()),
+    [0, 1, 0.5, -0.5, 1.5, 0, 1, 2, -0, 0.25, 1, 0],
+  );
   const ex = sprinkle(n, () => mixedValue(rng), [NaN, Infinity, -Infinity, 1, 2, Infinity]);
   const et = sprinkle(n, () => rng(), [0.5, 1, 0, NaN, Infinity, -Infinity]);
   const cs = c ? Array.from({ length: n }, (_, i) => c(i)) : undefined;
-  return [{ name: 'finite', a: x, b: t, c: cs }, { name: 'edge', a: ex, b: et, c: cs }];
+  return [
+    { name: 'finite', a: x, b: t, c: cs },
+    { name: 'edge', a: ex, b: et, c: cs },
+  ];
 }
 
 export const reference: TermReference = {
@@ -30,7 +37,7 @@ export const reference: TermReference = {
   params: [{ p: 0, q: 0, label: 'no parameters' }],
   value64: (x, t) => {
     const m = mOf(x);
-    return ((1 - t) * x + m) + lse(x, m);
+    return (1 - t) * x + m + lse(x, m);
   },
   gradA64: (x, t) => sigmoid(x) - t,
   gradB64: (x) => -x,

@@ -20,7 +20,7 @@ export const reference: TermReference = {
   },
   gradA64: (x, t, pw) => {
     const wt = pw * t;
-    return ((wt + 1) - t) * sigmoid(x) - wt;
+    return (wt + 1 - t) * sigmoid(x) - wt;
   },
   gradB64: (x, _t, pw) => logSigmoid(-x) - logSigmoid(x) * pw,
   // pos_weight: 1 (the plain loss), positive, 0, negative, fractional; constant along runs as a class vector is.

@@ -29,14 +29,17 @@ export const reference: TermReference = {
   gradA64: (x, t, v, eps) => (0.5 / clamp(v, eps)) * (2 * (x - t)),
   gradB64: (x, t, v, eps) => -((0.5 / clamp(v, eps)) * (2 * (x - t))),
   gradC64: (x, t, v, eps) => {
-    const V = clamp(v, eps), d = x - t;
-    return 0.5 / V - 0.5 * (((d * d) / V) / V);
+    const V = clamp(v, eps),
+      d = x - t;
+    return 0.5 / V - 0.5 * ((d * d) / V / V);
   },
   scaledGrad64: (which, x, t, v, s, eps) => {
-    const V = clamp(v, eps), d = x - t, h = s * 0.5;
+    const V = clamp(v, eps),
+      d = x - t,
+      h = s * 0.5;
     if (which === 0) return (h / V) * (2 * d);
     if (which === 1) return -((h / V) * (2 * d));
-    return h / V + -h * (((d * d) / V) / V);
+    return h / V + -h * ((d * d) / V / V);
   },
   inputs(n, _dtype, _params, rng) {
     const x = sprinkle(n, () => mixedValue(rng), [0, -0, 1, 2]);
@@ -46,6 +49,9 @@ export const reference: TermReference = {
     const ex = sprinkle(n, () => mixedValue(rng), [NaN, 1, Infinity, 0, 1, 2]);
     const et = sprinkle(n, () => mixedValue(rng), [0, NaN, 1, Infinity, 1, 2]);
     const ev = sprinkle(n, () => rng() * 3, [1, 1, 1, 1, NaN, Infinity]);
-    return [{ name: 'finite', a: x, b: t, c: v }, { name: 'edge', a: ex, b: et, c: ev }];
+    return [
+      { name: 'finite', a: x, b: t, c: v },
+      { name: 'edge', a: ex, b: et, c: ev },
+    ];
   },
 };

@@ -26,7 +26,8 @@ function scaled(r: (x: number) => number): ScaledGradFn {
   };
 }
 
-const s64 = scaled(id), s32 = scaled(f);
+const s64 = scaled(id),
+  s32 = scaled(f);
 
 export const reference: TermReference = {
   term: 'hinge',
@@ -52,6 +53,9 @@ export const reference: TermReference = {
     const y = sprinkle(n, () => (rng() < 0.5 ? 1 : -1), [1, -1, 0, 2, 0.5, NaN, -1]);
     const ex = sprinkle(n, () => mixedValue(rng), [NaN, Infinity, -Infinity, NaN, Infinity, -Infinity]);
     const ey = sprinkle(n, () => (rng() < 0.5 ? 1 : -1), [1, 1, 1, -1, -1, -1, 0]);
-    return [{ name: 'finite', a: x, b: y }, { name: 'edge', a: ex, b: ey }];
+    return [
+      { name: 'finite', a: x, b: y },
+      { name: 'edge', a: ex, b: ey },
+    ];
   },
 };

@@ -40,6 +40,9 @@ export const reference: TermReference = {
     const b = sprinkle(n, () => mixedValue(rng), [0, 0, 0, 0, 0, 0, 0.5]);
     const ea = sprinkle(n, () => mixedValue(rng), [NaN, Infinity, -Infinity, 1, Infinity, NaN, 3e38, -3e38]);
     const eb = sprinkle(n, () => mixedValue(rng), [0, 0, 0, NaN, Infinity, NaN, -3e38, 3e38]);
-    return [{ name: 'finite', a, b }, { name: 'edge', a: ea, b: eb }];
+    return [
+      { name: 'finite', a, b },
+      { name: 'edge', a: ea, b: eb },
+    ];
   },
 };

@@ -14,7 +14,10 @@ export function klInputs(n: number, rng: () => number, logTarget: boolean): Term
     : sprinkle(n, () => rng(), [0, -0, 1, 1, 0, 0.5, 1e-300, -0.5, 2]);
   const ex = sprinkle(n, () => mixedValue(rng), [NaN, 1, Infinity, -Infinity, 0, 3]);
   const et = sprinkle(n, () => (logTarget ? mixedValue(rng) : rng()), [0.5, NaN, 0.5, 1, Infinity, -Infinity]);
-  return [{ name: 'finite', a: x, b: t }, { name: 'edge', a: ex, b: et }];
+  return [
+    { name: 'finite', a: x, b: t },
+    { name: 'edge', a: ex, b: et },
+  ];
 }
 
 export const reference: TermReference = {
@@ -24,10 +27,10 @@ export const reference: TermReference = {
   params: [{ p: 0, q: 0, label: 'no parameters' }],
   value64: (x, t) => (t === 0 ? 0 : t * log64(t)) - t * x,
   gradA64: (_x, t) => -t,
-  gradB64: (x, t) => ((t === 0 ? 0 : log64(t)) + t / t) - x,
+  gradB64: (x, t) => (t === 0 ? 0 : log64(t)) + t / t - x,
   scaledGrad64: (which, x, t, _c, s) => {
     if (which === 0) return -s * t;
-    if (which === 1) return (s * (t === 0 ? 0 : log64(t)) + (s * t) / t) + -s * x;
+    if (which === 1) return s * (t === 0 ? 0 : log64(t)) + (s * t) / t + -s * x;
     return 0;
   },
   inputs: (n, _dtype, _params, rng) => klInputs(n, rng, false),

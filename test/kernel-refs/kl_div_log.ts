@@ -16,7 +16,7 @@ export const reference: TermReference = {
   scaledGrad64: (which, x, t, _c, s) => {
     const e = exp64(t);
     if (which === 0) return -(s * e);
-    if (which === 1) return (s * (t - x)) * e + s * e;
+    if (which === 1) return s * (t - x) * e + s * e;
     return 0;
   },
   inputs: (n, _dtype, _params, rng) => klInputs(n, rng, true),

@@ -17,7 +17,8 @@ function scaled(r: (x: number) => number): ScaledGradFn {
   };
 }
 
-const s64 = scaled(id), s32 = scaled(f);
+const s64 = scaled(id),
+  s32 = scaled(f);
 
 export const reference: TermReference = {
   term: 'margin_ranking',
@@ -53,6 +54,9 @@ export const reference: TermReference = {
     const ea = sprinkle(n, () => mixedValue(rng), [NaN, Infinity, -Infinity, 1, Infinity, 0]);
     const eb = sprinkle(n, () => mixedValue(rng), [0, 0, 1, NaN, Infinity, 0]);
     const ey = sprinkle(n, () => (rng() < 0.5 ? 1 : -1), [1, -1, 1, -1, 1, NaN, Infinity]);
-    return [{ name: 'finite', a, b, c: y }, { name: 'edge', a: ea, b: eb, c: ey }];
+    return [
+      { name: 'finite', a, b, c: y },
+      { name: 'edge', a: ea, b: eb, c: ey },
+    ];
   },
 };

@@ -10,11 +10,11 @@ import { mixedValue, sprinkle } from '../helpers/term-reference.js';
 
 const TWO_PI = 2 * Math.PI;
 
-export const stirling = (t: number): number => (t <= 1 ? 0 : (t * log64(t) - t) + 0.5 * log64(TWO_PI * t));
+export const stirling = (t: number): number => (t <= 1 ? 0 : t * log64(t) - t + 0.5 * log64(TWO_PI * t));
 
 export function stirlingGrad(t: number, s: number): number {
   const m = t <= 1 ? 0 : s;
-  return ((m * log64(t) + -m) + (m * t) / t) + ((m * 0.5) / (TWO_PI * t)) * TWO_PI;
+  return m * log64(t) + -m + (m * t) / t + ((m * 0.5) / (TWO_PI * t)) * TWO_PI;
 }
 
 /** Counts and fractional targets around the mask t > 1 (0, ±0, 1, just above 1, negative); non-finite values. */
@@ -24,7 +24,10 @@ export function poissonInputs(n: number, rng: () => number, rate: boolean): Term
   const t = sprinkle(n, () => Math.floor(rng() * 8), [0, 1, 1 + 2 ** -23, 1.5, -0.5, -0, 2, 100, 1e6, 0.25]);
   const ex = sprinkle(n, draw, [NaN, 1, Infinity, -Infinity, 2, 0]);
   const et = sprinkle(n, () => Math.floor(rng() * 8), [1, NaN, 2, 2, Infinity, -Infinity]);
-  return [{ name: 'finite', a: x, b: t }, { name: 'edge', a: ex, b: et }];
+  return [
+    { name: 'finite', a: x, b: t },
+    { name: 'edge', a: ex, b: et },
+  ];
 }
 
 export const PARAMS = [

@@ -45,6 +45,9 @@ export const reference: TermReference = {
     const b = sprinkle(n, () => mixedValue(rng), [0, 0, 0, 0, 0, 0, 0.5]);
     const ea = sprinkle(n, () => mixedValue(rng), [NaN, Infinity, -Infinity, 1, Infinity, NaN]);
     const eb = sprinkle(n, () => mixedValue(rng), [0, 0, 0, NaN, Infinity, NaN]);
-    return [{ name: 'finite', a, b }, { name: 'edge', a: ea, b: eb }];
+    return [
+      { name: 'finite', a, b },
+      { name: 'edge', a: ea, b: eb },
+    ];
   },
 };

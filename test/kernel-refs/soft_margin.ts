@@ -27,7 +27,10 @@ export const reference: TermReference = {
   term: 'soft_margin',
   operands: 2,
   wide: false,
-  params: [{ p: 0, q: 0, label: 'no parameters' }, { p: NaN, q: -3, label: 'ignored p = NaN, q = −3' }],
+  params: [
+    { p: 0, q: 0, label: 'no parameters' },
+    { p: NaN, q: -3, label: 'ignored p = NaN, q = −3' },
+  ],
   value64: (x, y) => log64(1 + exp64(-x * y)),
   gradA64: (x, y) => grad64(x, y, 1),
   scaledGrad64,
@@ -46,6 +49,9 @@ export const reference: TermReference = {
     // Overflow in both precisions (e^800), NaN and ±Inf, targets 0 and non-±1.
     const ex = sprinkle(n, () => mixedValue(rng), [NaN, 1, Infinity, -Infinity, -800, 800, 2, -710, 0]);
     const ey = sprinkle(n, sign, [1, NaN, 1, 1, 1, -1, 0, 1, Infinity]);
-    return [{ name: 'finite', a: x, b: y }, { name: 'edge', a: ex, b: ey }];
+    return [
+      { name: 'finite', a: x, b: y },
+      { name: 'edge', a: ex, b: ey },
+    ];
   },
 };

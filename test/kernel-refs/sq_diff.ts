@@ -10,7 +10,10 @@ export const reference: TermReference = {
   operands: 2,
   wide: false,
   // The term has no parameters: any p, q must leave it unchanged.
-  params: [{ p: 0, q: 0, label: 'p = q = 0' }, { p: NaN, q: -3, label: 'ignored p = NaN, q = −3' }],
+  params: [
+    { p: 0, q: 0, label: 'p = q = 0' },
+    { p: NaN, q: -3, label: 'ignored p = NaN, q = −3' },
+  ],
   value64: (a, b) => {
     const d = a - b;
     return d * d;
@@ -44,6 +47,9 @@ export const reference: TermReference = {
     const tiny = dtype === 'f32' ? 1e-45 : 5e-324;
     const ea = sprinkle(n, () => mixedValue(rng), [NaN, Infinity, -Infinity, big, tiny, 0, Infinity, 2]);
     const eb = sprinkle(n, () => mixedValue(rng), [1, 1, Infinity, -big, 0, NaN, -Infinity, Infinity]);
-    return [{ name: 'finite', a, b }, { name: 'edge', a: ea, b: eb }];
+    return [
+      { name: 'finite', a, b },
+      { name: 'edge', a: ea, b: eb },
+    ];
   },
 };

@@ -14,7 +14,13 @@ import { diffOutcomes } from './conformance.js';
 import { bundle, reference, ROOT, serveStatic, workDir } from './harness.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+];
 
 interface BrowserReport {
   mode: string | null;
@@ -47,7 +53,10 @@ beforeAll(async () => {
   });
   profile = mkdtempSync(join(tmpdir(), 'simdloss-chromium-'));
   context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 30_000,
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    timeout: 30_000,
   });
 });
 
@@ -93,7 +102,9 @@ describe('chromium', () => {
     page.on('pageerror', (err) => pageErrors.push(err.message));
     try {
       await page.goto(`${server.origin}/example/`);
-      await page.waitForFunction(() => document.querySelector('#result')?.textContent !== '', undefined, { timeout: 20_000 });
+      await page.waitForFunction(() => document.querySelector('#result')?.textContent !== '', undefined, {
+        timeout: 20_000,
+      });
       const shown = JSON.parse((await page.textContent('#result')) ?? '');
       const batch = JSON.parse(await page.inputValue('#batch'));
       const input = tensor(batch.predictions, { dtype: 'float64' });

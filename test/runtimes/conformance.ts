@@ -64,7 +64,10 @@ export interface CaseOutcome {
 export interface LibraryUnderTest {
   F: object;
   nn: object;
-  valueAndGrad: (fn: never, config?: { gradOutput?: unknown }) => (...args: never[]) => { value: unknown; grads: unknown };
+  valueAndGrad: (
+    fn: never,
+    config?: { gradOutput?: unknown },
+  ) => (...args: never[]) => { value: unknown; grads: unknown };
   tensor: (data: never, options?: { shape?: number[]; dtype?: never }) => unknown;
   Tensor: abstract new (...args: never[]) => unknown;
 }
@@ -230,7 +233,10 @@ export function runConformance(lib: LibraryUnderTest, cases: readonly FixtureCas
     try {
       const o = options();
       const vg = lib.valueAndGrad(fnOf() as never, { gradOutput: gradOutput() });
-      const r = (o === undefined ? vg(...(args() as never[])) : vg(...(args() as never[]), o as never)) as { value: unknown; grads: unknown };
+      const r = (o === undefined ? vg(...(args() as never[])) : vg(...(args() as never[]), o as never)) as {
+        value: unknown;
+        grads: unknown;
+      };
       outcome.valueAndGrad = { value: outcomeOf(lib, r.value), grads: gradsOutcomeOf(lib, r.grads) };
     } catch (err) {
       outcome.valueAndGrad = errorOutcome(err);

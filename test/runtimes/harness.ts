@@ -88,7 +88,11 @@ export interface RunResult {
 }
 
 /** Runs a command to completion, killing it after `timeoutMs`. */
-export function run(cmd: string, args: string[], options: SpawnOptions & { timeoutMs?: number } = {}): Promise<RunResult> {
+export function run(
+  cmd: string,
+  args: string[],
+  options: SpawnOptions & { timeoutMs?: number } = {},
+): Promise<RunResult> {
   const { timeoutMs = 60_000, ...spawnOptions } = options;
   const started = performance.now();
   return new Promise((resolve, reject) => {
@@ -145,7 +149,10 @@ export const wasmModulePlugin: Plugin = {
 
 /** Bundles `entry` to `outfile` with the sampled cases and Node's outcomes compiled in as `__CASES__`/`__EXPECTED__`. */
 export async function bundle(
-  entry: string, outfile: string, data: { cases: FixtureCase[]; node: CaseOutcome[] }, options: BuildOptions = {},
+  entry: string,
+  outfile: string,
+  data: { cases: FixtureCase[]; node: CaseOutcome[] },
+  options: BuildOptions = {},
 ): Promise<void> {
   await build({
     entryPoints: [join(ROOT, entry)],
@@ -167,7 +174,9 @@ export interface Route {
 
 /** Serves fixed routes on 127.0.0.1 (ephemeral port); counts the requests per path. */
 export async function serveStatic(routes: Record<string, Route>): Promise<{
-  origin: string; hits: Map<string, number>; close: () => Promise<void>;
+  origin: string;
+  hits: Map<string, number>;
+  close: () => Promise<void>;
 }> {
   const hits = new Map<string, number>();
   const server = createServer((req, res) => {
@@ -185,9 +194,10 @@ export async function serveStatic(routes: Record<string, Route>): Promise<{
   return {
     origin: `http://127.0.0.1:${port}`,
     hits,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

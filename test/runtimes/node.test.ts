@@ -32,7 +32,9 @@ describe('the conformance sample', () => {
       expect([...kinds].sort(), fn).toEqual(reduces ? ['error', 'number', 'tensor'] : ['error', 'tensor']);
     }
     expect(sampleCases(all)).toEqual(sampleCases(all)); // deterministic
-    console.log(`conformance sample: ${cases.length} of ${all.length} fixture cases, losses ${covered.losses.join(', ')}`);
+    console.log(
+      `conformance sample: ${cases.length} of ${all.length} fixture cases, losses ${covered.losses.join(', ')}`,
+    );
   });
 
   it('runs gradients: every sampled loss has cases with gradients, with number and tensor upstream gradients', () => {
@@ -48,10 +50,13 @@ describe('the conformance sample', () => {
     console.log(`conformance sample: ${graded.length} cases with gradients`);
   });
 
-  it.each(cases.map((c, i) => [c.name, c.fn, i] as const))('%s (%s) matches PyTorch in F, nn, backward and valueAndGrad', (_name, _fn, i) => {
-    const outcome: CaseOutcome = node[i];
-    expect(caseProblems(cases[i], outcome).join('\n')).toBe('');
-  });
+  it.each(cases.map((c, i) => [c.name, c.fn, i] as const))(
+    '%s (%s) matches PyTorch in F, nn, backward and valueAndGrad',
+    (_name, _fn, i) => {
+      const outcome: CaseOutcome = node[i];
+      expect(caseProblems(cases[i], outcome).join('\n')).toBe('');
+    },
+  );
 });
 
 describe('starting the module (src/wasm/instance.ts)', () => {
@@ -118,44 +123,70 @@ function expectedScores(batch: { predictions: number[][]; targets: number[][] })
 
 describe('package exports', () => {
   it('resolves simdloss/simdloss.wasm to the release binary, for users who serve it themselves', async () => {
-    const r = await run(process.execPath, ['--input-type=module', '-e', "console.log(import.meta.resolve('simdloss/simdloss.wasm'))"]);
+    const r = await run(process.execPath, [
+      '--input-type=module',
+      '-e',
+      "console.log(import.meta.resolve('simdloss/simdloss.wasm'))",
+    ]);
     expect(r.stdout.trim()).toBe(new URL('build/simdloss.wasm', `file://${ROOT}`).href);
   });
 });
 
 describe('examples', () => {
-  it.each(['node', 'bun'] as const)('examples/node/server.mjs scores a POSTed batch (%s, 127.0.0.1, ephemeral port)', async (runtime) => {
-    const bin = runtime === 'node' ? process.execPath : runtimeBinary('bun');
-    const child = spawn(bin, ['examples/node/server.mjs'], {
-      cwd: ROOT, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000,
-    });
-    try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        child.stdout.on('data', (d: Buffer) => {
-          out += d;
-          const m = /http:\/\/127\.0\.0\.1:\d+\/score/.exec(out);
-          if (m) resolve(m[0]);
-        });
-        child.once('exit', (code) => reject(new Error(`server exited (${code})`)));
+  it.each(['node', 'bun'] as const)(
+    'examples/node/server.mjs scores a POSTed batch (%s, 127.0.0.1, ephemeral port)',
+    async (runtime) => {
+      const bin = runtime === 'node' ? process.execPath : runtimeBinary('bun');
+      const child = spawn(bin, ['examples/node/server.mjs'], {
+        cwd: ROOT,
+        env: { ...process.env, PORT: '0' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 30_000,
       });
-      const batch = { predictions: [[0.5, 1.5, -2], [2, 3, 0.25]], targets: [[1, 1, -1], [2, 2, 0]] };
-      const ok = await fetch(url, { method: 'POST', body: JSON.stringify(batch) });
-      expect(await ok.json()).toEqual(expectedScores(batch));
-      const bad = await fetch(url, { method: 'POST', body: JSON.stringify({ predictions: [[1, 2]], targets: [[1, 2, 3]] }) });
-      expect(bad.status).toBe(400);
-      expect((await bad.json()).error).toMatch(/^mseLoss: /);
-    } finally {
-      child.kill();
-    }
-  });
+      try {
+        const url = await new Promise<string>((resolve, reject) => {
+          let out = '';
+          child.stdout.on('data', (d: Buffer) => {
+            out += d;
+            const m = /http:\/\/127\.0\.0\.1:\d+\/score/.exec(out);
+            if (m) resolve(m[0]);
+          });
+          child.once('exit', (code) => reject(new Error(`server exited (${code})`)));
+        });
+        const batch = {
+          predictions: [
+            [0.5, 1.5, -2],
+            [2, 3, 0.25],
+          ],
+          targets: [
+            [1, 1, -1],
+            [2, 2, 0],
+          ],
+        };
+        const ok = await fetch(url, { method: 'POST', body: JSON.stringify(batch) });
+        expect(await ok.json()).toEqual(expectedScores(batch));
+        const bad = await fetch(url, {
+          method: 'POST',
+          body: JSON.stringify({ predictions: [[1, 2]], targets: [[1, 2, 3]] }),
+        });
+        expect(bad.status).toBe(400);
+        expect((await bad.json()).error).toMatch(/^mseLoss: /);
+      } finally {
+        child.kill();
+      }
+    },
+  );
 
   it('examples/deno/score.ts runs with --allow-read for its batch only, and fails without it', async () => {
     const deno = runtimeBinary('deno');
     const env = { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' };
     const file = 'examples/deno/batch.json';
     const batch = JSON.parse(readFileSync(join(ROOT, file), 'utf8'));
-    const ok = await run(deno, ['run', '--no-prompt', '--no-lock', `--allow-read=${file}`, 'examples/deno/score.ts', file], { env });
+    const ok = await run(
+      deno,
+      ['run', '--no-prompt', '--no-lock', `--allow-read=${file}`, 'examples/deno/score.ts', file],
+      { env },
+    );
     expect(ok.code, ok.stderr).toBe(0);
     expect(JSON.parse(ok.stdout)).toEqual(expectedScores(batch));
     const denied = await run(deno, ['run', '--no-prompt', '--no-lock', 'examples/deno/score.ts', file], { env });

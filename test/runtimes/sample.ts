@@ -26,7 +26,9 @@ function dtypeOf(c: FixtureCase): string {
 /** All fixture cases, in file then case order. */
 export function loadFixtureCases(dir = FIXTURE_DIR): FixtureCase[] {
   if (!existsSync(dir)) return [];
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   // Loss fixtures only: other fixture files (tensor printing) have cases without fn/cls.
   return files
     .flatMap((f) => (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { cases?: FixtureCase[] }).cases ?? [])
@@ -115,7 +117,11 @@ export function checkGradsAgainstFixture(c: FixtureCase, got: GradsOutcome): str
   const expected = c.expected as unknown as NumberExpected | TensorExpected;
   if (got.kind === 'error') return [`expected gradients, got ${got.type}: ${got.message}`];
   const grads = got.grads.map((g) => (g === null ? null : tensorOf(g)));
-  return gradViolations(grads, expected, c.args.map((a) => decodeArg(a as ArgJson)));
+  return gradViolations(
+    grads,
+    expected,
+    c.args.map((a) => decodeArg(a as ArgJson)),
+  );
 }
 
 /** Every problem of a case's outcomes against its fixture: F, nn, backward and valueAndGrad (empty: conforms). */

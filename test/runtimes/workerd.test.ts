@@ -35,7 +35,9 @@ beforeAll(async () => {
   data = reference();
   const dir = workDir('workerd');
   await bundle('test/runtimes/drivers/workerd.ts', join(dir, 'worker.js'), data, {
-    platform: 'neutral', conditions: ['workerd', 'worker', 'browser'], plugins: [wasmModulePlugin],
+    platform: 'neutral',
+    conditions: ['workerd', 'worker', 'browser'],
+    plugins: [wasmModulePlugin],
   });
   copyFileSync(join(ROOT, 'build/simdloss.wasm'), join(dir, 'simdloss.wasm'));
   config = join(dir, 'config.capnp');
@@ -48,9 +50,15 @@ afterAll(async () => {
 
 /** Starts `workerd serve` on an ephemeral port (read from its control fd); it is killed after 60 s regardless. */
 async function serve(configFile: string): Promise<string> {
-  const child = spawn(runtimeBinary('workerd'), ['serve', configFile, '--control-fd=3', '--socket-addr=http=127.0.0.1:0'], {
-    cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe', 'pipe'], timeout: 60_000,
-  });
+  const child = spawn(
+    runtimeBinary('workerd'),
+    ['serve', configFile, '--control-fd=3', '--socket-addr=http=127.0.0.1:0'],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+      timeout: 60_000,
+    },
+  );
   servers.push(child);
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d));
@@ -94,8 +102,21 @@ describe('workerd', () => {
 
   it('serves the example Worker (examples/worker/wrangler.json), scoring a batch as Node does', async () => {
     const origin = await serve(join(ROOT, 'examples/worker/wrangler.json'));
-    const batch = { predictions: [[0.5, 1.5, -2], [2, 3, 0.25]], targets: [[1, 1, -1], [2, 2, 0]] };
-    const response = await fetch(origin, { method: 'POST', body: JSON.stringify(batch), headers: { 'content-type': 'application/json' } });
+    const batch = {
+      predictions: [
+        [0.5, 1.5, -2],
+        [2, 3, 0.25],
+      ],
+      targets: [
+        [1, 1, -1],
+        [2, 2, 0],
+      ],
+    };
+    const response = await fetch(origin, {
+      method: 'POST',
+      body: JSON.stringify(batch),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(response.status).toBe(200);
     const input = tensor(batch.predictions, { dtype: 'float64' });
     const target = tensor(batch.targets, { dtype: 'float64' });
