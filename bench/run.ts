@@ -211,7 +211,7 @@ for (const c of cases) {
       if (!backendOk[backend]) continue;
       await useBackend(backend);
     }
-    let prepared;
+    let prepared: ReturnType<Impl['prepare']>;
     try {
       prepared = impl.prepare(c, d);
     } catch (err) {

@@ -351,7 +351,9 @@ describe.each(Object.keys(calls) as Array<keyof typeof calls>)('BCE against PyTo
     if (f.dtype === 'float64') {
       expect(nearF64(mean, f.mean), `mean ${mean} vs ${f.mean}`).toBe(true);
       expect(nearF64(sum, f.sum), `sum ${sum} vs ${f.sum}`).toBe(true);
-      vals.forEach((v, i) => expect(nearF64(v, f.none[i]), `none[${i}] ${v} vs ${f.none[i]}`).toBe(true));
+      vals.forEach((v, i) => {
+        expect(nearF64(v, f.none[i]), `none[${i}] ${v} vs ${f.none[i]}`).toBe(true);
+      });
     } else {
       // float32: the float64 value rounded once (DESIGN.md §2). PyTorch computes in float32 (rounding 1 − x to
       // float32 before the log puts it ~10 ulp off at x = 0.01), so against PyTorch the claim is "never worse
@@ -362,9 +364,9 @@ describe.each(Object.keys(calls) as Array<keyof typeof calls>)('BCE against PyTo
       const refMean = refSum / terms.length;
       expect(asGoodAsTorch(mean, refMean, f.mean), `mean ${mean} vs ${f.mean}`).toBe(true);
       expect(asGoodAsTorch(sum, refSum, f.sum), `sum ${sum} vs ${f.sum}`).toBe(true);
-      vals.forEach((v, i) =>
-        expect(asGoodAsTorch(v, terms[i], f.none[i]), `none[${i}] ${v} vs ${f.none[i]}`).toBe(true),
-      );
+      vals.forEach((v, i) => {
+        expect(asGoodAsTorch(v, terms[i], f.none[i]), `none[${i}] ${v} vs ${f.none[i]}`).toBe(true);
+      });
     }
   });
 });

@@ -35,7 +35,7 @@ const CASES: Case[] = [
 /** simdloss's own value on set 0, or undefined while the loss has not landed. */
 function simdlossValue(c: Case, d: ReturnType<typeof generate>): number | undefined {
   const call = callOf(simd, c);
-  return call && call(d.xs[0], d.ys[0]);
+  return call?.(d.xs[0], d.ys[0]);
 }
 
 describe('benchmark competitors agree with simdloss before they are timed', () => {

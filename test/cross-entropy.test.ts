@@ -1,13 +1,11 @@
 // CrossEntropy through the public API beyond the PyTorch fixtures (which test/fixtures.test.ts runs, the large
 // streaming cases of cross_entropy_extra.json included): resident tensors, memory that stays flat with N, int64
 // targets beyond int32, and every error with the library usable after it. Invariants: test/properties.test.ts.
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { alloc, F, nn, tensor } from '../src/index.js';
 import type { Tensor } from '../src/index.js';
 import { memoryBytes } from '../src/wasm/memory.js';
-import { decodeArg, decodeOptions, loadFixture, resultViolations, thrown } from './helpers/fixtures.js';
-import type { LossFixture, NumberExpected, TensorExpected } from './helpers/fixtures.js';
+import { thrown } from './helpers/fixtures.js';
 import { rng } from './helpers/builds.js';
 
 const i64 = (values: number[], shape?: number[]): Tensor => tensor(values, { dtype: 'int64', shape });

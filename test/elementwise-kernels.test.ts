@@ -269,7 +269,10 @@ function staticData(build: RawBuild): Uint8Array {
 /** Which gradients a call asks for: all the term has, each alone (when it has several), and optionally none. */
 function gradChoices(has: boolean[], withNone: boolean): boolean[][] {
   const out = [has.slice()];
-  if (has.filter(Boolean).length > 1) has.forEach((h, k) => h && out.push(has.map((_, j) => j === k)));
+  if (has.filter(Boolean).length > 1)
+    has.forEach((h, k) => {
+      h && out.push(has.map((_, j) => j === k));
+    });
   if (withNone) out.push([false, false, false]);
   return out;
 }
@@ -467,7 +470,10 @@ for (const term of TERMS) {
             const operands = [c.a, c.b, c.c];
             const ops = operands.map((v) => (v ? build.put(v) : 0));
             const pw = build.put(c.w!);
-            const restore = () => operands.forEach((v, j) => v && build.write(ops[j], v));
+            const restore = () =>
+              operands.forEach((v, j) => {
+                v && build.write(ops[j], v);
+              });
             build.k[`${term}_map_${dtype}`](ops[0], ops[1], ops[2], pw, ops[0], n, c.p, c.q);
             checkBits(build.read(ctor, ops[0], n), c.map, cc, 'map into a');
             restore();

@@ -31,7 +31,9 @@ describe('softMarginLoss', () => {
       fc.property(vectors(fc.double({ noNaN: true, min: -15, max: 15 })), (xs) => {
         const x = Float32Array.from(xs);
         const l = F.softMarginLoss(x, new Float32Array(x.length).fill(1), { reduction: 'none' }).data as Float32Array;
-        x.forEach((v, i) => close(l[i], Math.log1p(Math.exp(-v)), 2 ** -23));
+        x.forEach((v, i) => {
+          close(l[i], Math.log1p(Math.exp(-v)), 2 ** -23);
+        });
       }),
     );
   });
@@ -46,7 +48,9 @@ describe('klDiv', () => {
         const a = F.klDiv(x, t, { reduction: 'none' }).data as Float64Array;
         const b = F.klDiv(x, t.map(Math.log), { reduction: 'none', logTarget: true }).data as Float64Array;
         // e^(log t) = t within 2 ulp, and t·(log t − x) then differs by that relative amount
-        a.forEach((v, i) => close(v, b[i], 8 * 2 ** -52 * (1 + Math.abs(Math.log(t[i])) + Math.abs(x[i]))));
+        a.forEach((v, i) => {
+          close(v, b[i], 8 * 2 ** -52 * (1 + Math.abs(Math.log(t[i])) + Math.abs(x[i])));
+        });
       }),
     );
   });
@@ -87,7 +91,9 @@ describe('gaussianNllLoss', () => {
           { shape: [n, d] },
         );
         const same = F.gaussianNllLoss(x, y, expanded, { reduction: 'none' }).data as Float64Array;
-        full.forEach((f, i) => close(f, part[i] + 0.5 * Math.log(2 * Math.PI), 4e-16));
+        full.forEach((f, i) => {
+          close(f, part[i] + 0.5 * Math.log(2 * Math.PI), 4e-16);
+        });
         expect(Array.from(same)).toEqual(Array.from(part));
       }),
     );
@@ -105,7 +111,9 @@ describe('poissonNllLoss', () => {
           const a = F.poissonNllLoss(x, t, { reduction: 'none', full: true }).data as Float64Array;
           const b = F.poissonNllLoss(x.map(Math.exp), t, { reduction: 'none', full: true, logInput: false, eps: 0 })
             .data as Float64Array;
-          a.forEach((v, i) => close(v, b[i], 1e-14 * (1 + t[i] * (1 + Math.abs(x[i])))));
+          a.forEach((v, i) => {
+            close(v, b[i], 1e-14 * (1 + t[i] * (1 + Math.abs(x[i]))));
+          });
         },
       ),
     );

@@ -3,7 +3,7 @@
 // test/fixtures/kl_div_functional.json), options JSON cannot hold (NaN, ±Infinity), warnings, gradient
 // destinations of a reshaped var, and resident (alloc) arguments.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { alloc, F, nn, Tensor, tensor, valueAndGrad } from '../src/index.js';
+import { alloc, F, nn, type Tensor, tensor, valueAndGrad } from '../src/index.js';
 import { accuracyViolation, decodeNumber, decodeTensor, loadFixture } from './helpers/fixtures.js';
 import type { JsonNumber, TensorJson } from './helpers/fixtures.js';
 
@@ -65,7 +65,9 @@ describe("KLDivLoss: legacy flags with reduction 'batchmean' (F.kl_div and nn.KL
       mod.forward(x, y);
       const gm = mod.backward(g)[0]!;
       const ratio = x.shape[0];
-      gf.data.forEach((v, i) => expect(Number(v) * ratio).toBeCloseTo(Number(gm.data[i]), 6));
+      gf.data.forEach((v, i) => {
+        expect(Number(v) * ratio).toBeCloseTo(Number(gm.data[i]), 6);
+      });
     });
   }
 });

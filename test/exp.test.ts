@@ -79,7 +79,9 @@ for (const name of BUILDS) {
 
     it('handles ±0, ±Inf, NaN, underflow and overflow', () => {
       const ys = expOf(b, Float32Array.from([...SPECIAL32.map(([x]) => x), NaN]));
-      SPECIAL32.forEach(([x, want], i) => expect(ys[i], `exp(${x})`).toBe(want));
+      SPECIAL32.forEach(([x, want], i) => {
+        expect(ys[i], `exp(${x})`).toBe(want);
+      });
       expect(ys[SPECIAL32.length]).toBeNaN();
     });
   });

@@ -76,7 +76,9 @@ describe('the release binary computes what the testing build computes', () => {
       b.reset();
       const ptrs = inputs.map((v, i) => b.put(v, i % 3));
       const outs = outBytes.map((n) => b.reserveBytes(n, 1));
-      outs.forEach((o, i) => b.poison(o, outBytes[i]));
+      outs.forEach((o, i) => {
+        b.poison(o, outBytes[i]);
+      });
       const r = call(b, ptrs, outs);
       return { r, outs: outs.map((p, i) => b.read(Uint8Array, p, outBytes[i])) };
     });
@@ -105,16 +107,16 @@ describe('the release binary computes what the testing build computes', () => {
         },
       );
       expect(Object.is(runs[0].r, runs[1].r), `${term}_sum_${dtype}`).toBe(true);
-      runs[0].outs.forEach((o, i) =>
-        expect(Buffer.from(o).equals(Buffer.from(runs[1].outs[i])), `${term} ${dtype} output ${i}`).toBe(true),
-      );
+      runs[0].outs.forEach((o, i) => {
+        expect(Buffer.from(o).equals(Buffer.from(runs[1].outs[i])), `${term} ${dtype} output ${i}`).toBe(true);
+      });
       // Not two builds agreeing on garbage: every output was written, and the weighted sum is the map's sum.
-      runs[0].outs.forEach((o, i) =>
+      runs[0].outs.forEach((o, i) => {
         expect(
           o.every((v) => v === 0xa5),
           `${term} ${dtype} output ${i} written`,
-        ).toBe(false),
-      );
+        ).toBe(false);
+      });
       const mapped = new ctor(runs[0].outs[0].slice().buffer).reduce((x, v) => x + v, 0);
       // (Inputs outside a term's domain give NaN elements, e.g. kl_div's negative targets: then both sums are NaN.)
       if (Number.isNaN(mapped)) expect(runs[0].r, `${term}_sum_${dtype} against its map (NaN)`).toBeNaN();

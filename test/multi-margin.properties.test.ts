@@ -55,9 +55,9 @@ describe('MultiMarginLoss and MultiLabelMarginLoss invariants', () => {
           const vb = typeof b.value === 'number' ? [b.value] : [...b.value.data];
           // The same float64 terms, summed in another order: equal to a few float64 ulps before the one rounding.
           const tol = x.dtype === 'float32' ? 2 ** -23 : 1e-14;
-          va.forEach((v, i) =>
-            expect(Math.abs(Number(v) - Number(vb[i]))).toBeLessThanOrEqual(tol * Math.abs(Number(vb[i])) + 1e-300),
-          );
+          va.forEach((v, i) => {
+            expect(Math.abs(Number(v) - Number(vb[i]))).toBeLessThanOrEqual(tol * Math.abs(Number(vb[i])) + 1e-300);
+          });
           const ga = a.grads[0]!.data,
             gb = b.grads[0]!.data;
           for (let i = 0; i < ga.length; i++)

@@ -4,7 +4,7 @@
 // reference computed here.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { alloc, F, nn, tensor, Tensor, valueAndGrad } from '../src/index.js';
+import { alloc, F, nn, tensor, type Tensor, valueAndGrad } from '../src/index.js';
 
 const finite = fc.double({ noNaN: true, noDefaultInfinity: true, min: -100, max: 100 });
 const vec = (n: number) => fc.array(finite, { minLength: n, maxLength: n });
@@ -53,7 +53,9 @@ describe('marginRankingLoss invariants', () => {
           margin,
           reduction: 'none',
         }).data;
-        y.forEach((v, i) => (v !== 0 ? expect(loss[i]).toBe(0) : expect(loss[i]).toBeGreaterThanOrEqual(0)));
+        y.forEach((v, i) => {
+          v !== 0 ? expect(loss[i]).toBe(0) : expect(loss[i]).toBeGreaterThanOrEqual(0);
+        });
       }),
     );
   });
@@ -191,7 +193,9 @@ describe('triplet losses invariants', () => {
         for (const distanceFunction of [F.pairwiseDistance, new nn.PairwiseDistance()]) {
           const other = valueAndGrad(F.tripletMarginWithDistanceLoss)(...args, { swap: true, distanceFunction });
           expect(other.value).toBe(base.value);
-          other.grads.forEach((g, i) => expect(data(g)).toEqual(data(base.grads[i])));
+          other.grads.forEach((g, i) => {
+            expect(data(g)).toEqual(data(base.grads[i]));
+          });
         }
       }),
       { numRuns: 30 },
@@ -206,10 +210,12 @@ describe('cosineEmbeddingLoss invariants', () => {
         const y = Array.from({ length: r }, (_, i) => [1, -1, 0][i % 3]);
         const loss = F.cosineEmbeddingLoss(t64(a, [r, c]), t64(b, [r, c]), y, { margin, reduction: 'none' }).data;
         y.forEach((t, i) => {
-          if (t === 1) expect(loss[i]).toBeGreaterThanOrEqual(0), expect(loss[i]).toBeLessThanOrEqual(2 + 1e-15);
-          else if (t === -1)
-            expect(loss[i]).toBeGreaterThanOrEqual(0), expect(loss[i]).toBeLessThanOrEqual(1 - margin + 1e-15);
-          else expect(loss[i]).toBe(0);
+          if (t === 0) {
+            expect(loss[i]).toBe(0);
+            return;
+          }
+          expect(loss[i]).toBeGreaterThanOrEqual(0);
+          expect(loss[i]).toBeLessThanOrEqual(t === 1 ? 2 + 1e-15 : 1 - margin + 1e-15);
         });
       }),
     );

@@ -175,12 +175,16 @@ describe('crossEntropy invariants', () => {
       fc.property(batches, fc.constantFrom('mean', 'sum', 'none'), ([rows, classes, logits, targets], reduction) => {
         const x = tensor(Float64Array.from(logits), { shape: [rows, classes] });
         const oneHot = new Float64Array(rows * classes);
-        targets.forEach((c, r) => (oneHot[r * classes + c] = 1));
+        targets.forEach((c, r) => {
+          oneHot[r * classes + c] = 1;
+        });
         const idx = F.crossEntropy(x, tensor(targets, { dtype: 'int64' }), { reduction: reduction as 'sum' });
         const prob = F.crossEntropy(x, tensor(oneHot, { shape: [rows, classes] }), { reduction: reduction as 'sum' });
         const a = typeof idx === 'number' ? [idx] : Array.from((idx as unknown as Tensor).data as Float64Array);
         const b = typeof prob === 'number' ? [prob] : Array.from((prob as unknown as Tensor).data as Float64Array);
-        a.forEach((v, i) => expect(Math.abs(v - b[i])).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(v))));
+        a.forEach((v, i) => {
+          expect(Math.abs(v - b[i])).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(v)));
+        });
       }),
     );
   });

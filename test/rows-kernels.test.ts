@@ -364,7 +364,7 @@ function refProbGrad(
 // Running the kernels
 
 /** Stats as the kernels take them: m for every position, then s (float64, SoA). */
-function packStats(m: Float64Array, s: Float64Array): Float64Array {
+function _packStats(m: Float64Array, s: Float64Array): Float64Array {
   const out = new Float64Array(2 * m.length);
   out.set(m);
   out.set(s, m.length);
@@ -523,7 +523,10 @@ function runGrad(
 const poisons = new Map<number, Buffer>();
 function poisonOf(bytes: number): Buffer {
   let p = poisons.get(bytes);
-  if (!p) poisons.set(bytes, (p = Buffer.alloc(bytes, 0xa5)));
+  if (!p) {
+    p = Buffer.alloc(bytes, 0xa5);
+    poisons.set(bytes, p);
+  }
   return p;
 }
 
@@ -665,7 +668,9 @@ describe('softmax_stats', () => {
               const inp = inputs(geom, dtype, 5);
               const o = Math.floor(p / geom.span),
                 j = p % geom.span;
-              values.forEach((v, k) => (inp.x[indexOf(geom, o, (c + k) % geom.C, j)] = v));
+              values.forEach((v, k) => {
+                inp.x[indexOf(geom, o, (c + k) % geom.C, j)] = v;
+              });
               const ref = refStats(inp.x, geom);
               for (const b of builds) {
                 const st = runStats(b, dtype, inp.x, geom);
@@ -788,7 +793,9 @@ for (const prob of [false, true]) {
                 const runs = builds.map((b) =>
                   runLoss(b, dtype, inp, geom, cfg.logProbs ? null : stats, w, cfg.eps, write, prob, write ? 0 : 3),
                 );
-                runs.forEach((r, k) => checkLoss(r, want, dtype, geom, `${what} (${builds[k].name})`, prob));
+                runs.forEach((r, k) => {
+                  checkLoss(r, want, dtype, geom, `${what} (${builds[k].name})`, prob);
+                });
                 checkSameBits(runs[0].out, runs[1].out, what);
               }
             }
@@ -831,7 +838,9 @@ for (const prob of [false, true]) {
               expect(want.out[4], what).toBe(0);
             }
             const runs = builds.map((b) => runLoss(b, dtype, inp, geom, stats, w, cfg.eps, true, prob));
-            runs.forEach((r, k) => checkLoss(r, want, dtype, geom, `${what} (${builds[k].name})`, prob));
+            runs.forEach((r, k) => {
+              checkLoss(r, want, dtype, geom, `${what} (${builds[k].name})`, prob);
+            });
             checkSameBits(runs[0].out, runs[1].out, what);
             expect(P).toBeGreaterThan(4);
           }
@@ -948,7 +957,9 @@ for (const prob of [false, true]) {
           const runs = builds.map((b) =>
             runGrad(b, dtype, inp, geom, stats, w, cfg.eps, null, 0.5, prob, { x: true, y: prob }),
           );
-          runs.forEach((r, k) => checkGrad(r.gx!, want.gx, want.tol, dtype, geom, `${what} (${builds[k].name})`));
+          runs.forEach((r, k) => {
+            checkGrad(r.gx!, want.gx, want.tol, dtype, geom, `${what} (${builds[k].name})`);
+          });
           checkSameBits(runs[0].gx, runs[1].gx, what);
         }
       });

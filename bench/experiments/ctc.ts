@@ -70,7 +70,7 @@ writeFileSync(join(dir, 'targets.bin'), targets);
 writeFileSync(join(dir, 'il.bin'), inputLengths);
 writeFileSync(join(dir, 'tl.bin'), targetLengths);
 
-const PY = String.raw`
+const PY = `
 import json, sys, time, numpy as np, torch, torch.nn.functional as F
 torch.set_num_threads(1)
 d, T, N, C, S, rounds = sys.argv[1], *map(int, sys.argv[2:7])

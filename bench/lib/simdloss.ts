@@ -79,7 +79,10 @@ export function resident(name: string, api: SimdlossApi): Impl {
       }
       return {
         call: (s) => call(xs[s], ys[s]),
-        dispose: () => held.forEach((t) => t.free()),
+        dispose: () =>
+          held.forEach((t) => {
+            t.free();
+          }),
       };
     },
   };

@@ -44,7 +44,10 @@ export function tfjsImpl(backend: 'cpu' | 'wasm'): Impl {
             scalar(() =>
               tf.losses.softmaxCrossEntropy(onehots[s], tf.tensor2d(d.xs[s] as Float32Array, [rows, classes])),
             ),
-          dispose: () => onehots.forEach((t) => t.dispose()),
+          dispose: () =>
+            onehots.forEach((t) => {
+              t.dispose();
+            }),
         };
       }
       const op = {

@@ -23,7 +23,10 @@ export interface Timing {
   rme: number;
 }
 
-/** Keeps results observable so no engine can drop a call as dead code. */
+/**
+ * Keeps results observable so no engine can drop a call as dead code (exported for that reason only).
+ * @public
+ */
 export let sink = 0;
 
 /**

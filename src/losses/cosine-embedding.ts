@@ -124,7 +124,7 @@ function prepare(fn: string, args: readonly unknown[], s: Settings): { call: Cal
   return { call: { job, dtype, y, ymap, rmap, outShape, dot, m1, m2, denom, cos, loss }, ts: [x1, x2, y] };
 }
 
-function valueOf(call: Call, reduction: Reduction): number | Tensor {
+function reducedValue(call: Call, reduction: Reduction): number | Tensor {
   const v = reduceRows(call.loss, reduction, call.dtype, call.outShape);
   return typeof v === 'number' ? v : new Tensor(v.data, v.shape, call.dtype);
 }
@@ -183,13 +183,13 @@ const cosine: AnyLossDeclaration = {
   options: OPTIONS,
   reduction: STANDARD_REDUCTION,
   kernels: ['cos_acc', 'cos_grad'],
-  settings(fn, o: ParsedOptions<typeof OPTIONS, Reduction>): Settings {
+  settings(_fn, o: ParsedOptions<typeof OPTIONS, Reduction>): Settings {
     return { reduction: o.reduction, margin: o.margin };
   },
   forward(fn, args, s: Settings): Forward<Call> {
     const { call, ts } = prepare(fn, args, s);
     return {
-      value: valueOf(call, s.reduction),
+      value: reducedValue(call, s.reduction),
       operands: [ts[0], ts[1], isFloat(ts[2].dtype) ? ts[2] : null],
       saved: call,
     };
@@ -202,7 +202,7 @@ const cosine: AnyLossDeclaration = {
     const { call, ts } = prepare(fn, args, s);
     const into = checkInto(fn, intoRaw, [ts[0], ts[1], isFloat(ts[2].dtype) ? ts[2] : null]);
     return {
-      value: valueOf(call, s.reduction) as number,
+      value: reducedValue(call, s.reduction) as number,
       grads: grads(call, s, upstreamRows(upstream, s.reduction, call.loss.length), into),
     };
   },

@@ -8,7 +8,7 @@ import type { ParsedOptions, Reduction } from '../core/options.js';
 import { integerOption, numberOption, STANDARD_REDUCTION, tensorOption } from '../core/options.js';
 import type { TensorInput } from '../tensor/coerce.js';
 import { asTensor } from '../tensor/coerce.js';
-import { Tensor } from '../tensor/tensor.js';
+import { Tensor, zerosLike } from '../tensor/tensor.js';
 import type { FloatDType } from '../wasm/plan.js';
 import type { IndexTargets, RowsJob, SoftmaxStats, Upstream } from '../wasm/rows.js';
 import { checkTargets, indexGrad, indexLoss, probGrad, probLoss } from '../wasm/rows.js';
@@ -129,7 +129,7 @@ const ce: AnyLossDeclaration = {
   options: OPTIONS,
   reduction: STANDARD_REDUCTION,
   kernels: ['softmax_stats', 'ce_targets', 'ce_index_loss', 'ce_index_grad', 'ce_prob_loss', 'ce_prob_grad'],
-  settings(fn, o: ParsedOptions<typeof OPTIONS, Reduction>): Settings {
+  settings(_fn, o: ParsedOptions<typeof OPTIONS, Reduction>): Settings {
     const eps = o.labelSmoothing;
     return { reduction: o.reduction, weight: o.weight, ignoreIndex: o.ignoreIndex, eps: eps > 0 ? eps : 0 };
   },
@@ -189,14 +189,6 @@ const ce: AnyLossDeclaration = {
   },
 };
 registry.push(ce);
-
-function zerosLike(t: Tensor): Tensor {
-  return new Tensor(
-    t.dtype === 'float32' ? new Float32Array(t.numel()) : new Float64Array(t.numel()),
-    t.shape,
-    t.dtype,
-  );
-}
 
 /**
  * Cross entropy between logits and targets, like `torch.nn.functional.cross_entropy` (PyTorch 1.13): the fused

@@ -208,7 +208,7 @@ function lossOf(nll: number, s: Settings): number {
   return s.zeroInfinity && nll === Infinity ? 0 : nll;
 }
 
-function valueOf(call: Call, s: Settings, nll: Float64Array): number | Tensor {
+function reducedValue(call: Call, s: Settings, nll: Float64Array): number | Tensor {
   const { job } = call;
   const round = job.dtype === 'float32' ? Math.fround : (v: number) => v;
   if (s.reduction === 'none') {
@@ -254,13 +254,13 @@ const ctc: AnyLossDeclaration = {
     [2],
     [1],
   ],
-  settings(fn, o: ParsedOptions<typeof OPTIONS, Reduction>): Settings {
+  settings(_fn, o: ParsedOptions<typeof OPTIONS, Reduction>): Settings {
     return { reduction: o.reduction, blank: o.blank, zeroInfinity: o.zeroInfinity };
   },
   forward(fn, args, s: Settings): Forward<Saved> {
     const { call, lp } = prepare(fn, args, s);
     const { nll } = ctcRun(call.job, null);
-    return { value: valueOf(call, s, nll), operands: [lp, null, null, null], saved: { call, nll } };
+    return { value: reducedValue(call, s, nll), operands: [lp, null, null, null], saved: { call, nll } };
   },
   backward(fn, f: Forward<Saved>, s: Settings, upstream, into: GradInto) {
     const { call } = f.saved;
@@ -276,7 +276,7 @@ const ctc: AnyLossDeclaration = {
       zeroInfinity: s.zeroInfinity,
       into: into[0],
     });
-    return { value: valueOf(call, s, r.nll) as number, grads: [r.grad, null, null, null] };
+    return { value: reducedValue(call, s, r.nll) as number, grads: [r.grad, null, null, null] };
   },
 };
 registry.push(ctc);

@@ -77,7 +77,7 @@ export function normsOf(stats: Float64Array, spec: NormSpec, cols: number): Floa
       spec.mode === m.L2
         ? Math.sqrt(s)
         : spec.mode === m.LT1 || spec.mode === m.LT2 || spec.mode === m.GT2
-          ? Math.pow(s, 1 / spec.p)
+          ? s ** (1 / spec.p)
           : s;
   }
   return out;
@@ -113,12 +113,12 @@ export function normCoefficients(
   }
   if (mode === m.LT1) {
     const k1 = new Float64Array(R);
-    for (let r = 0; r < R; r++) k1[r] = Math.pow(n[r], 1 - p);
+    for (let r = 0; r < R; r++) k1[r] = n[r] ** (1 - p);
     return [g, k1];
   }
   // 1 < p < 2 and p > 2: scale_v = grad / norm^(p − 1), masked to 0 where the norm is 0.
   const k0 = new Float64Array(R);
-  for (let r = 0; r < R; r++) k0[r] = n[r] === 0 ? 0 : g[r] / Math.pow(n[r], p - 1);
+  for (let r = 0; r < R; r++) k0[r] = n[r] === 0 ? 0 : g[r] / n[r] ** (p - 1);
   return [k0, null];
 }
 

@@ -428,7 +428,7 @@ export function elementwiseLoss<S extends OptionSpecs>(spec: ElementwiseSpec<S>)
           : reduce(elementwiseSum(p.job), p.divisor, p.result);
       return { value, operands: p.operands, saved: p };
     },
-    backward(fn, f: Forward<Saved>, s: Settings, upstream, into: GradInto) {
+    backward(fn, f: Forward<Saved>, _s: Settings, upstream, into: GradInto) {
       const p = f.saved;
       let g = upstream;
       if (p.divisor !== 1) {

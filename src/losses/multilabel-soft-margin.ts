@@ -9,7 +9,7 @@ import type { ParsedOptions, Reduction, ReductionSpec } from '../core/options.js
 import { tensorOption } from '../core/options.js';
 import type { TensorInput } from '../tensor/coerce.js';
 import { asTensor } from '../tensor/coerce.js';
-import type { DType, TensorData } from '../tensor/dtype.js';
+import type { DType } from '../tensor/dtype.js';
 import { ARRAY_OF, isFloat } from '../tensor/dtype.js';
 import { broadcastShapes, broadcastStrides, numelOf, sameShape, shapeStr } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -198,10 +198,10 @@ const mlsm: AnyLossDeclaration = {
   options: OPTIONS,
   reduction: REDUCTION,
   kernels: ['multilabel_soft_margin_loss', 'multilabel_soft_margin_backward'],
-  settings(fn, o: ParsedOptions<typeof OPTIONS, Reduction>): Settings {
+  settings(_fn, o: ParsedOptions<typeof OPTIONS, Reduction>): Settings {
     return { reduction: o.reduction, weight: o.weight };
   },
-  forward(fn, args, s: Settings, save): Forward<Call> {
+  forward(fn, args, s: Settings, _save): Forward<Call> {
     const { call, x } = prepare(fn, args, s);
     const perRow = s.reduction === 'none' && call.outShape.length > 0;
     const r = runMultilabelSoftMarginLoss(call.job, perRow);

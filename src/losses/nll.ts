@@ -114,7 +114,7 @@ const nll: AnyLossDeclaration = {
     ]),
     tensor([1, 2], { dtype: 'int64' }),
   ],
-  settings(fn, o: ParsedOptions<typeof OPTIONS, Reduction>): Settings {
+  settings(_fn, o: ParsedOptions<typeof OPTIONS, Reduction>): Settings {
     return { reduction: o.reduction, weight: o.weight, ignoreIndex: o.ignoreIndex };
   },
   forward(fn, args, s: Settings): Forward<Call> {

@@ -92,7 +92,7 @@ const pairwise: AnyLossDeclaration = {
   options: OPTIONS,
   reduction: NO_REDUCTION,
   kernels: ['pd_acc', 'pd_ties', 'pd_grad'],
-  settings(fn, o: ParsedOptions<typeof OPTIONS, 'none'>): Settings {
+  settings(_fn, o: ParsedOptions<typeof OPTIONS, 'none'>): Settings {
     return { spec: normSpec(o.p, o.eps), keepdim: o.keepdim };
   },
   forward(fn, args, s: Settings): Forward<Saved> {
@@ -102,7 +102,7 @@ const pairwise: AnyLossDeclaration = {
     const data = job.dtype === 'float32' ? Float32Array.from(norms) : norms;
     return { value: new Tensor(data, out, job.dtype), operands: [x1, x2], saved: { job, norms, spec: s.spec } };
   },
-  backward(fn, f: Forward<Saved>, s, upstream, into: GradInto) {
+  backward(fn, f: Forward<Saved>, _s, upstream, into: GradInto) {
     const { job, norms, spec } = f.saved;
     const g = upstreamRows(upstream, 'none', rowsOf(job.shape).rows);
     return distanceGrads({ ...job, fn }, spec, norms, g, into);
@@ -111,9 +111,7 @@ const pairwise: AnyLossDeclaration = {
 registry.push(pairwise);
 
 /** `F.pairwiseDistance`: the type of a distance that returns a Tensor of per-row distances. */
-export interface PairwiseDistanceFunction {
-  (x1: TensorInput, x2: TensorInput, options?: PairwiseDistanceOptions): Tensor;
-}
+export type PairwiseDistanceFunction = (x1: TensorInput, x2: TensorInput, options?: PairwiseDistanceOptions) => Tensor;
 
 /**
  * Pairwise distance, like `torch.nn.functional.pairwise_distance`: ‖x1 − x2 + eps‖_p over the last dimension of

@@ -147,7 +147,7 @@ function prepare(fn: string, args: readonly unknown[], s: Settings): { saved: Sa
   return { saved: { kind: 'custom', rows, dists, ts }, ts, dtype };
 }
 
-function valueOf(rows: TripletRows, reduction: Reduction, dtype: FloatDType): number | Tensor {
+function reducedValue(rows: TripletRows, reduction: Reduction, dtype: FloatDType): number | Tensor {
   const v = reduceRows(rows.loss, reduction, dtype, rows.outShape);
   return typeof v === 'number' ? v : new Tensor(v.data, v.shape, dtype);
 }
@@ -217,13 +217,13 @@ const tmwd: AnyLossDeclaration = {
   options: OPTIONS,
   reduction: REDUCTION,
   kernels: ['pd_acc', 'pd_ties', 'pd_grad'],
-  settings(fn, o: ParsedOptions<typeof OPTIONS, Reduction>): Settings {
+  settings(_fn, o: ParsedOptions<typeof OPTIONS, Reduction>): Settings {
     return { reduction: o.reduction, margin: o.margin, swap: o.swap, distance: distanceOf(o.distanceFunction) };
   },
   forward(fn, args, s: Settings): Forward<Saved> {
     const { saved, ts, dtype } = prepare(fn, args, s);
     const rows = saved.kind === 'norm' ? saved.t.rows : saved.rows;
-    return { value: valueOf(rows, s.reduction, dtype), operands: ts, saved };
+    return { value: reducedValue(rows, s.reduction, dtype), operands: ts, saved };
   },
   backward(fn, f: Forward<Saved>, s: Settings, upstream, into: GradInto) {
     const saved = f.saved;
@@ -238,7 +238,7 @@ const tmwd: AnyLossDeclaration = {
     const g = upstreamRows(upstream, s.reduction, rows.loss.length);
     const grads =
       saved.kind === 'norm' ? normTripletGrads(saved.t, g, into, fn) : customGrads(fn, s.distance, saved, g, into);
-    return { value: valueOf(rows, s.reduction, dtype) as number, grads };
+    return { value: reducedValue(rows, s.reduction, dtype) as number, grads };
   },
 };
 registry.push(tmwd);

@@ -43,7 +43,7 @@ export function tripletArgs(fn: string, args: readonly unknown[]): Tensor[] {
   return [a, asTensor(fn, 'positive', args[1], plain), asTensor(fn, 'negative', args[2], plain)];
 }
 
-function valueOf(t: NormTriplet, reduction: Reduction): number | Tensor {
+function reducedValue(t: NormTriplet, reduction: Reduction): number | Tensor {
   const v = reduceRows(t.rows.loss, reduction, t.dtype, t.rows.outShape);
   return typeof v === 'number' ? v : new Tensor(v.data, v.shape, t.dtype);
 }
@@ -61,12 +61,12 @@ const triplet: AnyLossDeclaration = {
   options: OPTIONS,
   reduction: STANDARD_REDUCTION,
   kernels: ['pd_acc', 'pd_ties', 'pd_grad'],
-  settings(fn, o: ParsedOptions<typeof OPTIONS, Reduction>): Settings {
+  settings(_fn, o: ParsedOptions<typeof OPTIONS, Reduction>): Settings {
     return { reduction: o.reduction, margin: o.margin, spec: normSpec(o.p, o.eps), swap: o.swap };
   },
   forward(fn, args, s: Settings): Forward<NormTriplet> {
     const { t, ts } = prepare(fn, args, s);
-    return { value: valueOf(t, s.reduction), operands: ts, saved: t };
+    return { value: reducedValue(t, s.reduction), operands: ts, saved: t };
   },
   backward(fn, f: Forward<NormTriplet>, s: Settings, upstream, into: GradInto) {
     const t = f.saved;
@@ -76,7 +76,7 @@ const triplet: AnyLossDeclaration = {
     const { t, ts } = prepare(fn, args, s);
     const into = checkInto(fn, intoRaw, ts);
     const grads = normTripletGrads(t, upstreamRows(upstream, s.reduction, t.rows.loss.length), into, fn);
-    return { value: valueOf(t, s.reduction) as number, grads };
+    return { value: reducedValue(t, s.reduction) as number, grads };
   },
 };
 registry.push(triplet);

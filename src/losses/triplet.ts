@@ -198,7 +198,7 @@ export function normTripletGrads(t: NormTriplet, g: Float64Array, into: GradInto
     return normCoefficients(t.spec, gk, t.norms[k], () => pairTieCounts(job, pair, t.spec, t.norms[k]));
   });
   if (t.fused) {
-    const flat = coefs.flatMap(([c0, c1]) => [c0, c1]);
+    const flat = coefs.flat();
     return pairGrads(
       { ...t.fused, fn },
       PAIR_AB | PAIR_AC | (t.swap ? PAIR_BC : 0),

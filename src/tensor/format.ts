@@ -25,7 +25,7 @@ function pyFloat(x: number, digits: number, style: 'f' | 'e'): string {
   }
   if (style === 'e') s = s.replace(/e([+-])(\d)$/, 'e$10$2');
   // Python keeps the sign of -0.0 in both styles ('-0.0000', '-0.0000e+00'); JS drops it.
-  if (Object.is(x, -0) && !s.startsWith('-')) s = '-' + s;
+  if (Object.is(x, -0) && !s.startsWith('-')) s = `-${s}`;
   return s;
 }
 
@@ -158,7 +158,7 @@ function vectorStr(v: View, indent: number, summarize: boolean, fmt: Formatter):
   }
   const lines: string[] = [];
   for (let i = 0; i < items.length; i += perLine) lines.push(items.slice(i, i + perLine).join(', '));
-  return '[' + lines.join(',\n' + ' '.repeat(indent + 1)) + ']';
+  return `[${lines.join(`,\n${' '.repeat(indent + 1)}`)}]`;
 }
 
 function tensorStr(v: View, indent: number, summarize: boolean, fmt: Formatter): string {
@@ -175,7 +175,7 @@ function tensorStr(v: View, indent: number, summarize: boolean, fmt: Formatter):
   } else {
     for (let i = 0; i < n; i++) slices.push(part(i));
   }
-  return '[' + slices.join(',' + '\n'.repeat(dim - 1) + ' '.repeat(indent + 1)) + ']';
+  return `[${slices.join(`,${'\n'.repeat(dim - 1)}${' '.repeat(indent + 1)}`)}]`;
 }
 
 const TORCH_DTYPE: Readonly<Record<DType, string>> = {
@@ -208,12 +208,12 @@ export function formatTensor(data: ArrayLike<number | bigint>, shape: readonly n
   let lastLineLen = out.length - out.lastIndexOf('\n') + 1;
   for (const s of suffixes) {
     if (lastLineLen + s.length + 2 > LINEWIDTH) {
-      out += ',\n' + ' '.repeat(indent) + s;
+      out += `,\n${' '.repeat(indent)}${s}`;
       lastLineLen = indent + s.length;
     } else {
-      out += ', ' + s;
+      out += `, ${s}`;
       lastLineLen += s.length + 2;
     }
   }
-  return out + ')';
+  return `${out})`;
 }

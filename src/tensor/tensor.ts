@@ -234,6 +234,11 @@ function toArray(fn: string, values: ArrayLike<number | bigint>, dtype: DType): 
   return out;
 }
 
+/** A tensor of zeros with `t`'s shape and dtype (the gradient of an empty batch). */
+export function zerosLike<D extends DType>(t: Tensor<D>): Tensor<D> {
+  return new Tensor(new ARRAY_OF[t.dtype](t.numel()) as TensorData, t.shape, t.dtype);
+}
+
 /** @internal Validates a user-given shape. */
 export function checkShape(fn: string, shape: unknown): number[] {
   if (!Array.isArray(shape))

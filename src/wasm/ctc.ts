@@ -4,7 +4,6 @@
 // are copied to the scratch (one contiguous copy per frame and group) and read with the group's stride. Gradients
 // come back the same way. Working memory is one sequence's α rows and emission ratios (about T·(4S + 6) float64
 // for a gradient, a few rows for a loss) plus the group blocks, which are sized from that, so it never grows with N.
-import type { TensorData } from '../tensor/dtype.js';
 import { ARRAY_OF, BYTES } from '../tensor/dtype.js';
 import { residentOf, Tensor } from '../tensor/tensor.js';
 import type { KernelExports } from './instance.js';
@@ -142,9 +141,4 @@ export function ctcRun(job: CtcJob, grad: CtcGradRequest | null): { nll: Float64
     }
   }
   return { nll, grad: out };
-}
-
-/** A zero tensor like `t` (for empty batches). */
-export function zerosLike(t: Tensor): Tensor {
-  return new Tensor(new ARRAY_OF[t.dtype as FloatDType](t.numel()) as TensorData, t.shape, t.dtype);
 }

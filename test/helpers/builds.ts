@@ -31,8 +31,6 @@ export const MAXIMUM_PAGES = 65536;
 
 type Arr = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
 type Ctor<A extends Arr> = { new (buffer: ArrayBuffer, offset: number, length: number): A; BYTES_PER_ELEMENT: number };
-/** A float array constructor (the kernels' element types). */
-export type FloatCtor = Float32ArrayConstructor | Float64ArrayConstructor;
 export type Floats = Float32Array | Float64Array;
 
 /** Kernel exports, loosely typed: the tests call them by computed names. */
