@@ -45,6 +45,17 @@ export function reducedRowLoss(total: number, rows: number, reduction: Reduction
   return rounded(reduction === 'mean' ? total / rows : total, dtype);
 }
 
+/** A row loss's forward value: the per-row losses for 'none' (see rowLossTensor), else their rounded mean or sum. */
+export function rowLossValue(
+  r: RowLosses,
+  shape: readonly number[],
+  rows: number,
+  reduction: Reduction,
+  dtype: FloatDType,
+): number | Tensor {
+  return reduction === 'none' ? rowLossTensor(r, shape, dtype) : reducedRowLoss(r.total, rows, reduction, dtype);
+}
+
 /** Reduction 'none': the per-row losses in `shape`, or for a 0-d `shape` the one row's loss (its sum). */
 export function rowLossTensor(r: RowLosses, shape: readonly number[], dtype: FloatDType): Tensor {
   if (shape.length === 0) {

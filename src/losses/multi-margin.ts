@@ -10,13 +10,13 @@ import type { TensorInput } from '../tensor/coerce.js';
 import { asTensor } from '../tensor/coerce.js';
 import { isFloat } from '../tensor/dtype.js';
 import { shapeStr } from '../tensor/shape.js';
-import { Tensor, tensor } from '../tensor/tensor.js';
+import { type Tensor, tensor } from '../tensor/tensor.js';
 import type { MultiMarginJob, RowUpstream } from '../wasm/class-rows.js';
 import { firstOutside, runMultiMarginGrad, runMultiMarginLoss } from '../wasm/class-rows.js';
 import type { FloatDType } from '../wasm/plan.js';
 import { indexTargetOf, positionStr } from './class-targets.js';
 import type { MSELossOptions } from './mse.js';
-import { marginRows, reducedRowLoss, rowLossTensor } from './margin-rows.js';
+import { marginRows, reducedRowLoss, rowLossValue } from './margin-rows.js';
 
 /** Options of MultiMarginLoss (PyTorch's keyword arguments in camelCase). */
 export interface MultiMarginLossOptions extends MSELossOptions {
@@ -125,17 +125,14 @@ const mm: AnyLossDeclaration = {
     ]),
     tensor([1, 2], { dtype: 'int64' }),
   ],
-  settings(fn, o: ParsedOptions<typeof OPTIONS, Reduction>): Settings {
+  settings(_fn, o: ParsedOptions<typeof OPTIONS, Reduction>): Settings {
     return { reduction: o.reduction, p: o.p, margin: o.margin, weight: o.weight };
   },
-  forward(fn, args, s: Settings, save): Forward<Call> {
+  forward(fn, args, s: Settings, _save): Forward<Call> {
     const { call, x } = prepare(fn, args, s);
     const perRow = s.reduction === 'none' && call.outShape.length > 0;
     const r = runMultiMarginLoss(call.job, perRow);
-    const value =
-      s.reduction === 'none'
-        ? rowLossTensor(r, call.outShape, call.job.dtype)
-        : reducedRowLoss(r.total, call.job.rows, s.reduction, call.job.dtype);
+    const value = rowLossValue(r, call.outShape, call.job.rows, s.reduction, call.job.dtype);
     return { value, operands: [x, null], saved: call };
   },
   backward(fn, f: Forward<Call>, s: Settings, upstream, into: GradInto) {

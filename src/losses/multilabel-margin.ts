@@ -15,7 +15,7 @@ import { tensor } from '../tensor/tensor.js';
 import type { MultiLabelMarginJob, RowUpstream } from '../wasm/class-rows.js';
 import { firstOutside, runMultilabelMarginGrad, runMultilabelMarginLoss } from '../wasm/class-rows.js';
 import { indexTargetOf, positionStr } from './class-targets.js';
-import { marginRows, reducedRowLoss, rowLossTensor } from './margin-rows.js';
+import { marginRows, reducedRowLoss, rowLossValue } from './margin-rows.js';
 import type { MSELossOptions } from './mse.js';
 
 /** Options of MultiLabelMarginLoss: `reduction` (default `'mean'`) or PyTorch's legacy flags. */
@@ -93,17 +93,14 @@ const mlm: AnyLossDeclaration = {
       { dtype: 'int64' },
     ),
   ],
-  settings(fn, o: ParsedOptions<{}, Reduction>): Settings {
+  settings(_fn, o: ParsedOptions<{}, Reduction>): Settings {
     return { reduction: o.reduction };
   },
-  forward(fn, args, s: Settings, save): Forward<Call> {
+  forward(fn, args, s: Settings, _save): Forward<Call> {
     const { call, x } = prepare(fn, args, s);
     const perRow = s.reduction === 'none' && call.outShape.length > 0;
     const r = runMultilabelMarginLoss(call.job, perRow);
-    const value =
-      s.reduction === 'none'
-        ? rowLossTensor(r, call.outShape, call.job.dtype)
-        : reducedRowLoss(r.total, call.job.rows, s.reduction, call.job.dtype);
+    const value = rowLossValue(r, call.outShape, call.job.rows, s.reduction, call.job.dtype);
     return { value, operands: [x, null], saved: call };
   },
   backward(fn, f: Forward<Call>, s: Settings, upstream, into: GradInto) {

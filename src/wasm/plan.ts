@@ -59,14 +59,8 @@ function fillBroadcast(
     d[at] = Number(src[0]);
     return;
   }
-  const idx = new Array<number>(rank);
-  let rem = start;
-  let off = 0;
-  for (let k = rank - 1; k >= 0; k--) {
-    idx[k] = rem % shape[k];
-    rem = Math.floor(rem / shape[k]);
-    off += idx[k] * strides[k];
-  }
+  const idx = indexOf(start, shape);
+  let off = offsetOf(idx, strides);
   const last = rank - 1;
   const step = strides[last];
   let done = 0;
@@ -85,6 +79,24 @@ function fillBroadcast(
       off += strides[k - 1];
     }
   }
+}
+
+/** The multi-index of flat position `flat` (row-major) in `shape`. */
+function indexOf(flat: number, shape: readonly number[]): number[] {
+  const idx = new Array<number>(shape.length);
+  let rem = flat;
+  for (let k = shape.length - 1; k >= 0; k--) {
+    idx[k] = rem % shape[k];
+    rem = Math.floor(rem / shape[k]);
+  }
+  return idx;
+}
+
+/** The element offset of multi-index `idx` under `strides`. */
+function offsetOf(idx: readonly number[], strides: readonly number[]): number {
+  let off = 0;
+  for (let k = 0; k < idx.length; k++) off += idx[k] * strides[k];
+  return off;
 }
 
 /**
@@ -106,14 +118,8 @@ function sumToShape(
     acc[0] += s[at];
     return;
   }
-  const idx = new Array<number>(rank);
-  let rem = start;
-  let off = 0;
-  for (let k = rank - 1; k >= 0; k--) {
-    idx[k] = rem % shape[k];
-    rem = Math.floor(rem / shape[k]);
-    off += idx[k] * strides[k];
-  }
+  const idx = indexOf(start, shape);
+  let off = offsetOf(idx, strides);
   const last = rank - 1;
   const step = strides[last];
   for (let i = 0; i < len; i++) {
