@@ -1,7 +1,7 @@
 // EXPERIMENT, not part of simdloss: per-call cost of F.binaryCrossEntropy and F.crossEntropy from typed arrays at
 // small N (issue 9's "per-call overhead at 10^3"), and ns per element at larger N, against the current build of
 // src/ (run with `node scripts/run-ts.mjs bench/experiments/overhead.ts [filter]`). Prints the median of 15 samples.
-import { F } from '../../src/api.js';
+import { F } from '../../src/index.js';
 
 type Case = { name: string; n: number; run: () => unknown };
 const filter = process.argv[2] ?? '';
@@ -29,7 +29,7 @@ function cases(): Case[] {
     [10, 1e5],
     [1000, 1e3],
     [1000, 1e5],
-    [32000, 1e6],
+    [32000, 1024000],
   ]) {
     const rows = n / C;
     const r = rng(C + n);
