@@ -166,7 +166,9 @@ function buildCase(
     : [ref.gradA64, ref.gradB64, ref.gradC64];
   const gS = grads.map((d) => (d ? new ctor(n) : null)),
     gG = grads.map((d) => (d ? new ctor(n) : null));
-  const value = narrow32 ? narrow32.value32 : ref.value64;
+  // A wide term with float32 values (value32): values as a narrow term's, gradients as a wide one's.
+  const value32 = dtype === 'f32' && ref.wide ? ref.value32 : undefined;
+  const value = narrow32 ? narrow32.value32 : (value32 ?? ref.value64);
   // A term with scaledGrad multiplies s in itself (the driver calls it instead of ∂·s).
   const scaled = narrow32 ? narrow32.scaledGrad32 : ref.scaledGrad64;
   // A narrow float32 term takes p and q rounded to float32; float64 and wide terms take them as given.
@@ -179,7 +181,7 @@ function buildCase(
     const ci = c ? c[i] : 0;
     const t = value(a[i], b[i], ci, P, Q);
     // The weight multiplies in N, except for a wide float32 term (in float64, rounded once with the term).
-    const tw = w ? (wide ? t * w[i] : round(t * w[i])) : t;
+    const tw = w ? (wide && !value32 ? t * w[i] : round(t * w[i])) : t;
     terms[i] = tw;
     map[i] = round(tw);
     // The upstream gradient times the weight, in N for every kind of term.

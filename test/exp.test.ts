@@ -27,6 +27,15 @@ function expOf(b: RawBuild, xs: Float32Array | Float64Array): Float32Array | Flo
   return b.read(ctor as typeof Float64Array, dst, xs.length);
 }
 
+/** Runs `expm_f32` of a build over `xs`. */
+function expmOf(b: RawBuild, xs: Float32Array): Float32Array {
+  b.reset();
+  const src = b.put(xs);
+  const dst = b.reserve(Float32Array as unknown as Float64ArrayConstructor, xs.length);
+  b.k.expm_f32(src, dst, xs.length);
+  return b.read(Float32Array as unknown as Float64ArrayConstructor, dst, xs.length) as unknown as Float32Array;
+}
+
 /** Max error in ulps of the exact value over [first, last] bit patterns (inclusive), with a stride. */
 function scan(b: RawBuild, first: number, last: number, stride: number): number {
   const block = 1 << 24;
@@ -83,6 +92,56 @@ for (const name of BUILDS) {
         expect(ys[i], `exp(${x})`).toBe(want);
       });
       expect(ys[SPECIAL32.length]).toBeNaN();
+    });
+  });
+
+  describe(`expm_f32, the float32 log-sum-exp exp (${name} build)`, () => {
+    const b = new RawBuild(name);
+    const XMIN = Math.fround(-87.33654);
+
+    it('is within 1 ulp for every float32 in [ln 2^-126, −2^-10] and on every 61st one in (−2^-10, 0]', () => {
+      const top = bitsOf(-(2 ** -10));
+      let worst = 0;
+      for (let s = top; s <= bitsOf(XMIN); s += 1 << 24) {
+        worst = Math.max(worst, b.k.expm_f32_max_ulp_error(s >>> 0, Math.min(1 << 24, bitsOf(XMIN) - s + 1), 1));
+      }
+      const near0 = b.k.expm_f32_max_ulp_error(bitsOf(-0) >>> 0, Math.floor((top - bitsOf(-0)) / 61) + 1, 61);
+      // Measured when written: 0.954 ulp (assembly/math/exp.ts's header).
+      expect(Math.max(worst, near0)).toBeLessThanOrEqual(1);
+    }, 300_000);
+
+    it('gives e^0 = 1 exactly, e^(ln 2^-126) below its domain (−Inf included), NaN for NaN; builds agree', () => {
+      const r = rng(13);
+      const xs = Float32Array.from([
+        0,
+        -0,
+        -Infinity,
+        -88,
+        -200,
+        XMIN,
+        NaN,
+        ...Array.from({ length: 1000 }, () => -r() * 90),
+      ]);
+      b.reset();
+      const src = b.put(xs);
+      const dst = b.reserve(Float32Array as unknown as Float64ArrayConstructor, xs.length);
+      b.k.expm_f32(src, dst, xs.length);
+      const ys = b.read(Float32Array as unknown as Float64ArrayConstructor, dst, xs.length);
+      const floor = ys[5];
+      expect([ys[0], ys[1]]).toEqual([1, 1]);
+      expect(Math.abs(floor - Math.exp(XMIN))).toBeLessThanOrEqual(ulp32(Math.exp(XMIN)));
+      expect([ys[2], ys[3], ys[4]]).toEqual([floor, floor, floor]);
+      expect(ys[6]).toBeNaN();
+      for (let i = 7; i < xs.length; i++) {
+        const e = Math.exp(Math.max(xs[i], XMIN));
+        if (Math.abs(ys[i] - e) > ulp32(e)) expect.fail(`expm(${xs[i]}) = ${ys[i]}, Math.exp ${e}`);
+      }
+      // Lanes and tails: the same element at every position of a vector gives the same bits.
+      for (let k = 0; k < 5; k++) {
+        const one = expmOf(b, xs.subarray(k, k + 9));
+        const i = firstBitDifference(one, ys.subarray(k, k + 9));
+        if (i >= 0) expect.fail(`expm at offset ${k}: lane and tail differ at ${i}`);
+      }
     });
   });
 

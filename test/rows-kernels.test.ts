@@ -18,6 +18,7 @@ import type { Floats } from './helpers/builds.js';
 import { BUILDS, firstBitDifference, LENGTHS, RawBuild, rng, show, uncalled } from './helpers/builds.js';
 
 const U = 2 ** -53;
+const U32 = 2 ** -24;
 /** Relative tolerance of float64 results against the reference, of the magnitude of the terms involved. */
 const REL = 1e-13;
 
@@ -108,8 +109,12 @@ interface RefStats {
   bound: Float64Array;
 }
 
-/** m = max, s = Σ e^(x − m) (NaN where m is NaN or ±Inf, or C = 0, as stats.ts states). */
-function refStats(x: Floats, geom: Geometry): RefStats {
+/**
+ * m = max, s = Σ e^(x − m) (NaN where m is NaN or ±Inf, or C = 0, as stats.ts states), with the bound of
+ * stats.ts's header for the input's dtype.
+ */
+function refStats(x: Floats, geom: Geometry, wide = false): RefStats {
+  const f32 = x instanceof Float32Array && !wide;
   const P = positionsOf(geom);
   const m = new Float64Array(P),
     s = new Float64Array(P),
@@ -126,15 +131,26 @@ function refStats(x: Floats, geom: Geometry): RefStats {
       for (const v of col) {
         const e = Math.exp(v - mx);
         sum += e;
-        // expLse: e^x·(8·2^-53 + |x|·1.6e-16), e^−708 for x < −708; Math.exp within 1 ulp; two summations.
-        b += (e > 0 ? e * (10 * U + Math.abs(v - mx) * 1.6e-16) : 0) + Math.exp(-708);
+        b += f32
+          ? // float32: e^d ≤ 1 ulp (2^-23 relative) of d = fl32(x − m), which is within |x − m|·2^-24 of x − m;
+            // e^(ln 2^-126) for d below ln 2^-126.
+            (e > 0 ? e * (2 * U32 + Math.abs(v - mx) * U32) : 0) + 1.2e-38
+          : // expLse: e^x·(8·2^-53 + |x|·1.6e-16), e^−708 for x < −708; Math.exp within 1 ulp; two summations.
+            (e > 0 ? e * (10 * U + Math.abs(v - mx) * 1.6e-16) : 0) + Math.exp(-708);
       }
       m[p] = mx;
       s[p] = geom.C === 0 || !(Math.abs(mx) < Infinity) ? NaN : sum;
-      bound[p] = b + 2 * geom.C * U * sum;
+      // float32 partial sums: at most 16 terms per lane before they are added up (≤ 20 roundings) and flushed.
+      bound[p] = b + 2 * geom.C * U * sum + (f32 ? 20 * U32 * sum : 0);
     }
   }
   return { m, s, bound };
+}
+
+/** The statistics a kernel computed, as the references take them (m exactly the max; s the kernel's own). */
+function givenStats(stats: Float64Array, geom: Geometry): RefStats {
+  const P = positionsOf(geom);
+  return { m: stats.slice(0, P), s: stats.slice(P, 2 * P), bound: new Float64Array(P) };
 }
 
 /** Log-softmax of one position from reference statistics, or the logits themselves (log-probability input). */
@@ -363,22 +379,24 @@ function refProbGrad(
 // ---------------------------------------------------------------------------------------------------------------
 // Running the kernels
 
-/** Stats as the kernels take them: m for every position, then s (float64, SoA). */
-function _packStats(m: Float64Array, s: Float64Array): Float64Array {
-  const out = new Float64Array(2 * m.length);
-  out.set(m);
-  out.set(s, m.length);
-  return out;
-}
+/** softmax_stats (float32 lanes for float32) or softmax_stats_wide (float64-accurate, what gradients take). */
+type StatsKernel = 'softmax_stats' | 'softmax_stats_wide';
 
-function runStats(b: RawBuild, dtype: DType, x: Floats, geom: Geometry, misalign = 0): Float64Array {
+function runStats(
+  b: RawBuild,
+  dtype: DType,
+  x: Floats,
+  geom: Geometry,
+  misalign = 0,
+  kernel: StatsKernel = 'softmax_stats',
+): Float64Array {
   const P = positionsOf(geom);
   b.reset();
   const px = b.put(x, misalign);
   const ps = b.reserve(Float64Array, 2 * P, misalign ? 8 : 0);
   b.poison(ps, 16 * P);
-  b.k[`softmax_stats_${dtype}`](px, geom.outer, geom.C, geom.inner, geom.span, ps);
-  if (!b.guardsIntact(ps, 16 * P)) expect.fail(`softmax_stats_${dtype} ${label(geom)}: wrote outside its 2·P results`);
+  b.k[`${kernel}_${dtype}`](px, geom.outer, geom.C, geom.inner, geom.span, ps);
+  if (!b.guardsIntact(ps, 16 * P)) expect.fail(`${kernel}_${dtype} ${label(geom)}: wrote outside its 2·P results`);
   return b.read(Float64Array, ps, 2 * P);
 }
 
@@ -616,101 +634,103 @@ const CONFIGS = [false, true].flatMap((weighted) =>
 const configLabel = (c: { weighted: boolean; eps: number; logProbs: boolean }) =>
   `${c.weighted ? 'w' : 'no w'}, eps ${c.eps}, ${c.logProbs ? 'log-probs' : 'softmax'}`;
 
-describe('softmax_stats', () => {
-  for (const dtype of DTYPES) {
-    for (const [name, geometries] of Object.entries(GEOMETRIES)) {
-      it(`${dtype}, ${name}: m exactly the max, s within its bound, in both builds`, () => {
-        let seed = 1;
-        for (const geom of geometries) {
-          const inp = inputs(geom, dtype, seed++);
-          const ref = refStats(inp.x, geom);
-          const P = positionsOf(geom);
-          for (const b of builds) {
-            for (const misalign of geom.C <= 17 ? [0, 4] : [0]) {
-              const st = runStats(b, dtype, inp.x, geom, misalign);
-              for (let p = 0; p < P; p++) {
-                const what = `softmax_stats_${dtype} ${label(geom)} position ${p} (${b.name}, misalign ${misalign})`;
-                if (!(st[p] === ref.m[p] || (Number.isNaN(st[p]) && Number.isNaN(ref.m[p])))) {
-                  expect.fail(`${what}: m ${st[p]}, max ${ref.m[p]}`);
-                }
-                if (!near(st[P + p], ref.s[p], ref.bound[p], 'f64')) {
-                  expect.fail(`${what}: s ${st[P + p]}, reference ${ref.s[p]}, bound ${ref.bound[p]}`);
+for (const kernel of ['softmax_stats', 'softmax_stats_wide'] as const) {
+  describe(kernel, () => {
+    for (const dtype of DTYPES) {
+      for (const [name, geometries] of Object.entries(GEOMETRIES)) {
+        it(`${dtype}, ${name}: m exactly the max, s within its bound, in both builds`, () => {
+          let seed = 1;
+          for (const geom of geometries) {
+            const inp = inputs(geom, dtype, seed++);
+            const ref = refStats(inp.x, geom, kernel === 'softmax_stats_wide');
+            const P = positionsOf(geom);
+            for (const b of builds) {
+              for (const misalign of geom.C <= 17 ? [0, 4] : [0]) {
+                const st = runStats(b, dtype, inp.x, geom, misalign, kernel);
+                for (let p = 0; p < P; p++) {
+                  const what = `${kernel}_${dtype} ${label(geom)} position ${p} (${b.name}, misalign ${misalign})`;
+                  if (!(st[p] === ref.m[p] || (Number.isNaN(st[p]) && Number.isNaN(ref.m[p])))) {
+                    expect.fail(`${what}: m ${st[p]}, max ${ref.m[p]}`);
+                  }
+                  if (!near(st[P + p], ref.s[p], ref.bound[p], 'f64')) {
+                    expect.fail(`${what}: s ${st[P + p]}, reference ${ref.s[p]}, bound ${ref.bound[p]}`);
+                  }
                 }
               }
             }
+          }
+        });
+      }
+
+      it(`${dtype}: NaN, +Inf, all −Inf and −Inf-in-a-finite-row at every position of rows and slabs`, () => {
+        const cases: Array<[string, number[]]> = [
+          ['NaN', [NaN]],
+          ['+Inf', [Infinity]],
+          ['−Inf in a finite row', [-Infinity]],
+          ['NaN and +Inf', [NaN, Infinity]],
+        ];
+        for (const geom of [
+          { outer: 4, C: 10, inner: 1, span: 1 },
+          { outer: 3, C: 301, inner: 1, span: 1 },
+          { outer: 2, C: 6, inner: 1, span: 1 },
+          { outer: 3, C: 3, inner: 1, span: 1 },
+          { outer: 2, C: 5, inner: 9, span: 9 },
+          { outer: 2, C: 4, inner: 7, span: 5 },
+        ]) {
+          const P = positionsOf(geom);
+          for (const [kind, values] of cases) {
+            // The main loop, the last full vector, the overlapping last vector and the tail of a row.
+            for (const c of [
+              ...new Set([0, 5, geom.C - 6, geom.C - 4, geom.C - 2, geom.C - 1, Math.floor(geom.C / 2)]),
+            ].filter((k) => k >= 0 && k < geom.C)) {
+              for (let p = 0; p < P; p += Math.max(1, Math.floor(P / 3))) {
+                const inp = inputs(geom, dtype, 5);
+                const o = Math.floor(p / geom.span),
+                  j = p % geom.span;
+                values.forEach((v, k) => {
+                  inp.x[indexOf(geom, o, (c + k) % geom.C, j)] = v;
+                });
+                const ref = refStats(inp.x, geom, kernel === 'softmax_stats_wide');
+                for (const b of builds) {
+                  const st = runStats(b, dtype, inp.x, geom, 0, kernel);
+                  for (let q = 0; q < P; q++) {
+                    const what = `${label(geom)} ${kind} at class ${c} of position ${p}, position ${q} (${b.name})`;
+                    if (!near(st[q], ref.m[q], 0, 'f64')) expect.fail(`${what}: m ${st[q]}, expected ${ref.m[q]}`);
+                    if (!near(st[P + q], ref.s[q], ref.bound[q], 'f64'))
+                      expect.fail(`${what}: s ${st[P + q]}, expected ${ref.s[q]}`);
+                  }
+                }
+              }
+            }
+          }
+          // A whole position of −Inf: m = −Inf, s = NaN.
+          const inp = inputs(geom, dtype, 6);
+          for (let c = 0; c < geom.C; c++) inp.x[indexOf(geom, 0, c, 0)] = -Infinity;
+          for (const b of builds) {
+            const st = runStats(b, dtype, inp.x, geom, 0, kernel);
+            expect(st[0], `${label(geom)} all −Inf (${b.name})`).toBe(-Infinity);
+            expect(st[P], `${label(geom)} all −Inf (${b.name})`).toBeNaN();
+            expect(Number.isFinite(st[P + 1]), `${label(geom)} next position (${b.name})`).toBe(true);
+          }
+        }
+      });
+
+      it(`${dtype}: empty rows (C = 0) give m = −Inf and s = NaN`, () => {
+        for (const geom of [
+          { outer: 3, C: 0, inner: 1, span: 1 },
+          { outer: 2, C: 0, inner: 6, span: 5 },
+        ]) {
+          for (const b of builds) {
+            const st = runStats(b, dtype, new CTOR[dtype](0), geom, 0, kernel);
+            const P = positionsOf(geom);
+            expect([...st.subarray(0, P)], `${label(geom)} (${b.name})`).toEqual(new Array(P).fill(-Infinity));
+            expect(st.subarray(P).every(Number.isNaN), `${label(geom)} (${b.name})`).toBe(true);
           }
         }
       });
     }
-
-    it(`${dtype}: NaN, +Inf, all −Inf and −Inf-in-a-finite-row at every position of rows and slabs`, () => {
-      const cases: Array<[string, number[]]> = [
-        ['NaN', [NaN]],
-        ['+Inf', [Infinity]],
-        ['−Inf in a finite row', [-Infinity]],
-        ['NaN and +Inf', [NaN, Infinity]],
-      ];
-      for (const geom of [
-        { outer: 4, C: 10, inner: 1, span: 1 },
-        { outer: 3, C: 301, inner: 1, span: 1 },
-        { outer: 2, C: 6, inner: 1, span: 1 },
-        { outer: 3, C: 3, inner: 1, span: 1 },
-        { outer: 2, C: 5, inner: 9, span: 9 },
-        { outer: 2, C: 4, inner: 7, span: 5 },
-      ]) {
-        const P = positionsOf(geom);
-        for (const [kind, values] of cases) {
-          // The main loop, the last full vector, the overlapping last vector and the tail of a row.
-          for (const c of [
-            ...new Set([0, 5, geom.C - 6, geom.C - 4, geom.C - 2, geom.C - 1, Math.floor(geom.C / 2)]),
-          ].filter((k) => k >= 0 && k < geom.C)) {
-            for (let p = 0; p < P; p += Math.max(1, Math.floor(P / 3))) {
-              const inp = inputs(geom, dtype, 5);
-              const o = Math.floor(p / geom.span),
-                j = p % geom.span;
-              values.forEach((v, k) => {
-                inp.x[indexOf(geom, o, (c + k) % geom.C, j)] = v;
-              });
-              const ref = refStats(inp.x, geom);
-              for (const b of builds) {
-                const st = runStats(b, dtype, inp.x, geom);
-                for (let q = 0; q < P; q++) {
-                  const what = `${label(geom)} ${kind} at class ${c} of position ${p}, position ${q} (${b.name})`;
-                  if (!near(st[q], ref.m[q], 0, 'f64')) expect.fail(`${what}: m ${st[q]}, expected ${ref.m[q]}`);
-                  if (!near(st[P + q], ref.s[q], ref.bound[q], 'f64'))
-                    expect.fail(`${what}: s ${st[P + q]}, expected ${ref.s[q]}`);
-                }
-              }
-            }
-          }
-        }
-        // A whole position of −Inf: m = −Inf, s = NaN.
-        const inp = inputs(geom, dtype, 6);
-        for (let c = 0; c < geom.C; c++) inp.x[indexOf(geom, 0, c, 0)] = -Infinity;
-        for (const b of builds) {
-          const st = runStats(b, dtype, inp.x, geom);
-          expect(st[0], `${label(geom)} all −Inf (${b.name})`).toBe(-Infinity);
-          expect(st[P], `${label(geom)} all −Inf (${b.name})`).toBeNaN();
-          expect(Number.isFinite(st[P + 1]), `${label(geom)} next position (${b.name})`).toBe(true);
-        }
-      }
-    });
-
-    it(`${dtype}: empty rows (C = 0) give m = −Inf and s = NaN`, () => {
-      for (const geom of [
-        { outer: 3, C: 0, inner: 1, span: 1 },
-        { outer: 2, C: 0, inner: 6, span: 5 },
-      ]) {
-        for (const b of builds) {
-          const st = runStats(b, dtype, new CTOR[dtype](0), geom);
-          const P = positionsOf(geom);
-          expect([...st.subarray(0, P)], `${label(geom)} (${b.name})`).toEqual(new Array(P).fill(-Infinity));
-          expect(st.subarray(P).every(Number.isNaN), `${label(geom)} (${b.name})`).toBe(true);
-        }
-      }
-    });
-  }
-});
+  });
+}
 
 describe('ce_targets', () => {
   for (const dtype of DTYPES) {
@@ -782,9 +802,10 @@ for (const prob of [false, true]) {
           for (const geom of geometries) {
             if (geom.C === 0) continue;
             const inp = inputs(geom, dtype, seed++);
-            const ref = refStats(inp.x, geom);
-            // The kernels' own statistics, shared by both builds so that their outputs can be compared bit for bit.
+            // The kernels' own statistics, shared by both builds so that their outputs can be compared bit for bit,
+            // and the reference's (the loss kernels are functions of the statistics they are given).
             const stats = runStats(simd, dtype, inp.x, geom);
+            const ref = givenStats(stats, geom);
             for (const cfg of CONFIGS) {
               const w = cfg.weighted ? inp.w : null;
               const want = (prob ? refProbLoss : refIndexLoss)(inp, geom, ref, w, cfg.eps, cfg.logProbs);
@@ -824,8 +845,10 @@ for (const prob of [false, true]) {
           for (let c = 0; c < geom.C; c++) put(3, c, -Infinity);
           inp.t[4] = inp.ignore;
           put(4, 1, NaN);
-          const ref = refStats(inp.x, geom);
           const stats = runStats(simd, dtype, inp.x, geom);
+          // The loss and gradient kernels are functions of the statistics they are given: the reference uses them too
+          // (softmax_stats is held to its own bound above).
+          const ref = givenStats(stats, geom);
           for (const cfg of CONFIGS.filter((c) => !c.logProbs)) {
             const w = cfg.weighted ? inp.w : null;
             const want = (prob ? refProbLoss : refIndexLoss)(inp, geom, ref, w, cfg.eps, false);
@@ -890,8 +913,10 @@ for (const prob of [false, true]) {
           for (const geom of geometries) {
             if (geom.C === 0) continue;
             const inp = inputs(geom, dtype, seed++);
-            const ref = refStats(inp.x, geom);
             const stats = runStats(simd, dtype, inp.x, geom);
+            // The loss and gradient kernels are functions of the statistics they are given: the reference uses them too
+            // (softmax_stats is held to its own bound above).
+            const ref = givenStats(stats, geom);
             for (const cfg of CONFIGS) {
               const w = cfg.weighted ? inp.w : null;
               for (const g of [null, inp.g]) {
@@ -946,8 +971,10 @@ for (const prob of [false, true]) {
         inp.t[2] = 4;
         inp.x[2 * 7 + 4] = -Infinity; // row 2: −Inf at the target
         inp.x[2 * 7 + 0] = -Infinity;
-        const ref = refStats(inp.x, geom);
         const stats = runStats(simd, dtype, inp.x, geom);
+        // The loss and gradient kernels are functions of the statistics they are given: the reference uses them too
+        // (softmax_stats is held to its own bound above).
+        const ref = givenStats(stats, geom);
         for (const cfg of CONFIGS.filter((c) => !c.logProbs)) {
           const w = cfg.weighted ? inp.w : null;
           const want = (prob ? refProbGrad : refIndexGrad)(inp, geom, ref, w, cfg.eps, false, null, 0.5);

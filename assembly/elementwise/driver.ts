@@ -15,6 +15,10 @@
 //                                                               f64 methods on promoted lanes, each result rounded
 //                                                               once), for terms whose float32 evaluation would
 //                                                               not meet the accuracy rule (cancellation; bce.ts)
+//   narrowValue(): bool                                         optional, on a wide term: its value methods run in
+//                                                               N after all (float32 lanes for float32; the term
+//                                                               falls back to float64 itself where it must), only
+//                                                               the gradients are wide (bce.ts)
 //   scaledGrad<N>(which: i32, a: N, b: N, c: N, s: N, p: N, q: N): N        optional: ∂ℓ/∂(operand `which`: 0 a,
 //   scaledGradLanes<N>(which, a, b, c, s: v128, p, q: v128): v128           1 b, 2 c) times the upstream s, computed
 //                                                               by the term itself. For terms whose PyTorch gradient
@@ -61,7 +65,7 @@ import { at, hi64, hsum, lanesOf, lo64, pack32, put, vat, vmul, vput, vsplat, wi
 // @ts-ignore: decorator
 @inline function termSum<Op, N>(a: v128, b: v128, c: v128, w: usize, wv: v128, p: f64, q: f64, vp: v128, vq: v128): v128 {
   const op = changetype<Op>(0);
-  if (sizeof<N>() == 4 && op.wide()) {
+  if (sizeof<N>() == 4 && op.wide() && !isDefined(op.narrowValue)) {
     const P = f64x2.splat(p), Q = f64x2.splat(q);
     let lo = op.lanes<f64>(lo64(a), lo64(b), lo64(c), P, Q), hi = op.lanes<f64>(hi64(a), hi64(b), hi64(c), P, Q);
     if (w != 0) {
@@ -79,7 +83,7 @@ import { at, hi64, hsum, lanesOf, lo64, pack32, put, vat, vmul, vput, vsplat, wi
 // @ts-ignore: decorator
 @inline function termLanes<Op, N>(a: v128, b: v128, c: v128, w: usize, wv: v128, p: f64, q: f64, vp: v128, vq: v128): v128 {
   const op = changetype<Op>(0);
-  if (sizeof<N>() == 4 && op.wide()) {
+  if (sizeof<N>() == 4 && op.wide() && !isDefined(op.narrowValue)) {
     const P = f64x2.splat(p), Q = f64x2.splat(q);
     let lo = op.lanes<f64>(lo64(a), lo64(b), lo64(c), P, Q), hi = op.lanes<f64>(hi64(a), hi64(b), hi64(c), P, Q);
     if (w != 0) {
@@ -96,7 +100,7 @@ import { at, hi64, hsum, lanesOf, lo64, pack32, put, vat, vmul, vput, vsplat, wi
 // @ts-ignore: decorator
 @inline function termValue<Op, N>(a: N, b: N, c: N, w: usize, wi: N, p: f64, q: f64): f64 {
   const op = changetype<Op>(0);
-  if (sizeof<N>() == 4 && op.wide()) {
+  if (sizeof<N>() == 4 && op.wide() && !isDefined(op.narrowValue)) {
     const t = op.value<f64>(<f64>a, <f64>b, <f64>c, p, q);
     return w != 0 ? t * <f64>wi : t;
   }

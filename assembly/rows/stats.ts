@@ -21,7 +21,7 @@
 // last full v128, the lanes already counted masked to −Inf). With inner > 1 the loops run over positions: one
 // v128 holds one class at 4 (f32) or 2 (f64) neighbouring positions, loaded with stride inner·sizeof<T>. Every
 // SIMD loop has a scalar tail; the scalar build runs the tails alone.
-import { expLse1, expLse2x } from '../math/exp';
+import { expLse1, expLse2x, expMinusF1, expMinusF4 } from '../math/exp';
 import { hi64, hsum, lo64 } from '../lanes';
 
 /** Rows up to this many classes go through rowPair (two rows at a time); longer rows amortise per-row costs. */
@@ -102,8 +102,267 @@ function rowMax<T>(p: usize, C: i32): T {
   return m;
 }
 
+/** Lane masks for float32 lanes: KEEP32 + 16·k keeps lanes k … 3 (the first k are already counted). */
+const KEEP32: usize = memory.data<u32>([
+  0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF,
+  0, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF,
+  0, 0, 0xFFFFFFFF, 0xFFFFFFFF,
+  0, 0, 0, 0xFFFFFFFF,
+], 16);
+
+/** Float32 classes summed per lane in float32 before the partial sums are flushed to float64 (see the header). */
+const BLOCK32: i32 = 64;
+
+/** a (f32x4) added into the float64 pair acc (f64x2): [acc0 + a0 + a2, acc1 + a1 + a3]. */
+// @ts-ignore: decorator
+@inline function flush32(acc: v128, a: v128): v128 {
+  return f64x2.add(acc, f64x2.add(f64x2.promote_low_f32x4(a), f64x2.promote_low_f32x4(i32x4.shuffle(a, a, 2, 3, 0, 1))));
+}
+
 /** Σ_c e^(x_c − m) of a contiguous row, accumulated in float64. Not inlined: once per row. */
 function rowSumExp<T>(p: usize, C: i32, m: T): f64 {
+  let i = 0;
+  let s: f64 = 0;
+  if (ASC_FEATURE_SIMD) {
+    if (sizeof<T>() == 4) {
+      // float32 lanes: d = fl32(x − m) and e^d by expMinusF4, four independent f32x4 accumulators over blocks of
+      // BLOCK32 classes (each lane adds BLOCK32/16 terms, then the four are added), flushed to float64.
+      const vm = f32x4.splat(<f32>m);
+      const zero = f32x4.splat(0);
+      let acc = f64x2.splat(0);
+      while (i + 16 <= C) {
+        const stop = min(C, i + BLOCK32);
+        let a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+        for (; i + 16 <= stop; i += 16) {
+          const q = p + (<usize>i << 2);
+          a0 = f32x4.add(a0, expMinusF4(f32x4.sub(v128.load(q), vm)));
+          a1 = f32x4.add(a1, expMinusF4(f32x4.sub(v128.load(q, 16), vm)));
+          a2 = f32x4.add(a2, expMinusF4(f32x4.sub(v128.load(q, 32), vm)));
+          a3 = f32x4.add(a3, expMinusF4(f32x4.sub(v128.load(q, 48), vm)));
+        }
+        acc = flush32(acc, f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)));
+      }
+      if (C >= 4) {
+        // 0–15 classes left: whole vectors, then the row's last four with the lanes already counted masked off.
+        let a0 = zero;
+        for (; i + 4 <= C; i += 4) a0 = f32x4.add(a0, expMinusF4(f32x4.sub(v128.load(p + (<usize>i << 2)), vm)));
+        if (i < C) {
+          const e = expMinusF4(f32x4.sub(v128.load(p + (<usize>(C - 4) << 2)), vm));
+          a0 = f32x4.add(a0, v128.and(e, v128.load(KEEP32 + (<usize>(4 - (C - i)) << 4))));
+          i = C;
+        }
+        acc = flush32(acc, a0);
+      }
+      s = hsum(acc);
+    } else {
+      const vm = f64x2.splat(<f64>m);
+      let a0 = f64x2.splat(0), a1 = a0;
+      for (; i + 4 <= C; i += 4) {
+        a0 = f64x2.add(a0, expLse2x(f64x2.sub(v128.load(p + (<usize>i << 3)), vm)));
+        a1 = f64x2.add(a1, expLse2x(f64x2.sub(v128.load(p + (<usize>i << 3), 16), vm)));
+      }
+      for (; i + 2 <= C; i += 2) a0 = f64x2.add(a0, expLse2x(f64x2.sub(v128.load(p + (<usize>i << 3)), vm)));
+      s = hsum(f64x2.add(a0, a1));
+    }
+  }
+  for (; i < C; i++) s += expOf<T>(load<T>(p + (<usize>i * sizeof<T>())), m);
+  return s;
+}
+
+/** e^(x − m) of one element as the row kernels compute it for T: float32 d and expMinusF1, or float64 expLse1. */
+// @ts-ignore: decorator
+@inline function expOf<T>(x: T, m: T): f64 {
+  return sizeof<T>() == 4 ? <f64>expMinusF1(<f32>x - <f32>m) : expLse1(<f64>x - <f64>m);
+}
+
+/** Lane masks for the last, overlapping load of a row: TAIL_MASK + 32·k marks the first k f64 lanes as done. */
+const TAIL_MASK: usize = memory.data<u64>([
+  0, 0, 0, 0,
+  0xFFFFFFFFFFFFFFFF, 0, 0, 0,
+  0xFFFFFFFFFFFFFFFF, 0xFFFFFFFFFFFFFFFF, 0, 0,
+  0xFFFFFFFFFFFFFFFF, 0xFFFFFFFFFFFFFFFF, 0xFFFFFFFFFFFFFFFF, 0,
+], 16);
+
+/** d, with −Inf in the lanes `mask` marks: e^−Inf becomes e^−708 (expLse's clamp), nothing next to the max's 1. */
+// @ts-ignore: decorator
+@inline function drop(d: v128, mask: v128): v128 {
+  return v128.bitselect(f64x2.splat(-Infinity), d, mask);
+}
+
+/**
+ * m and s of two contiguous rows at p0 and p1 together (C ≥ pairMinC<T>() classes), for small C where per-row
+ * costs dominate: one horizontal reduction for both rows, no scalar tail, the two rows' dependency chains
+ * interleaved. Stores m0, m1 at `mOut`, `mOut + 8` and s0, s1 (already `finiteOr`-ed) at `sOut`, `sOut + 8`.
+ * SIMD build only.
+ */
+function rowPair<T>(p0: usize, p1: usize, C: i32, mOut: usize, sOut: usize): void {
+  const size = <usize>sizeof<T>();
+  const last = <usize>(C - (sizeof<T>() == 4 ? 4 : 2)) * size;
+  let vm: v128; // [m0, m1] as f64
+  let mm = f32x4.splat(0); // float32: lanes 0 and 2 hold m0 and m1 (NaN rows are made NaN through vm)
+  if (sizeof<T>() == 4) {
+    let a = f32x4.splat(-Infinity), b = a, na = i32x4.splat(0), nb = na;
+    let i = 0;
+    for (; i + 4 <= C; i += 4) {
+      const x = v128.load(p0 + (<usize>i << 2)), y = v128.load(p1 + (<usize>i << 2));
+      a = f32x4.pmax(a, x);
+      b = f32x4.pmax(b, y);
+      na = v128.or(na, f32x4.ne(x, x));
+      nb = v128.or(nb, f32x4.ne(y, y));
+    }
+    if (i < C) {
+      const x = v128.load(p0 + last), y = v128.load(p1 + last);
+      a = f32x4.pmax(a, x);
+      b = f32x4.pmax(b, y);
+      na = v128.or(na, f32x4.ne(x, x));
+      nb = v128.or(nb, f32x4.ne(y, y));
+    }
+    // [a0 ∨ a2, a1 ∨ a3, b0 ∨ b2, b1 ∨ b3], then lanes 0 and 2 hold the two maxima (and the two NaN flags).
+    const u = f32x4.pmax(i32x4.shuffle(a, b, 0, 1, 4, 5), i32x4.shuffle(a, b, 2, 3, 6, 7));
+    mm = f32x4.pmax(u, i32x4.shuffle(u, u, 1, 0, 3, 2));
+    vm = f64x2.promote_low_f32x4(i32x4.shuffle(mm, u, 0, 2, 0, 2));
+    const n = v128.or(i32x4.shuffle(na, nb, 0, 1, 4, 5), i32x4.shuffle(na, nb, 2, 3, 6, 7));
+    const n2 = v128.or(n, i32x4.shuffle(n, n, 1, 0, 3, 2));
+    vm = v128.bitselect(f64x2.splat(NaN), vm, i32x4.shuffle(n2, n2, 0, 0, 2, 2));
+  } else {
+    let a = f64x2.splat(-Infinity), b = a, na = i64x2.splat(0), nb = na;
+    let i = 0;
+    for (; i + 2 <= C; i += 2) {
+      const x = v128.load(p0 + (<usize>i << 3)), y = v128.load(p1 + (<usize>i << 3));
+      a = f64x2.pmax(a, x);
+      b = f64x2.pmax(b, y);
+      na = v128.or(na, f64x2.ne(x, x));
+      nb = v128.or(nb, f64x2.ne(y, y));
+    }
+    if (i < C) {
+      const x = v128.load(p0 + last), y = v128.load(p1 + last);
+      a = f64x2.pmax(a, x);
+      b = f64x2.pmax(b, y);
+      na = v128.or(na, f64x2.ne(x, x));
+      nb = v128.or(nb, f64x2.ne(y, y));
+    }
+    vm = f64x2.pmax(i64x2.shuffle(a, b, 0, 2), i64x2.shuffle(a, b, 1, 3));
+    const n = v128.or(i64x2.shuffle(na, nb, 0, 2), i64x2.shuffle(na, nb, 1, 3));
+    vm = v128.bitselect(f64x2.splat(NaN), vm, n);
+  }
+  let s0 = f64x2.splat(0), s1 = s0, t0 = s0, t1 = s0;
+  let i = 0;
+  if (sizeof<T>() == 4) {
+    // float32 lanes as rowSumExp: two f32x4 accumulators per row, flushed to float64 (s0, t0) every BLOCK32 classes.
+    const m0 = i32x4.shuffle(mm, mm, 0, 0, 0, 0), m1 = i32x4.shuffle(mm, mm, 2, 2, 2, 2);
+    const zero = f32x4.splat(0);
+    let a0 = zero, a1 = zero, b0 = zero, b1 = zero;
+    for (; i + 8 <= C; i += 8) {
+      const x = p0 + (<usize>i << 2), y = p1 + (<usize>i << 2);
+      a0 = f32x4.add(a0, expMinusF4(f32x4.sub(v128.load(x), m0)));
+      b0 = f32x4.add(b0, expMinusF4(f32x4.sub(v128.load(y), m1)));
+      a1 = f32x4.add(a1, expMinusF4(f32x4.sub(v128.load(x, 16), m0)));
+      b1 = f32x4.add(b1, expMinusF4(f32x4.sub(v128.load(y, 16), m1)));
+      if (((i + 8) & (BLOCK32 - 1)) == 0) {
+        s0 = flush32(s0, f32x4.add(a0, a1));
+        t0 = flush32(t0, f32x4.add(b0, b1));
+        a0 = zero;
+        a1 = zero;
+        b0 = zero;
+        b1 = zero;
+      }
+    }
+    if (i + 4 <= C) {
+      a0 = f32x4.add(a0, expMinusF4(f32x4.sub(v128.load(p0 + (<usize>i << 2)), m0)));
+      b0 = f32x4.add(b0, expMinusF4(f32x4.sub(v128.load(p1 + (<usize>i << 2)), m1)));
+      i += 4;
+    }
+    if (i < C) {
+      // 1–3 classes left: the last four, with the 4 − (C − i) already counted masked off.
+      const keep = v128.load(KEEP32 + (<usize>(4 - (C - i)) << 4));
+      a1 = f32x4.add(a1, v128.and(expMinusF4(f32x4.sub(v128.load(p0 + last), m0)), keep));
+      b1 = f32x4.add(b1, v128.and(expMinusF4(f32x4.sub(v128.load(p1 + last), m1)), keep));
+    }
+    s0 = flush32(s0, f32x4.add(a0, a1));
+    t0 = flush32(t0, f32x4.add(b0, b1));
+  } else {
+    const m0 = i64x2.shuffle(vm, vm, 0, 0), m1 = i64x2.shuffle(vm, vm, 1, 1);
+    for (; i + 2 <= C; i += 2) {
+      s0 = f64x2.add(s0, expLse2x(f64x2.sub(v128.load(p0 + (<usize>i << 3)), m0)));
+      t0 = f64x2.add(t0, expLse2x(f64x2.sub(v128.load(p1 + (<usize>i << 3)), m1)));
+    }
+    if (i < C) {
+      const mask = v128.load(TAIL_MASK + 32);
+      s1 = expLse2x(drop(f64x2.sub(v128.load(p0 + last), m0), mask));
+      t1 = expLse2x(drop(f64x2.sub(v128.load(p1 + last), m1), mask));
+    }
+  }
+  s0 = f64x2.add(s0, s1);
+  t0 = f64x2.add(t0, t1);
+  const s = f64x2.add(i64x2.shuffle(s0, t0, 0, 2), i64x2.shuffle(s0, t0, 1, 3));
+  // finiteOr on both lanes: NaN where |m| is not < Inf.
+  const finite = f64x2.lt(f64x2.abs(vm), f64x2.splat(Infinity));
+  v128.store(mOut, vm);
+  v128.store(sOut, v128.bitselect(s, f64x2.splat(NaN), finite));
+}
+
+/**
+ * m and s of the 4 (f32) or 2 (f64) neighbouring positions starting at `p` (classes `stride` bytes apart), stored
+ * to mOut and sOut (one f64 per position). SIMD build only.
+ */
+// @ts-ignore: decorator
+@inline function colGroup<T>(p: usize, stride: usize, C: i32, mOut: usize, sOut: usize): void {
+  if (sizeof<T>() == 4) {
+    // pmax + NaN mask instead of max, as in rowMax.
+    let vm = f32x4.splat(-Infinity), nan = i32x4.splat(0);
+    for (let c = 0; c < C; c++) {
+      const x = v128.load(p + <usize>c * stride);
+      vm = f32x4.pmax(vm, x);
+      nan = v128.or(nan, f32x4.ne(x, x));
+    }
+    vm = v128.bitselect(f32x4.splat(NaN), vm, nan);
+    const mlo = lo64(vm), mhi = hi64(vm);
+    // float32 lanes (one position per lane), summed in float32 over blocks of BLOCK32/4 classes, then in float64.
+    let s0 = f64x2.splat(0), s1 = s0;
+    let c = 0;
+    while (c < C) {
+      const stop = min(C, c + (BLOCK32 >> 2));
+      let a = f32x4.splat(0);
+      for (; c < stop; c++) a = f32x4.add(a, expMinusF4(f32x4.sub(v128.load(p + <usize>c * stride), vm)));
+      s0 = f64x2.add(s0, f64x2.promote_low_f32x4(a));
+      s1 = f64x2.add(s1, f64x2.promote_low_f32x4(i32x4.shuffle(a, a, 2, 3, 0, 1)));
+    }
+    const inf = f64x2.splat(Infinity);
+    v128.store(mOut, mlo);
+    v128.store(mOut, mhi, 16);
+    v128.store(sOut, v128.bitselect(s0, f64x2.splat(NaN), f64x2.lt(f64x2.abs(mlo), inf)));
+    v128.store(sOut, v128.bitselect(s1, f64x2.splat(NaN), f64x2.lt(f64x2.abs(mhi), inf)), 16);
+  } else {
+    let vm = f64x2.splat(-Infinity), nan = i64x2.splat(0);
+    for (let c = 0; c < C; c++) {
+      const x = v128.load(p + <usize>c * stride);
+      vm = f64x2.pmax(vm, x);
+      nan = v128.or(nan, f64x2.ne(x, x));
+    }
+    vm = v128.bitselect(f64x2.splat(NaN), vm, nan);
+    let s0 = f64x2.splat(0);
+    for (let c = 0; c < C; c++) s0 = f64x2.add(s0, expLse2x(f64x2.sub(v128.load(p + <usize>c * stride), vm)));
+    v128.store(mOut, vm);
+    v128.store(sOut, v128.bitselect(s0, f64x2.splat(NaN), f64x2.lt(f64x2.abs(vm), f64x2.splat(Infinity))));
+  }
+}
+
+/** m and s of one position whose classes are `stride` bytes apart (scalar). */
+// @ts-ignore: decorator
+@inline function colScalar<T>(p: usize, stride: usize, C: i32, mOut: usize, sOut: usize): void {
+  let m = <T>-Infinity;
+  for (let c = 0; c < C; c++) m = max<T>(m, load<T>(p + <usize>c * stride));
+  let s: f64 = 0;
+  for (let c = 0; c < C; c++) s += expOf<T>(load<T>(p + <usize>c * stride), m);
+  store<f64>(mOut, <f64>m);
+  store<f64>(sOut, finiteOr(<f64>m, s));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The float64-accurate statistics of float32 logits (softmax_stats_wide_f32): what the gradients take.
+
+/** rowSumExp with float32 elements promoted: float64 lanes and expLse2x (the float64-accurate statistics). */
+function rowSumExpWide<T>(p: usize, C: i32, m: T): f64 {
   let i = 0;
   let end = C;
   let s: f64 = 0;
@@ -135,27 +394,14 @@ function rowSumExp<T>(p: usize, C: i32, m: T): f64 {
   return s;
 }
 
-/** Lane masks for the last, overlapping load of a row: TAIL_MASK + 32·k marks the first k f64 lanes as done. */
-const TAIL_MASK: usize = memory.data<u64>([
-  0, 0, 0, 0,
-  0xFFFFFFFFFFFFFFFF, 0, 0, 0,
-  0xFFFFFFFFFFFFFFFF, 0xFFFFFFFFFFFFFFFF, 0, 0,
-  0xFFFFFFFFFFFFFFFF, 0xFFFFFFFFFFFFFFFF, 0xFFFFFFFFFFFFFFFF, 0,
-], 16);
-
-/** d, with −Inf in the lanes `mask` marks: e^−Inf becomes e^−708 (expLse's clamp), nothing next to the max's 1. */
-// @ts-ignore: decorator
-@inline function drop(d: v128, mask: v128): v128 {
-  return v128.bitselect(f64x2.splat(-Infinity), d, mask);
-}
-
 /**
+ * rowPair with float32 elements promoted (float64 lanes and expLse2x).
  * m and s of two contiguous rows at p0 and p1 together (C ≥ pairMinC<T>() classes), for small C where per-row
  * costs dominate: one horizontal reduction for both rows, no scalar tail, the two rows' dependency chains
  * interleaved. Stores m0, m1 at `mOut`, `mOut + 8` and s0, s1 (already `finiteOr`-ed) at `sOut`, `sOut + 8`.
  * SIMD build only.
  */
-function rowPair<T>(p0: usize, p1: usize, C: i32, mOut: usize, sOut: usize): void {
+function rowPairWide<T>(p0: usize, p1: usize, C: i32, mOut: usize, sOut: usize): void {
   const size = <usize>sizeof<T>();
   const last = <usize>(C - (sizeof<T>() == 4 ? 4 : 2)) * size;
   let vm: v128; // [m0, m1] as f64
@@ -247,11 +493,12 @@ function rowPair<T>(p0: usize, p1: usize, C: i32, mOut: usize, sOut: usize): voi
 }
 
 /**
+ * colGroup with float32 elements promoted (float64 lanes and expLse2x).
  * m and s of the 4 (f32) or 2 (f64) neighbouring positions starting at `p` (classes `stride` bytes apart), stored
  * to mOut and sOut (one f64 per position). SIMD build only.
  */
 // @ts-ignore: decorator
-@inline function colGroup<T>(p: usize, stride: usize, C: i32, mOut: usize, sOut: usize): void {
+@inline function colGroupWide<T>(p: usize, stride: usize, C: i32, mOut: usize, sOut: usize): void {
   if (sizeof<T>() == 4) {
     // pmax + NaN mask instead of max, as in rowMax.
     let vm = f32x4.splat(-Infinity), nan = i32x4.splat(0);
@@ -288,9 +535,10 @@ function rowPair<T>(p0: usize, p1: usize, C: i32, mOut: usize, sOut: usize): voi
   }
 }
 
-/** m and s of one position whose classes are `stride` bytes apart (scalar). */
+/** colScalar with float32 elements promoted (float64 expLse1).
+ * m and s of one position whose classes are `stride` bytes apart (scalar). */
 // @ts-ignore: decorator
-@inline function colScalar<T>(p: usize, stride: usize, C: i32, mOut: usize, sOut: usize): void {
+@inline function colScalarWide<T>(p: usize, stride: usize, C: i32, mOut: usize, sOut: usize): void {
   let m = <T>-Infinity;
   for (let c = 0; c < C; c++) m = max<T>(m, load<T>(p + <usize>c * stride));
   let s: f64 = 0;
@@ -301,7 +549,7 @@ function rowPair<T>(p0: usize, p1: usize, C: i32, mOut: usize, sOut: usize): voi
 
 /** The statistics of every position of x (layout in the file header) into stats (2·P float64, SoA). */
 // @ts-ignore: decorator
-@inline function softmaxStats<T>(x: usize, outer: i32, C: i32, inner: i32, span: i32, stats: usize): void {
+@inline function softmaxStats<T>(x: usize, outer: i32, C: i32, inner: i32, span: i32, stats: usize, wide: bool): void {
   const size = <usize>sizeof<T>();
   const P = outer * span;
   const sBase = stats + (<usize>P << 3);
@@ -311,14 +559,15 @@ function rowPair<T>(p0: usize, p1: usize, C: i32, mOut: usize, sOut: usize): voi
       const rowBytes = <usize>C * size;
       for (; r + 2 <= outer; r += 2) {
         const row = x + <usize>r * rowBytes;
-        rowPair<T>(row, row + rowBytes, C, stats + (<usize>r << 3), sBase + (<usize>r << 3));
+        if (wide) rowPairWide<T>(row, row + rowBytes, C, stats + (<usize>r << 3), sBase + (<usize>r << 3));
+        else rowPair<T>(row, row + rowBytes, C, stats + (<usize>r << 3), sBase + (<usize>r << 3));
       }
     }
     for (; r < outer; r++) {
       const row = x + <usize>r * <usize>C * size;
       const m = rowMax<T>(row, C);
       store<f64>(stats + (<usize>r << 3), <f64>m);
-      store<f64>(sBase + (<usize>r << 3), finiteOr(<f64>m, rowSumExp<T>(row, C, m)));
+      store<f64>(sBase + (<usize>r << 3), finiteOr(<f64>m, wide ? rowSumExpWide<T>(row, C, m) : rowSumExp<T>(row, C, m)));
     }
     return;
   }
@@ -331,22 +580,37 @@ function rowPair<T>(p0: usize, p1: usize, C: i32, mOut: usize, sOut: usize): voi
     if (ASC_FEATURE_SIMD) {
       for (; j + L <= span; j += L) {
         const at = <usize>(p0 + j) << 3;
-        colGroup<T>(slab + <usize>j * size, stride, C, stats + at, sBase + at);
+        if (wide) colGroupWide<T>(slab + <usize>j * size, stride, C, stats + at, sBase + at);
+        else colGroup<T>(slab + <usize>j * size, stride, C, stats + at, sBase + at);
       }
     }
     for (; j < span; j++) {
       const at = <usize>(p0 + j) << 3;
-      colScalar<T>(slab + <usize>j * size, stride, C, stats + at, sBase + at);
+      if (wide) colScalarWide<T>(slab + <usize>j * size, stride, C, stats + at, sBase + at);
+      else colScalar<T>(slab + <usize>j * size, stride, C, stats + at, sBase + at);
     }
   }
 }
 
-/** Softmax statistics (m, s) of float32 logits; layout and precision in the file header. */
+/** Softmax statistics (m, s) of float32 logits in float32 lanes (the loss values); precision in the file header. */
 export function softmax_stats_f32(x: usize, outer: i32, C: i32, inner: i32, span: i32, stats: usize): void {
-  softmaxStats<f32>(x, outer, C, inner, span, stats);
+  softmaxStats<f32>(x, outer, C, inner, span, stats, false);
 }
 
 /** Softmax statistics (m, s) of float64 logits. */
 export function softmax_stats_f64(x: usize, outer: i32, C: i32, inner: i32, span: i32, stats: usize): void {
-  softmaxStats<f64>(x, outer, C, inner, span, stats);
+  softmaxStats<f64>(x, outer, C, inner, span, stats, false);
+}
+
+/**
+ * Softmax statistics of float32 logits promoted to float64 (float64 lanes, expLse2x: s within ~1e-14 relative),
+ * for the gradients, whose cancellations (label smoothing, probability targets) need s far below float32's ulp.
+ */
+export function softmax_stats_wide_f32(x: usize, outer: i32, C: i32, inner: i32, span: i32, stats: usize): void {
+  softmaxStats<f32>(x, outer, C, inner, span, stats, true);
+}
+
+/** softmax_stats_f64 under the wide family's name (float64 is always wide). */
+export function softmax_stats_wide_f64(x: usize, outer: i32, C: i32, inner: i32, span: i32, stats: usize): void {
+  softmaxStats<f64>(x, outer, C, inner, span, stats, false);
 }

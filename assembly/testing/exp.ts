@@ -1,5 +1,5 @@
 // Test-only exports of assembly/math/exp.ts: elementwise maps and the float32 accuracy sweep (test/exp.test.ts).
-import { exp1, exp2x, expf1, expf4, expLse1, expLse2x } from '../math/exp';
+import { exp1, exp2x, expf1, expf4, expLse1, expLse2x, expMinusF1, expMinusF4 } from '../math/exp';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Exported maps (used by the accuracy tests, and available to the facade).
@@ -19,6 +19,24 @@ export function exp_f32(src: usize, dst: usize, n: i32): void {
   for (; i < n; i++) {
     const off = <usize>i << 2;
     store<f32>(dst + off, expf1(load<f32>(src + off)));
+  }
+}
+
+/**
+ * dst[i] = e^src[i] over float32 for src[i] ≤ 0 (the float32 log-sum-exp domain). Pointer contract as exp_f32.
+ * Precision: expMinusF4, ≤ 1 ulp on [ln 2^-126, 0], e^(ln 2^-126) below. Lanes: 4 per v128.
+ */
+export function expm_f32(src: usize, dst: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 4 <= n; i += 4) {
+      const off = <usize>i << 2;
+      v128.store(dst + off, expMinusF4(v128.load(src + off)));
+    }
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    store<f32>(dst + off, expMinusF1(load<f32>(src + off)));
   }
 }
 
@@ -78,6 +96,16 @@ export function exp_lse_f64(src: usize, dst: usize, n: i32): void {
  * Lanes (SIMD build): 4 inputs per iteration through `expf4`, references on two f64x2 halves; scalar tail.
  */
 export function exp_f32_max_ulp_error(startBits: u32, count: i32, stride: u32): f64 {
+  return maxUlpError(startBits, count, stride, false);
+}
+
+/** `exp_f32_max_ulp_error` of `expMinusF4` / `expMinusF1` (the float32 log-sum-exp exp, for x ≤ 0). */
+export function expm_f32_max_ulp_error(startBits: u32, count: i32, stride: u32): f64 {
+  return maxUlpError(startBits, count, stride, true);
+}
+
+// @ts-ignore: decorator
+@inline function maxUlpError(startBits: u32, count: i32, stride: u32, minus: bool): f64 {
   let worst: f64 = 0;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
@@ -85,7 +113,7 @@ export function exp_f32_max_ulp_error(startBits: u32, count: i32, stride: u32): 
     const step = i32x4.splat(stride << 2);
     let bits = i32x4.add(i32x4.splat(startBits), i32x4.mul(i32x4.splat(stride), i32x4(0, 1, 2, 3)));
     for (; i + 4 <= count; i += 4) {
-      const y = expf4(bits);
+      const y = minus ? expMinusF4(bits) : expf4(bits);
       const xlo = f64x2.promote_low_f32x4(bits);
       const xhi = f64x2.promote_low_f32x4(i32x4.shuffle(bits, bits, 2, 3, 0, 1));
       const ylo = f64x2.promote_low_f32x4(y);
@@ -102,7 +130,7 @@ export function exp_f32_max_ulp_error(startBits: u32, count: i32, stride: u32): 
     const e = exp1(<f64>x);
     const ex = max<i64>(<i64>(reinterpret<u64>(e) >> 52), 1023 - 126);
     const ulp = reinterpret<f64>((ex - 23) << 52);
-    worst = max<f64>(worst, abs(<f64>expf1(x) - e) / ulp);
+    worst = max<f64>(worst, abs(<f64>(minus ? expMinusF1(x) : expf1(x)) - e) / ulp);
   }
   return worst;
 }

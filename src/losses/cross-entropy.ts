@@ -128,7 +128,15 @@ const ce: AnyLossDeclaration = {
   args: ['input', 'target'],
   options: OPTIONS,
   reduction: STANDARD_REDUCTION,
-  kernels: ['softmax_stats', 'ce_targets', 'ce_index_loss', 'ce_index_grad', 'ce_prob_loss', 'ce_prob_grad'],
+  kernels: [
+    'softmax_stats',
+    'softmax_stats_wide',
+    'ce_targets',
+    'ce_index_loss',
+    'ce_index_grad',
+    'ce_prob_loss',
+    'ce_prob_grad',
+  ],
   settings(_fn, o: ParsedOptions<typeof OPTIONS, Reduction>): Settings {
     const eps = o.labelSmoothing;
     return { reduction: o.reduction, weight: o.weight, ignoreIndex: o.ignoreIndex, eps: eps > 0 ? eps : 0 };

@@ -215,10 +215,13 @@ function rowKernel(name: string, dtype: FloatDType): (...args: number[]) => numb
   return (kernels() as unknown as Rows)[`${name}_${SUFFIX[dtype]}`];
 }
 
-/** Stats of block b into L.stats (SoA over the block's n positions), or nothing for log-probabilities. */
-function stats(job: RowsJob, L: Layout, x: number, b: Block, inner: number): number {
+/**
+ * Stats of block b into L.stats (SoA over the block's n positions), or nothing for log-probabilities. `wide`: the
+ * float64-accurate statistics of float32 logits, for gradients (a loss value alone takes float32 lanes).
+ */
+function stats(job: RowsJob, L: Layout, x: number, b: Block, inner: number, wide: boolean): number {
   if (job.logProbs) return 0;
-  rowKernel('softmax_stats', job.dtype)(x, b.slabs, job.classes, inner, b.len, L.stats);
+  rowKernel(wide ? 'softmax_stats_wide' : 'softmax_stats', job.dtype)(x, b.slabs, job.classes, inner, b.len, L.stats);
   return L.stats;
 }
 
@@ -296,14 +299,16 @@ export function indexLoss(job: RowsJob, t: IndexTargets, perPosition: boolean, s
   const loss = rowKernel('ce_index_loss', job.dtype);
   const flags = perPosition ? kernels().CE_WRITE_OUT.value : 0;
   const out = perPosition ? newFloats(job.dtype, job.outer * job.inner) : null;
-  const saved = save ? newStats(job) : null;
+  // A float32 forward keeps no statistics: its loss takes float32 lanes, and the backward computes the
+  // float64-accurate ones it needs itself.
+  const saved = save && job.dtype === 'float64' ? newStats(job) : null;
   const h = heap();
   let nll = 0,
     smooth = 0;
   forEachBlock(job, L, (b, p0, n, inner) => {
     const x = rowPointer(job.x, job, L, b, L.rows[0], true, h[job.dtype]);
     const tp = targetPointer(t, L.positions[0], p0, n);
-    const st = stats(job, L, x, b, inner);
+    const st = stats(job, L, x, b, inner, false);
     saveStats(saved, L, p0, n);
     loss(x, tp, L.w, st, b.slabs, job.classes, inner, b.len, t.ignoreIndex, job.eps, flags, L.positions[1], L.res);
     nll += (h.float64 as Float64Array)[L.res / 8];
@@ -355,7 +360,7 @@ export function indexGrad(
     if (!job.logProbs) {
       if (saved) st = loadStats(saved, L, p0, n);
       else {
-        st = stats(job, L, x, b, inner);
+        st = stats(job, L, x, b, inner, true);
         loss(x, tp, L.w, st, b.slabs, job.classes, inner, b.len, t.ignoreIndex, job.eps, 0, 0, L.res);
         nll += (h.float64 as Float64Array)[L.res / 8];
         smooth += (h.float64 as Float64Array)[L.res / 8 + 1];
@@ -401,13 +406,15 @@ export function probLoss(job: RowsJob, y: Tensor, perPosition: boolean, save: bo
   const loss = rowKernel('ce_prob_loss', job.dtype);
   const flags = perPosition ? kernels().CE_WRITE_OUT.value : 0;
   const out = perPosition ? newFloats(job.dtype, job.outer * job.inner) : null;
-  const saved = save ? newStats(job) : null;
+  // A float32 forward keeps no statistics: its loss takes float32 lanes, and the backward computes the
+  // float64-accurate ones it needs itself.
+  const saved = save && job.dtype === 'float64' ? newStats(job) : null;
   const h = heap();
   let total = 0;
   forEachBlock(job, L, (b, p0, n, inner) => {
     const x = rowPointer(job.x, job, L, b, L.rows[0], true, h[job.dtype]);
     const yp = rowPointer(y, job, L, b, L.rows[1], true, h[job.dtype]);
-    const st = stats(job, L, x, b, inner);
+    const st = stats(job, L, x, b, inner, false);
     saveStats(saved, L, p0, n);
     loss(x, yp, L.w, st, b.slabs, job.classes, inner, b.len, job.eps, flags, L.positions[0], L.res);
     total += (h.float64 as Float64Array)[L.res / 8];
@@ -447,7 +454,7 @@ export function probGrad(
     let st: number;
     if (saved) st = loadStats(saved, L, p0, n);
     else {
-      st = stats(job, L, x, b, inner);
+      st = stats(job, L, x, b, inner, true);
       loss(x, yp, L.w, st, b.slabs, job.classes, inner, b.len, job.eps, 0, 0, L.res);
       total += (h.float64 as Float64Array)[L.res / 8];
     }

@@ -96,3 +96,47 @@ export function exp64(x: number): number {
   const n1 = Math.floor(n / 2); // the kernel's arithmetic shift ni >> 1
   return p * 2 ** n1 * 2 ** (n - n1);
 }
+
+// float32 `log_f32` (assembly/math/log.ts): musl's logf reduction and polynomial, each operation rounded to float32.
+const f32 = Math.fround;
+const LN2_HI32 = f32(6.9313812256e-1);
+const LN2_LO32 = f32(9.0580006145e-6);
+const LG1_32 = f32(0.66666662693);
+const LG2_32 = f32(0.40000972152);
+const LG3_32 = f32(0.28498786688);
+const LG4_32 = f32(0.24279078841);
+const MIN_NORMAL32 = f32(1.17549435e-38);
+const SHIFT32 = 0x3f800000 - 0x3f3504f3;
+const f32s = new Float32Array(1);
+const i32s = new Int32Array(f32s.buffer);
+
+/**
+ * log x of a float32 as assembly/math/log.ts's `log_f32` computes it (bit for bit: checked against the kernel in
+ * test/elementwise-kernels.test.ts through BCE's float32 values), with its specials.
+ */
+export function log32(x: number): number {
+  if (!(x > 0 && x < Infinity)) return x === 0 ? -Infinity : x < 0 ? NaN : x;
+  let kAdjust = 0;
+  let xs = x;
+  if (x < MIN_NORMAL32) {
+    xs = f32(x * 8388608);
+    kAdjust = -23;
+  }
+  f32s[0] = xs;
+  const ix = (i32s[0] + SHIFT32) | 0;
+  const k = f32((ix >> 23) - 127 + kAdjust);
+  i32s[0] = ((ix & 0x007fffff) + 0x3f3504f3) | 0;
+  const f = f32(f32s[0] - 1);
+  const s = f32(f / f32(2 + f));
+  const z = f32(s * s);
+  const w = f32(z * z);
+  const t1 = f32(w * f32(LG2_32 + f32(w * LG4_32)));
+  const t2 = f32(z * f32(LG1_32 + f32(w * LG3_32)));
+  const r = f32(t2 + t1);
+  const hfsq = f32(f32(0.5 * f) * f);
+  let y = f32(s * f32(hfsq + r));
+  y = f32(y + f32(k * LN2_LO32));
+  y = f32(y - hfsq);
+  y = f32(y + f);
+  return f32(y + f32(k * LN2_HI32));
+}

@@ -17,6 +17,7 @@
 //                      s = fround(w·(g or fround(gs))); grads fround(∂32(a, b, c, P, Q)·s)
 //   N = f32, wide:     t = value64(a, b, c, p, q) (p, q not rounded); map = fround(t·w) (the product in float64);
 //                      s as for narrow terms (float32); grads fround(∂64(a, b, c, p, q)·s)
+//   N = f32, wide with value32 (narrowValue): t = value32(a, b, c, p, q); map = fround(t·w); grads as wide
 // Sums add the terms before any rounding to N for wide terms (t·w in float64), the float32 terms for narrow ones.
 
 /** The two element types of the kernels. */
@@ -94,6 +95,12 @@ export interface NarrowTermReference extends Common {
 /** A term whose float32 inputs are computed in float64 (`wide()` in its class). */
 export interface WideTermReference extends Common {
   readonly wide: true;
+  /**
+   * A wide term with `narrowValue()`: its float32 value (a float32 number, the term's own choice of float32 or
+   * float64 arithmetic); the weight then multiplies in float32 and sums add these float32 terms. Only the
+   * gradients are wide.
+   */
+  readonly value32?: TermFn;
 }
 
 export type TermReference = NarrowTermReference | WideTermReference;

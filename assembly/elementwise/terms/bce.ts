@@ -7,12 +7,25 @@
 // log1p(−x)); max(v, m) is std::max, `v < m ? m : v`, so a NaN log stays NaN.
 // An input outside [0, 1] (NaN included) makes ℓ NaN (log of a negative number or of NaN), never a finite
 // number: the facade runs `outside_unit_*` (assembly/checks.ts) to name it. Targets are not checked (as 1.13).
-// Wide: float32 inputs are computed in float64 (promoted, each result rounded once). Targets outside [0, 1] make the
-// two products cancel, and the target's gradient near x = ½ is a cancellation of its own; any float32 evaluation that is not
-// bit-identical to PyTorch's then misses the accuracy rule on some fixture case (measured: 113 of 239). log:
-// assembly/math/log.ts (float64 < 1 ulp). Drivers and contract: ../driver.ts.
+// float32 values (narrowValue), in float32 lanes, with log(1 − x) taken as log1p(−x) = log u + c/u, u = fl32(1 − x)
+// and c = −x − (u − 1) its exact rounding error (no correction where c = 0, 1 − x exact, nor for x < 2^-53, where
+// the float64 reference log(1 − x) is 0 too): more accurate than PyTorch's log(fl32(1 − x)), whose rounding of
+// 1 − x costs up to ~10 ulp near x = 0, and which a correctly rounded float32 log can miss PyTorch's luckier glibc
+// result on.
+// - targets +0 or 1 (BCE's usual use): one log per element, ℓ = −max(L, −100) + z with L = log x (y = 1) or
+//   log1p(−x) (y = 0) and z = −0 (y = 1) or +0 (y = 0): the bits of the two-log formula below, signed zeros
+//   included (0·a − b = −b for y = 1; −a − 0·b = −a + 0 for y = 0); a vector of such targets takes this path.
+// - targets in [0, 1]: PyTorch's (y − 1)·a − y·b in float32 (two positive products, no cancellation).
+// - other targets (outside [0, 1], NaN): PyTorch's formula in float64, rounded once: there the two products cancel,
+//   and a float32 evaluation that is not bit-identical to PyTorch's misses the accuracy rule on some fixture
+//   cases. A vector with such a lane computes both and selects per lane, so lanes, tails and the scalar build
+//   agree.
+// Inputs outside [0, 1] give NaN (selected explicitly: the one-log form would not). Gradients stay wide: float64,
+// each result rounded once (the target's gradient near x = ½ is a cancellation of its own). log: log_f32x4
+// (assembly/math/log.ts; measured 0.83 ulp over every float32 in (0, 1]), float64 log < 1 ulp.
+// Drivers and contract: ../driver.ts.
 import { grad, map, sum, sumGrad } from '../driver';
-import { vdiv, vmul, vpmax, vsplat, vsub } from '../../lanes';
+import { pack32, hi64, lo64, vdiv, vmul, vpmax, vsplat, vsub } from '../../lanes';
 import { logLanes, logOf } from '../../math/log';
 
 /** PyTorch's `static const float EPSILON = 1e-12`: the float32 value, also in float64 kernels. */
@@ -24,20 +37,84 @@ const EPSILON: f64 = <f64><f32>1e-12;
   return l < <N>-100 ? <N>-100 : l;
 }
 
+const NEG_ZERO: f32 = reinterpret<f32>(0x80000000);
+/** 2^-53: below it float64's 1 − x is 1, so PyTorch's float64 log(1 − x) is 0 and log1p's correction is left out. */
+const TINY: f32 = 1.1102230246251565e-16;
+
+/** PyTorch's formula in float64: (y − 1)·max(log(1 − x), −100) − y·max(log x, −100). */
+// @ts-ignore: decorator
+@inline function bce64(x: f64, y: f64): f64 {
+  return (y - 1) * clampLog<f64>(1 - x) - y * clampLog<f64>(x);
+}
+
+/** bce64 on two float64 lanes. */
+// @ts-ignore: decorator
+@inline function bce64Lanes(x: v128, y: v128): v128 {
+  const one = f64x2.splat(1), floor = f64x2.splat(-100);
+  const a = f64x2.pmax(logLanes<f64>(f64x2.sub(one, x)), floor);
+  const b = f64x2.pmax(logLanes<f64>(x), floor);
+  return f64x2.sub(f64x2.mul(f64x2.sub(y, one), a), f64x2.mul(y, b));
+}
+
 // @ts-ignore: decorator
 @final @unmanaged class Bce {
   // @ts-ignore: decorator
   @inline wide(): bool { return true; }
   // @ts-ignore: decorator
+  @inline narrowValue(): bool { return true; }
+  // @ts-ignore: decorator
   @inline value<N>(x: N, y: N, c: N, p: N, q: N): N {
+    if (sizeof<N>() == 4) {
+      const X = <f32>x, Y = <f32>y;
+      if (!(Y >= <f32>0 && Y <= <f32>1)) return <N>bce64(<f64>x, <f64>y);
+      const u = <f32>1 - X;
+      const cu = -X - (u - <f32>1);
+      const isOne = Y == <f32>1;
+      let r: f32;
+      if (isOne || reinterpret<u32>(Y) == 0) {
+        const l = logOf<f32>(isOne ? X : u);
+        const L = isOne ? l : l + (cu != 0 && X >= TINY ? cu / u : <f32>0);
+        r = -(L < <f32>-100 ? <f32>-100 : L) + (isOne ? NEG_ZERO : <f32>0);
+      } else {
+        const la = logOf<f32>(u);
+        const a0 = la + (cu != 0 && X >= TINY ? cu / u : <f32>0);
+        const a = a0 < <f32>-100 ? <f32>-100 : a0;
+        const lb = logOf<f32>(X);
+        const b = lb < <f32>-100 ? <f32>-100 : lb;
+        r = (Y - <f32>1) * a - Y * b;
+      }
+      return <N>(u < <f32>0 || X < <f32>0 ? <f32>NaN : r);
+    }
     return (y - <N>1) * clampLog<N>(<N>1 - x) - y * clampLog<N>(x);
   }
   // @ts-ignore: decorator
   @inline lanes<N>(x: v128, y: v128, c: v128, p: v128, q: v128): v128 {
-    const one = vsplat<N>(1), floor = vsplat<N>(-100);
-    const a = vpmax<N>(logLanes<N>(vsub<N>(one, x)), floor);
-    const b = vpmax<N>(logLanes<N>(x), floor);
-    return vsub<N>(vmul<N>(vsub<N>(y, one), a), vmul<N>(y, b));
+    if (sizeof<N>() == 4) {
+      const one = f32x4.splat(1), zero = f32x4.splat(0), floor = f32x4.splat(-100);
+      const isOne = f32x4.eq(y, one);
+      const binary = v128.or(isOne, i32x4.eq(y, zero));
+      // log(1 − x) as log1p(−x): u = fl32(1 − x), c = −x − (u − 1) its rounding error, log u + c/u.
+      const u = f32x4.sub(one, x);
+      const cu = f32x4.sub(f32x4.neg(x), f32x4.sub(u, one));
+      const corr = v128.and(f32x4.div(cu, u), v128.andnot(f32x4.ge(x, f32x4.splat(TINY)), f32x4.eq(cu, zero)));
+      let r: v128;
+      if (i32x4.all_true(binary)) {
+        const l = logLanes<f32>(v128.bitselect(x, u, isOne));
+        const L = f32x4.pmax(v128.bitselect(l, f32x4.add(l, corr), isOne), floor);
+        r = f32x4.add(f32x4.neg(L), v128.and(isOne, f32x4.splat(NEG_ZERO)));
+      } else {
+        // Soft targets: PyTorch's two logs, in float32 (gives the one-log bits at y = +0 and 1, see the header).
+        const a = f32x4.pmax(f32x4.add(logLanes<f32>(u), corr), floor);
+        const b = f32x4.pmax(logLanes<f32>(x), floor);
+        r = f32x4.sub(f32x4.mul(f32x4.sub(y, one), a), f32x4.mul(y, b));
+      }
+      // x outside [0, 1] gives NaN, as the two-log formula does (the facade's range check relies on it).
+      r = v128.bitselect(f32x4.splat(NaN), r, v128.or(f32x4.lt(u, zero), f32x4.lt(x, zero)));
+      const unit = v128.and(f32x4.ge(y, zero), f32x4.le(y, one));
+      if (i32x4.all_true(unit)) return r;
+      return v128.bitselect(r, pack32(bce64Lanes(lo64(x), lo64(y)), bce64Lanes(hi64(x), hi64(y))), unit);
+    }
+    return bce64Lanes(x, y);
   }
   // @ts-ignore: decorator
   @inline gradA<N>(x: N, y: N, c: N, p: N, q: N): N {
