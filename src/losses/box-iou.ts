@@ -82,7 +82,15 @@ function jobOf(
       `shape ${shapeStr(b.t.shape)}`,
     );
   }
-  const dtype: FloatDType = a.t.dtype === 'float64' || b.t.dtype === 'float64' ? 'float64' : 'float32';
+  // torchvision writes the intersection into a tensor of boxes1's dtype: a float64 boxes2 cannot go into float32.
+  if (a.t.dtype === 'float32' && b.t.dtype === 'float64') {
+    throw typeError(
+      fn,
+      "boxes2 must not be float64 when boxes1 is float32 or integer (torchvision's index_put into boxes1's dtype refuses it)",
+      'float64',
+    );
+  }
+  const dtype = a.t.dtype as FloatDType;
   const job: BoxJob = { fn, dtype, kind, eps, shape: a.t.shape, boxes1: a.t, boxes2: b.t };
   return { job, grads: [a.float, b.float], given: [a.t, b.t] };
 }
