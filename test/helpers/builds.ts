@@ -176,6 +176,8 @@ export const KERNEL_FAMILIES: Record<string, (name: string) => boolean> = {
   pairwise: (n) => /^(pd_(acc|ties|grad)|cos_(acc|grad))_f(32|64)$/.test(n) || /^PD_[A-Z0-9_]+$/.test(n),
   /** test/ctc-kernels.test.ts: assembly/rows/ctc.ts, with its flag globals. */
   ctc: (n) => /^ctc_[a-z0-9_]+$/.test(n) || /^CTC_[A-Z_]+$/.test(n),
+  /** test/box-kernels.test.ts: assembly/boxes/box_iou.ts (GIoU, DIoU, CIoU), with its kind globals. */
+  boxes: (n) => /^box_(loss|grad)_f(32|64)$/.test(n) || /^BOX_[A-Z]+$/.test(n),
   /** test/checks-kernels.test.ts: assembly/checks.ts. */
   checks: (n) => /^outside_unit_f(32|64)$/.test(n) || n === 'narrow_i64_i32',
   /** test/exp.test.ts (test build only). */

@@ -3,8 +3,8 @@
 //   σ = sigmoid(x),  ce = ((1 − t)·x + m) + L  (BCEWithLogits' 1.13 form: m, L as math/logistic.ts)
 //   p_t = σ·t + (1 − σ)·(1 − t),  b = 1 − p_t,  f = b^γ
 //   ℓ = ce·f,  and for α ≥ 0:  ℓ = α_t·(ce·f) with α_t = α·t + (1 − α)·(1 − t)
-// b^γ as torch's pow(Tensor, Scalar): γ = 0 → 1, γ = 1 → b, γ = 2 → b·b, else pow (musl's, correctly rounded in
-// practice); its backward γ·b^(γ−1) with the same rule, and 0 for γ = 0 (pow_backward's zeros).
+// b^γ as torch's pow(Tensor, Scalar) special-cases it (γ = 0, 1, 2, 3), other γ as powOf below; its backward
+// γ·b^(γ−1) with the same rule, and 0 for γ = 0 (pow_backward's zeros).
 // Gradients, autograd's chain with the upstream s entering first (scaledGrad, so exact zeros take PyTorch's signs):
 //   g_ℓ = s·α_t (or s),  g_ce = g_ℓ·f,  g_f = g_ℓ·ce,  g_b = g_f·(γ·b^(γ−1)),  g_pt = −g_b
 //   ∂x:  g_ce·(σ − t) + ((g_pt·t + −(g_pt·(1 − t)))·(1 − σ))·σ              (bce_logits' and sigmoid's backward)
@@ -14,21 +14,41 @@
 // bit-identical to PyTorch's misses DESIGN §2's accuracy rule). Only the f64 methods are ever compiled.
 // Drivers, pointer contract and lane layout: ../driver.ts.
 import { grad, map, sum, sumGrad } from '../driver';
+import { exp_f64_call, log_f64_call } from '../../math/calls';
 import { lse, lseLanes, mLanes, mOf, sigmoid, sigmoidLanes } from '../../math/logistic';
 
-/** b^γ as torch's pow(Tensor, Scalar) special-cases it (γ = 0, 1, 2), else pow. */
-// @ts-ignore: decorator
-@inline function powOf(b: f64, g: f64): f64 {
-  return g == 2 ? b * b : g == 1 ? b : g == 0 ? 1.0 : Math.pow(b, g);
+/** b^n for an integer n by repeated squaring (1/b^|n| for n < 0). */
+function powInt(b: f64, n: i32): f64 {
+  let r = 1.0, x = b, k = n < 0 ? -n : n;
+  while (k != 0) {
+    if (k & 1) r *= x;
+    x *= x;
+    k >>= 1;
+  }
+  return n < 0 ? 1.0 / r : r;
 }
 
-/** powOf on two lanes (γ uniform: the branch is per call; other γ lane by lane, the same bits as the scalar). */
+/**
+ * b^γ: torch's special cases of pow(Tensor, Scalar) (γ = 0 → 1, 1 → b, 2 → b·b, 3 → b·b·b), other integers
+ * (|γ| ≤ 1024) by squaring, else e^(γ·log b) with the exp and log polynomials (NaN for b < 0, as pow; 0 and +∞ as
+ * pow's limits). Not libm's pow, so that a TypeScript reference gives the same bits; within a few ulp of it for
+ * |γ·log b| < 1000 (ample for DESIGN §2's float64 rule, 1e-12 relative).
+ */
+function powOf(b: f64, g: f64): f64 {
+  if (g == 2) return b * b;
+  if (g == 1) return b;
+  if (g == 0) return 1.0;
+  if (g == 3) return b * b * b;
+  if (g == Math.floor(g) && Math.abs(g) <= 1024) return powInt(b, <i32>g);
+  if (b < 0) return NaN;
+  return exp_f64_call(g * log_f64_call(b));
+}
+
+/** powOf lane by lane (the same bits as the scalar). */
 function powLanes(b: v128, gv: v128): v128 {
   const g = f64x2.extract_lane(gv, 0);
   if (g == 2) return f64x2.mul(b, b);
-  if (g == 1) return b;
-  if (g == 0) return f64x2.splat(1);
-  return f64x2.replace_lane(f64x2.splat(Math.pow(f64x2.extract_lane(b, 0), g)), 1, Math.pow(f64x2.extract_lane(b, 1), g));
+  return f64x2.replace_lane(f64x2.splat(powOf(f64x2.extract_lane(b, 0), g)), 1, powOf(f64x2.extract_lane(b, 1), g));
 }
 
 /** The term and, when `which` ≥ 0, the scaled gradient of operand `which` (0 x, 1 t; 2 → 0), scalar. */
