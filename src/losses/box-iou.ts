@@ -156,8 +156,6 @@ const diou = declaration('distanceBoxIouLoss', 'DistanceBoxIoULoss', 'diou');
 const ciou = declaration('completeBoxIouLoss', 'CompleteBoxIoULoss', 'ciou');
 registry.push(giou, diou, ciou);
 
-type BoxArgs = [boxes1: TensorInput, boxes2: TensorInput];
-
 /**
  * Generalized IoU loss, like `torchvision.ops.generalized_box_iou_loss`: 1 − IoU + (C − U)/C per pair of boxes,
  * C the area of the smallest enclosing box, U the union.
@@ -171,9 +169,10 @@ type BoxArgs = [boxes1: TensorInput, boxes2: TensorInput];
  *   reduction (torchvision 0.14 silently returns the unreduced loss).
  * @throws {TypeError} For non-numeric boxes, a non-number eps, unknown option keys or malformed options.
  * @example
- * F.generalizedBoxIouLoss([[0, 0, 2, 2]], [[1, 1, 3, 3]], { reduction: 'sum' }); // 1.0793650150299072 (torchvision: tensor(1.0794))
+ * F.generalizedBoxIouLoss([[0, 0, 2, 2]], [[1, 1, 3, 3]], { reduction: 'sum' }); // 1.0793651342391968 (torchvision: tensor(1.0794))
  */
-export const generalizedBoxIouLoss: LossFunction<BoxArgs, BoxIoULossOptions> = functional(giou);
+export const generalizedBoxIouLoss: LossFunction<[boxes1: TensorInput, boxes2: TensorInput], BoxIoULossOptions> =
+  functional(giou);
 
 /**
  * Distance IoU loss, like `torchvision.ops.distance_box_iou_loss`: 1 − IoU + ρ²/c² per pair of boxes, ρ the
@@ -188,7 +187,8 @@ export const generalizedBoxIouLoss: LossFunction<BoxArgs, BoxIoULossOptions> = f
  * @example
  * F.distanceBoxIouLoss([[0, 0, 2, 2]], [[1, 1, 3, 3]], { reduction: 'sum' }); // 0.9682539701461792 (torchvision: tensor(0.9683))
  */
-export const distanceBoxIouLoss: LossFunction<BoxArgs, BoxIoULossOptions> = functional(diou);
+export const distanceBoxIouLoss: LossFunction<[boxes1: TensorInput, boxes2: TensorInput], BoxIoULossOptions> =
+  functional(diou);
 
 /**
  * Complete IoU loss, like `torchvision.ops.complete_box_iou_loss`: the DIoU loss plus α·v, v = (4/π²)·(atan(W/H) −
@@ -202,17 +202,21 @@ export const distanceBoxIouLoss: LossFunction<BoxArgs, BoxIoULossOptions> = func
  *   reduction.
  * @throws {TypeError} For non-numeric boxes, unknown option keys or malformed options.
  * @example
- * F.completeBoxIouLoss([[0, 0, 2, 2]], [[1, 1, 3, 4]], { reduction: 'sum' }); // 1.0139… (torchvision: tensor(1.0139))
+ * F.completeBoxIouLoss([[0, 0, 2, 2]], [[1, 1, 3, 4]], { reduction: 'sum' }); // 1.0191645622253418 (torchvision: tensor(1.0192))
  */
-export const completeBoxIouLoss: LossFunction<BoxArgs, BoxIoULossOptions> = functional(ciou);
+export const completeBoxIouLoss: LossFunction<[boxes1: TensorInput, boxes2: TensorInput], BoxIoULossOptions> =
+  functional(ciou);
 
 /**
  * The generalized IoU loss as a module (simdloss's; torchvision 0.14 has only the function), with `backward()`
  * for the gradients of both sets of boxes.
  * @example
- * new nn.GeneralizedBoxIoULoss({ reduction: 'mean' }).forward([[0, 0, 2, 2]], [[1, 1, 3, 3]]); // 1.0793650150299072
+ * new nn.GeneralizedBoxIoULoss({ reduction: 'mean' }).forward([[0, 0, 2, 2]], [[1, 1, 3, 3]]); // 1.0793651342391968
  */
-export class GeneralizedBoxIoULoss<O extends BoxIoULossOptions = {}> extends Loss<BoxArgs, O> {
+export class GeneralizedBoxIoULoss<O extends BoxIoULossOptions = {}> extends Loss<
+  [boxes1: TensorInput, boxes2: TensorInput],
+  O
+> {
   /** The reduction. */
   declare readonly reduction: Reduction;
   /** The denominators' eps. */
@@ -226,9 +230,12 @@ export class GeneralizedBoxIoULoss<O extends BoxIoULossOptions = {}> extends Los
 /**
  * The distance IoU loss as a module (simdloss's), with `backward()`.
  * @example
- * new nn.DistanceBoxIoULoss().forward([[0, 0, 2, 2]], [[1, 1, 3, 3]]); // Tensor [0.9683]
+ * new nn.DistanceBoxIoULoss().forward([[0, 0, 2, 2]], [[1, 1, 3, 3]]); // tensor([0.9683])
  */
-export class DistanceBoxIoULoss<O extends BoxIoULossOptions = {}> extends Loss<BoxArgs, O> {
+export class DistanceBoxIoULoss<O extends BoxIoULossOptions = {}> extends Loss<
+  [boxes1: TensorInput, boxes2: TensorInput],
+  O
+> {
   /** The reduction. */
   declare readonly reduction: Reduction;
   /** The denominators' eps. */
@@ -242,9 +249,12 @@ export class DistanceBoxIoULoss<O extends BoxIoULossOptions = {}> extends Loss<B
 /**
  * The complete IoU loss as a module (simdloss's), with `backward()` (α held constant, as torchvision's no_grad).
  * @example
- * new nn.CompleteBoxIoULoss({ reduction: 'sum' }).forward([[0, 0, 2, 2]], [[1, 1, 3, 4]]); // 1.0139…
+ * new nn.CompleteBoxIoULoss({ reduction: 'sum' }).forward([[0, 0, 2, 2]], [[1, 1, 3, 4]]); // 1.0191645622253418
  */
-export class CompleteBoxIoULoss<O extends BoxIoULossOptions = {}> extends Loss<BoxArgs, O> {
+export class CompleteBoxIoULoss<O extends BoxIoULossOptions = {}> extends Loss<
+  [boxes1: TensorInput, boxes2: TensorInput],
+  O
+> {
   /** The reduction. */
   declare readonly reduction: Reduction;
   /** CIoU's α eps. */
