@@ -130,10 +130,10 @@ const DIOU_EPS: f64 = 1e-7;
 
 /**
  * The loss of box i (and i + 1) and, when `ga` or `gb` != 0, its gradients times the upstream (written there).
- * One function for forward and backward, so both see the same intermediate values.
+ * One function for forward and backward, so both see the same intermediate values. Not inlined: one copy per
+ * (V, N) instead of one per driver (binary size; a call per box pair is cheap next to its ~150 operations).
  */
-// @ts-ignore: decorator
-@inline function box<V, N>(kind: i32, eps: f64, a: usize, b: usize, i: i32, g: usize, gs: f64, ga: usize, gb: usize): V {
+function box<V, N>(kind: i32, eps: f64, a: usize, b: usize, i: i32, g: usize, gs: f64, ga: usize, gb: usize): V {
   const x1 = coord<V, N>(a, i, 0), y1 = coord<V, N>(a, i, 1), x2 = coord<V, N>(a, i, 2), y2 = coord<V, N>(a, i, 3);
   const X1 = coord<V, N>(b, i, 0), Y1 = coord<V, N>(b, i, 1), X2 = coord<V, N>(b, i, 2), Y2 = coord<V, N>(b, i, 3);
   const zero = sp<V>(0), one = sp<V>(1), two = sp<V>(2);

@@ -169,7 +169,7 @@ export class RawBuild {
  */
 export const KERNEL_FAMILIES: Record<string, (name: string) => boolean> = {
   /** test/elementwise-kernels.test.ts: `<term>_{sum,map,grad,sumgrad}_{f32,f64}`. */
-  elementwise: (n) => /^[a-z0-9_]+_(sum|map|grad|sumgrad)_f(32|64)$/.test(n) && !/^(ce|pd|cos)_/.test(n),
+  elementwise: (n) => /^[a-z0-9_]+_(sum|map|grad|sumgrad)_f(32|64)$/.test(n) && !/^(ce|pd|cos|box)_/.test(n),
   /** test/rows-kernels.test.ts: softmax statistics and CrossEntropy/NLL, with their flag globals. */
   rows: (n) => /^(softmax_stats|ce_[a-z_]+)_f(32|64)$/.test(n) || /^CE_[A-Z_]+$/.test(n),
   /** test/pairwise-kernels.test.ts: assembly/rows/pairwise.ts (p-norm distances, cosine), with its mode globals. */
