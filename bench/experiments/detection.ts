@@ -103,7 +103,7 @@ writeFileSync(join(dir, 'labels.bin'), labels);
 writeFileSync(join(dir, 'pred.bin'), pred);
 writeFileSync(join(dir, 'gt.bin'), gt);
 
-const PY = String.raw`
+const PY = `
 import json, sys, time, numpy as np, torch, torchvision, torchvision.ops as ops
 torch.set_num_threads(1)
 d, A, K, B, rounds = sys.argv[1], *map(int, sys.argv[2:6])
