@@ -1,6 +1,6 @@
 // Reference of assembly/elementwise/terms/sigmoid_focal.ts (torchvision's sigmoid_focal_loss), a wide term with
 // scaledGrad, logits x = a, targets t = b, p = α (negative: no weighting), q = γ:
-//   σ = 1/(1 + e^−x), ce = ((1 − t)·x + m) + L, p_t = σ·t + (1 − σ)·(1 − t), b = 1 − p_t, f = b^γ
+//   σ = (x ≥ 0 ? 1 : e)/(1 + e) with e = e^(−|x|), ce = ((1 − t)·x + m) + L, p_t = σ·t + (1 − σ)·(1 − t), b = 1 − p_t, f = b^γ
 //   ℓ = α_t·(ce·f) for α ≥ 0 (α_t = α·t + (1 − α)·(1 − t)), else ce·f
 //   g_ℓ = s·α_t (or s), g_ce = g_ℓ·f, g_b = γ = 0 ? 0 : (g_ℓ·ce)·(γ·b^(γ−1)), g_pt = −g_b
 //   x: g_ce·(σ − t) + ((g_pt·t + −(g_pt·(1 − t)))·(1 − σ))·σ
@@ -9,7 +9,7 @@
 // Interface: test/helpers/term-reference.ts.
 import { exp64, log64 } from '../helpers/math64.js';
 import type { TermReference } from '../helpers/term-reference.js';
-import { logitInputs, lse, mOf, sigmoid } from './bce_logits.js';
+import { logitInputs, lse, mOf } from './bce_logits.js';
 
 function powInt(b: number, n: number): number {
   let r = 1;
@@ -35,7 +35,8 @@ function powOf(b: number, g: number): number {
 }
 
 function focal(which: number, x: number, t: number, s: number, alpha: number, gamma: number): number {
-  const sg = sigmoid(x);
+  const e = exp64(-Math.abs(x));
+  const sg = (x >= 0 ? 1 : e) / (1 + e);
   const m = mOf(x);
   const ce = (1 - t) * x + m + lse(x, m);
   const pt = sg * t + (1 - sg) * (1 - t);

@@ -1,6 +1,7 @@
 // The sigmoid focal loss term (torchvision 0.14's ops.sigmoid_focal_loss, RetinaNet), input logits x = a,
 // target t = b, parameters p = α (negative: no α weighting) and q = γ, in torchvision's operation order:
-//   σ = sigmoid(x),  ce = ((1 − t)·x + m) + L  (BCEWithLogits' 1.13 form: m, L as math/logistic.ts)
+//   σ = sigmoid(x),  ce = ((1 − t)·x + m) + L  (BCEWithLogits' 1.13 form: m, L as math/logistic.ts), σ and L from
+//   one e = e^(−|x|): σ = (x ≥ 0 ? 1 : e)/(1 + e) (torch's 1/(1 + e^−x) for x ≥ 0, within an ulp of it below)
 //   p_t = σ·t + (1 − σ)·(1 − t),  b = 1 − p_t,  f = b^γ
 //   ℓ = ce·f,  and for α ≥ 0:  ℓ = α_t·(ce·f) with α_t = α·t + (1 − α)·(1 − t)
 // b^γ as torch's pow(Tensor, Scalar) special-cases it (γ = 0, 1, 2, 3), other γ as powOf below; its backward
@@ -15,7 +16,7 @@
 // Drivers, pointer contract and lane layout: ../driver.ts.
 import { grad, map, sum, sumGrad } from '../driver';
 import { exp_f64_call, log_f64_call } from '../../math/calls';
-import { lse, lseLanes, mLanes, mOf, sigmoid, sigmoidLanes } from '../../math/logistic';
+import { expNegAbs, expNegAbsLanes, lseFrom, lseFromLanes, mLanes, mOf, sigmoidFrom, sigmoidFromLanes } from '../../math/logistic';
 
 /** b^n for an integer n by repeated squaring (1/b^|n| for n < 0). */
 function powInt(b: f64, n: i32): f64 {
@@ -53,9 +54,10 @@ function powLanes(b: v128, gv: v128): v128 {
 
 /** The term and, when `which` ≥ 0, the scaled gradient of operand `which` (0 x, 1 t; 2 → 0), scalar. */
 function focal(which: i32, x: f64, t: f64, s: f64, alpha: f64, gamma: f64): f64 {
-  const sg = sigmoid(x);
+  const e = expNegAbs(x);
+  const sg = sigmoidFrom(x, e);
   const m = mOf(x);
-  const ce = ((1 - t) * x + m) + lse(x, m);
+  const ce = ((1 - t) * x + m) + lseFrom(x, m, e);
   const pt = sg * t + (1 - sg) * (1 - t);
   const b = 1 - pt;
   const f = powOf(b, gamma);
@@ -80,9 +82,10 @@ function focal(which: i32, x: f64, t: f64, s: f64, alpha: f64, gamma: f64): f64 
 function focalLanes(which: i32, x: v128, t: v128, s: v128, av: v128, gv: v128): v128 {
   const one = f64x2.splat(1);
   const alpha = f64x2.extract_lane(av, 0), gamma = f64x2.extract_lane(gv, 0);
-  const sg = sigmoidLanes(x);
+  const e = expNegAbsLanes(x);
+  const sg = sigmoidFromLanes(x, e);
   const m = mLanes(x);
-  const ce = f64x2.add(f64x2.add(f64x2.mul(f64x2.sub(one, t), x), m), lseLanes(x, m));
+  const ce = f64x2.add(f64x2.add(f64x2.mul(f64x2.sub(one, t), x), m), lseFromLanes(x, m, e));
   const omt = f64x2.sub(one, t), oms = f64x2.sub(one, sg);
   const pt = f64x2.add(f64x2.mul(sg, t), f64x2.mul(oms, omt));
   const b = f64x2.sub(one, pt);
