@@ -31,3 +31,5 @@ export * from './rows/multilabel_soft_margin';
 export * from './rows/nll';
 export * from './rows/pairwise';
 export * from './rows/ctc';
+export * from './elementwise/terms/sigmoid_focal';
+export * from './boxes/box_iou';

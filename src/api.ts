@@ -41,6 +41,8 @@ export type {
   TripletMarginWithDistanceLossOptions,
 } from './losses/triplet-margin-with-distance.js';
 export type { CTCLossOptions } from './losses/ctc.js';
+export type { SigmoidFocalLossOptions } from './losses/sigmoid-focal.js';
+export type { BoxIoULossOptions } from './losses/box-iou.js';
 export { alloc } from './wasm/resident.js';
 export { init } from './wasm/instance.js';
 export type { WasmSource } from './wasm/instance.js';

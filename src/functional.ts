@@ -25,3 +25,5 @@ export { tripletMarginLoss } from './losses/triplet-margin.js';
 export { tripletMarginWithDistanceLoss } from './losses/triplet-margin-with-distance.js';
 export { cosineEmbeddingLoss } from './losses/cosine-embedding.js';
 export { ctcLoss } from './losses/ctc.js';
+export { sigmoidFocalLoss } from './losses/sigmoid-focal.js';
+export { generalizedBoxIouLoss, distanceBoxIouLoss, completeBoxIouLoss } from './losses/box-iou.js';

@@ -25,3 +25,5 @@ export { TripletMarginLoss } from './losses/triplet-margin.js';
 export { TripletMarginWithDistanceLoss } from './losses/triplet-margin-with-distance.js';
 export { CosineEmbeddingLoss } from './losses/cosine-embedding.js';
 export { CTCLoss } from './losses/ctc.js';
+export { SigmoidFocalLoss } from './losses/sigmoid-focal.js';
+export { GeneralizedBoxIoULoss, DistanceBoxIoULoss, CompleteBoxIoULoss } from './losses/box-iou.js';

@@ -15,53 +15,11 @@
 // compiled (see ../driver.ts). exp: math/exp.ts exp2x (≤ 1 ulp); log, log1p: math/log.ts (< 1 ulp).
 // Drivers and contract: ../driver.ts.
 import { grad, map, sum, sumGrad } from '../driver';
-import { exp_f64_call, exp_f64x2_call, log1p_f64_call, log1p_f64x2_call, log_f64_call, log_f64x2_call } from '../../math/calls';
+import { exp_f64_call, exp_f64x2_call, log1p_f64_call, log1p_f64x2_call } from '../../math/calls';
+import { lse, lseLanes, mLanes, mOf, sigmoid, sigmoidLanes } from '../../math/logistic';
 
 // @ts-ignore: decorator
 @inline function zero(): v128 { return f64x2.splat(0); }
-
-/** m = max(−x, 0) as PyTorch's clamp_min_(0) (a NaN x stays NaN). */
-// @ts-ignore: decorator
-@inline function mLanes(x: v128): v128 {
-  const nx = f64x2.neg(x);
-  return v128.bitselect(zero(), nx, f64x2.lt(nx, zero()));
-}
-
-// @ts-ignore: decorator
-@inline function mOf(x: f64): f64 {
-  const nx = -x;
-  return nx < 0 ? 0 : nx;
-}
-
-// The functions below are not inlined: each kernel calls them once per vector (or element), so the exp and log
-// polynomials are compiled once per term instead of once per kernel and use (binary size; the call is cheap
-// next to the polynomials).
-
-/**
- * L = log(e^(−m) + e^((−x) − m)) with one exp: one of the two exponents is 0 (e^0 = 1 exactly, e^−0 too), so the
- * sum is 1 + e^(−|x|) bit for bit, except where d = (−x) − m is NaN (PyTorch's e^(−∞ + ∞) at x = −∞, and a NaN
- * x): L is NaN there.
- */
-function lseLanes(x: v128, m: v128): v128 {
-  const d = f64x2.sub(f64x2.neg(x), m);
-  const l = log_f64x2_call(f64x2.add(f64x2.splat(1), exp_f64x2_call(f64x2.neg(f64x2.abs(x)))));
-  return v128.bitselect(d, l, f64x2.ne(d, d));
-}
-
-function lse(x: f64, m: f64): f64 {
-  const d = -x - m;
-  return d != d ? d : log_f64_call(1.0 + exp_f64_call(-abs<f64>(x)));
-}
-
-/** σ(x) = 1/(1 + e^−x). */
-function sigmoidLanes(x: v128): v128 {
-  const one = f64x2.splat(1);
-  return f64x2.div(one, f64x2.add(one, exp_f64x2_call(f64x2.neg(x))));
-}
-
-function sigmoid(x: f64): f64 {
-  return 1.0 / (1.0 + exp_f64_call(-x));
-}
 
 /**
  * logσ(−x) − logσ(x)·w⁺ with logσ(v) = min(v, 0) − log1p(e^−|v|): both logσ share e^−|x| and its log1p, so they
