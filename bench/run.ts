@@ -1,33 +1,47 @@
-// `npm run bench [-- --quick] [-- --only=mse,ce] [-- --merge] [-- --report-only]`: simdloss beside everything a user could pick instead, on the
-// same data in one run (issue 3). Writes bench/results/<date>.json, bench/results/<date>.svg and bench/RESULTS.md.
+// `npm run bench [-- --quick] [-- --only=mse,ce] [-- --merge] [-- --report-only]`: simdloss beside everything a user
+// could pick instead, on the same data in one run (issues 3, 9 and 10). Writes bench/results/<date>.json,
+// bench/results/<date>.svg and bench/RESULTS.md.
 //
 // --only runs the cases whose id starts with one of the prefixes and writes .cache/bench-partial.json only;
 // with --merge it replaces just those cases' rows in today's results instead (re-measuring one loss without a
 // full run), recording that in the notes.
 //
 // Per case: the inputs are generated once and written to .cache/bench-data (PyTorch, C and the plain-loop
-// workers read the same bytes); PyTorch runs first and gives the reference value; every other implementation is
-// checked against it before it is timed, under one schedule (bench/lib/timing.ts).
+// workers read the same bytes); PyTorch runs first and gives the reference value; every other implementation of
+// the case (bench/lib/results.ts competitorsOf) is checked against it before it is timed, under one schedule
+// (bench/lib/timing.ts). A competitor that fails is recorded as an error row; the run goes on.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, type, release } from 'node:os';
 import * as simdloss from 'simdloss';
 import * as scalarApi from '../src/api.js';
-import { allCases, SERIES, seriesOf } from './lib/cases.js';
+import { ALL_SERIES, allCases } from './lib/cases.js';
 import type { Case } from './lib/cases.js';
 import type { Expectation } from './lib/check.js';
 import { mismatch, toleranceFor } from './lib/check.js';
 import { generate, readCase, writeCase } from './lib/data.js';
-import { buildC, buildExperiment, buildPlainWorker, runC, runPlain, runTorch } from './lib/external.js';
+import {
+  buildC,
+  buildCKernels,
+  buildExperiment,
+  buildPlainWorker,
+  C_KERNEL_BUILDS,
+  runC,
+  runCKernel,
+  runPlain,
+  runTorch,
+  TORCH_MALLOC_NOTE,
+} from './lib/external.js';
 import type { TorchRun } from './lib/external.js';
 import type { Impl } from './lib/impl.js';
 import { writeReport } from './lib/report.js';
-import { IMPLS } from './lib/results.js';
+import { competitorsOf, IMPLS } from './lib/results.js';
 import type { ImplName, Results, Row } from './lib/results.js';
 import { endToEnd, rawKernel, resident } from './lib/simdloss.js';
 import type { SimdlossApi } from './lib/simdloss.js';
 import { tfjsImpl, useBackend } from './lib/tfjs.js';
 import { FULL, QUICK, timeCalls } from './lib/timing.js';
-import { relError, truthOf } from './lib/truth.js';
+import { relError, truthOfCase } from './lib/truth.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -63,7 +77,7 @@ rmSync(DATA, { recursive: true, force: true });
 for (const c of cases) {
   const d = generate(c);
   writeCase(DATA, c, d);
-  truth[c.id] = truthOf(c, d.xs[0], d.ys[0]);
+  truth[c.id] = truthOfCase(c, d);
 }
 
 // 2. PyTorch, the reference every other implementation is checked against.
@@ -75,10 +89,17 @@ const torch =
     : torchRun;
 if (torch.skipped)
   notes.push(`PyTorch skipped: ${torch.skipped}; implementations are checked against the float64 truth instead.`);
+else
+  notes.push(
+    `PyTorch ran with glibc malloc tuned so that its temporaries reuse heap memory instead of faulting in fresh ` +
+      `mmap pages on every call (DESIGN.md §4, "PyTorch at its best"): ${TORCH_MALLOC_NOTE}.`,
+  );
 
 // 3. The C reference and the plain-loop worker.
 const gcc = buildC();
 if (gcc.error) notes.push(`C reference skipped: ${gcc.error}`);
+const cKernels = gcc.version ? buildCKernels() : 'no gcc';
+if (cKernels) notes.push(`C kernel references skipped: ${cKernels}`);
 await buildPlainWorker();
 const experiment = buildExperiment();
 if (!experiment) notes.push('The f32-term experiment (bench/experiments/f32-terms.ts) did not build; skipped.');
@@ -109,6 +130,17 @@ for (const b of ['cpu', 'wasm'] as const) {
   if (!backendOk[b]) notes.push(`tfjs ${b} backend did not start; skipped.`);
 }
 
+/** The commit measured: `git rev-parse --short HEAD`, with '+dirty' when tracked files differ from it. */
+function commitOf(): string | undefined {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim();
+    return dirty ? `${head}+dirty` : head;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Runs `f`, turning a throw (a crashed child process, say) into an Error value so one case cannot end the run. */
 function attempt<T>(f: () => T): T | Error {
   try {
@@ -132,8 +164,34 @@ const withValue = (c: Case, row: Row): Row => {
   return row;
 };
 
+/** One row from a competitor's outcome: checked against `ref` (value, and Σ g·x for backward cases), then timed. */
+function outcome(
+  c: Case,
+  impl: ImplName,
+  ref: Expectation,
+  r: { value: number; gradDot?: number; timing?: () => Partial<Row> } | Error,
+): Row {
+  if (r instanceof Error) return withValue(c, { ...base(c), impl, status: 'error', note: r.message });
+  let bad = mismatch(r.value, ref);
+  const t = torch.cases[c.id];
+  if (!bad && c.loss === 'ceBackward') {
+    bad =
+      r.gradDot === undefined || t?.gradDot === undefined
+        ? 'no gradient checksum to compare'
+        : mismatch(r.gradDot, { value: t.gradDot, source: 'PyTorch Σ grad·x', tolerance: ref.tolerance });
+    if (bad) bad = `gradient: ${bad}`;
+  }
+  if (bad) return withValue(c, { ...base(c), impl, status: 'mismatch', value: r.value, note: bad });
+  const timed = attempt(() => r.timing?.() ?? {});
+  if (timed instanceof Error) {
+    return withValue(c, { ...base(c), impl, status: 'error', value: r.value, note: timed.message });
+  }
+  return withValue(c, { ...base(c), impl, status: 'ok', value: r.value, gradDot: r.gradDot, ...timed });
+}
+
 for (const c of cases) {
   const t = torch.cases[c.id];
+  const mine = new Set(competitorsOf(c));
   const ref = (impl: string): Expectation =>
     t
       ? { value: t.value, source: 'PyTorch', tolerance: toleranceFor(impl, c.dtype) }
@@ -145,55 +203,40 @@ for (const c of cases) {
 
   for (const th of ['1', '2'] as const) {
     const name = `PyTorch ${th}T` as ImplName;
-    if (!t) {
+    if (!mine.has(name)) continue;
+    if (!t?.threads[th]) {
       withValue(c, { ...base(c), impl: name, status: 'skipped', note: torch.skipped });
       continue;
     }
-    say(withValue(c, { ...base(c), impl: name, status: 'ok', value: t.value, ...t.threads[th] }));
+    say(withValue(c, { ...base(c), impl: name, status: 'ok', value: t.value, gradDot: t.gradDot, ...t.threads[th] }));
   }
 
-  if (c.loss === 'mse' && c.dtype === 'float32' && gcc.version) {
+  if (mine.has('C AVX2 MSE') && gcc.version) {
     const r = attempt(() => runC(c, DATA, schedule));
-    if (r instanceof Error) {
-      say(withValue(c, { ...base(c), impl: 'C AVX2 MSE', status: 'error', note: r.message }));
-    } else {
-      const bad = mismatch(r.mse.value, ref('C'));
-      say(
-        withValue(
-          c,
-          bad
-            ? { ...base(c), impl: 'C AVX2 MSE', status: 'mismatch', value: r.mse.value, note: bad }
-            : {
-                ...base(c),
-                impl: 'C AVX2 MSE',
-                status: 'ok',
-                value: r.mse.value,
-                nsPerElement: r.mse.nsPerElement,
-                samples: r.mse.samples,
-              },
-        ),
-      );
-      say(
-        withValue(c, {
-          ...base(c),
-          impl: 'C read floor',
-          status: 'ok',
-          nsPerElement: r.read.nsPerElement,
-          samples: r.read.samples,
-        }),
-      );
+    say(
+      outcome(c, 'C AVX2 MSE', ref('C'), r instanceof Error ? r : { value: r.mse.value, timing: () => ({ ...r.mse }) }),
+    );
+    if (!(r instanceof Error)) {
+      say(withValue(c, { ...base(c), impl: 'C read floor', status: 'ok', ...r.read }));
     }
   }
 
-  const p = attempt(() => runPlain(c, DATA, schedule, ref('plain TS')));
-  say(
-    withValue(
-      c,
+  if (!cKernels) {
+    for (const b of C_KERNEL_BUILDS) {
+      if (!mine.has(b.impl)) continue;
+      const r = attempt(() => runCKernel(b.binary, c, DATA, schedule));
+      say(outcome(c, b.impl, ref('C'), r instanceof Error ? r : { value: r.value, timing: () => ({ ...r }) }));
+    }
+  }
+
+  if (mine.has('plain TS')) {
+    const p = attempt(() => runPlain(c, DATA, schedule, ref('plain TS')));
+    say(
       p instanceof Error
-        ? { ...base(c), impl: 'plain TS', status: 'error', note: p.message }
+        ? withValue(c, { ...base(c), impl: 'plain TS', status: 'error', note: p.message })
         : p.mismatch
-          ? { ...base(c), impl: 'plain TS', status: 'mismatch', value: p.value, note: p.mismatch }
-          : {
+          ? withValue(c, { ...base(c), impl: 'plain TS', status: 'mismatch', value: p.value, note: p.mismatch })
+          : withValue(c, {
               ...base(c),
               impl: 'plain TS',
               status: 'ok',
@@ -201,21 +244,20 @@ for (const c of cases) {
               nsPerElement: p.nsPerElement,
               samples: p.samples,
               rme: p.rme,
-            },
-    ),
-  );
+            }),
+    );
+  }
 
   const d = readCase(DATA, c);
   for (const { impl, name, backend } of inProcess) {
+    if (!mine.has(name)) continue;
     if (backend) {
       if (!backendOk[backend]) continue;
       await useBackend(backend);
     }
-    let prepared;
-    try {
-      prepared = impl.prepare(c, d);
-    } catch (err) {
-      say(withValue(c, { ...base(c), impl: name, status: 'error', note: String(err) }));
+    const prepared = attempt(() => impl.prepare(c, d));
+    if (prepared instanceof Error) {
+      say(withValue(c, { ...base(c), impl: name, status: 'error', note: prepared.message }));
       continue;
     }
     if (typeof prepared === 'string') {
@@ -223,21 +265,14 @@ for (const c of cases) {
       continue;
     }
     try {
-      const value = prepared.call(0);
-      const bad = mismatch(value, ref(name));
-      if (bad) {
-        say(withValue(c, { ...base(c), impl: name, status: 'mismatch', value, note: bad }));
-        continue;
-      }
-      say(withValue(c, { ...base(c), impl: name, status: 'ok', value, ...timeCalls(c, schedule, prepared.call) }));
-    } catch (err) {
+      const first = attempt(() => ({ value: prepared.call(0), gradDot: prepared.gradDot?.(0) }));
       say(
-        withValue(c, {
-          ...base(c),
-          impl: name,
-          status: 'error',
-          note: err instanceof Error ? err.message : String(err),
-        }),
+        outcome(
+          c,
+          name,
+          ref(name),
+          first instanceof Error ? first : { ...first, timing: () => timeCalls(c, schedule, prepared.call) },
+        ),
       );
     } finally {
       prepared.dispose?.();
@@ -263,6 +298,7 @@ const results: Results = {
     v8: process.versions.v8,
     torch: torch.version ?? null,
     gcc: gcc.version,
+    commit: commitOf(),
     schedule,
     notes,
     truth,
@@ -284,10 +320,9 @@ if (merge && existsSync(previous)) {
     ],
   };
 }
-const seriesOrder = SERIES.map((x) => seriesOf(x.loss, x.classes));
 const rank = (r: Row): number[] => [
   r.dtype === 'float32' ? 0 : 1,
-  seriesOrder.indexOf(r.series),
+  ALL_SERIES.indexOf(r.series),
   r.n,
   IMPLS.indexOf(r.impl),
 ];
