@@ -23,7 +23,6 @@ import { generate, readCase, writeCase } from './lib/data.js';
 import {
   buildC,
   buildCKernels,
-  buildExperiment,
   buildPlainWorker,
   C_KERNEL_BUILDS,
   runC,
@@ -101,8 +100,6 @@ if (gcc.error) notes.push(`C reference skipped: ${gcc.error}`);
 const cKernels = gcc.version ? buildCKernels() : 'no gcc';
 if (cKernels) notes.push(`C kernel references skipped: ${cKernels}`);
 await buildPlainWorker();
-const experiment = buildExperiment();
-if (!experiment) notes.push('The f32-term experiment (bench/experiments/f32-terms.ts) did not build; skipped.');
 
 // 4. In-process implementations.
 await scalarApi.init(readFileSync('build/simdloss.scalar.wasm'));
@@ -113,14 +110,6 @@ const inProcess: Array<{ impl: Impl; name: ImplName; backend?: 'cpu' | 'wasm' }>
   { impl: rawKernel('simdloss kernel', 'build/simdloss.wasm'), name: 'simdloss kernel' },
   { impl: endToEnd('simdloss scalar', scalarApi as unknown as SimdlossApi), name: 'simdloss scalar' },
   { impl: rawKernel('simdloss scalar kernel', 'build/simdloss.scalar.wasm'), name: 'simdloss scalar kernel' },
-  ...(experiment
-    ? [
-        {
-          impl: rawKernel('f32-term kernel (experiment)', experiment),
-          name: 'f32-term kernel (experiment)' as ImplName,
-        },
-      ]
-    : []),
   { impl: tfjsImpl('cpu'), name: 'tfjs-cpu', backend: 'cpu' },
   { impl: tfjsImpl('wasm'), name: 'tfjs-wasm', backend: 'wasm' },
 ];
@@ -283,13 +272,17 @@ for (const c of cases) {
 
 // 5. Report.
 const cpu = cpus();
+const cpuinfo = attempt(() => readFileSync('/proc/cpuinfo', 'utf8'));
+const cpuModel = cpuinfo instanceof Error ? undefined : /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1];
+const flags = cpuinfo instanceof Error ? [] : (/^flags\s*:\s*(.*)$/m.exec(cpuinfo)?.[1].split(' ') ?? []);
 const results: Results = {
   info: {
     date: new Date().toISOString(),
     command: `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`,
     quick,
     machine: {
-      cpu: cpu[0]?.model ?? 'unknown',
+      cpu: cpuModel ?? cpu[0]?.model ?? 'unknown',
+      isa: ['avx512f', 'avx2', 'fma', 'sse4_1'].filter((f) => flags.includes(f)).join(' ') || undefined,
       cores: cpu.length,
       memoryGiB: Math.round(totalmem() / 2 ** 30),
       os: `${type()} ${release()}`,

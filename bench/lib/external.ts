@@ -205,36 +205,3 @@ export function runPlain(
   );
   return JSON.parse(stdout) as { value: number; mismatch: string | null } & Partial<Timing>;
 }
-
-export const EXPERIMENT_WASM = '.cache/f32-terms.wasm';
-
-/**
- * Builds bench/experiments/f32-terms.ts (float32 terms, short float32 blocks flushed to float64) with asc; null
- * when it cannot. Run from its own folder so asc does not pick up the project's asconfig.json entries.
- */
-export function buildExperiment(): string | null {
-  try {
-    execFileSync(
-      `${process.cwd()}/node_modules/.bin/asc`,
-      [
-        'f32-terms.ts',
-        '-O3',
-        '--runtime',
-        'stub',
-        '--use',
-        'abort=',
-        '--noAssert',
-        '--enable',
-        'simd',
-        '--initialMemory',
-        '2',
-        '-o',
-        `${process.cwd()}/${EXPERIMENT_WASM}`,
-      ],
-      { cwd: 'bench/experiments', stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    return EXPERIMENT_WASM;
-  } catch {
-    return null;
-  }
-}

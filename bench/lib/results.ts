@@ -17,7 +17,7 @@ export const IMPLS = [
   'C read floor',
   'C kernel SSE4.1',
   'C kernel native',
-  'f32-term kernel (experiment)',
+  'f32-term kernel (experiment)', // kept so older results files still render; no longer run
 ] as const;
 export type ImplName = (typeof IMPLS)[number];
 
@@ -32,6 +32,8 @@ export function competitorsOf(c: Case): ImplName[] {
   if (c.loss === 'ceBackward') return ['simdloss', 'simdloss resident', 'PyTorch 1T'];
   const f32 = c.dtype === 'float32';
   return IMPLS.filter((i) => {
+    // Retired: float32 terms are the design now (DESIGN.md §2, issue 9), and its ABI predates the core (issue 7).
+    if (i === 'f32-term kernel (experiment)') return false;
     if (i === 'C AVX2 MSE' || i === 'C read floor') return f32 && c.loss === 'mse';
     if (i === 'C kernel SSE4.1' || i === 'C kernel native') return f32 && (c.loss === 'bce' || c.loss === 'ce');
     if (i.startsWith('tfjs')) return f32;
@@ -65,7 +67,7 @@ export interface RunInfo {
   date: string;
   command: string;
   quick: boolean;
-  machine: { cpu: string; cores: number; memoryGiB: number; os: string };
+  machine: { cpu: string; cores: number; memoryGiB: number; os: string; isa?: string };
   node: string;
   v8: string;
   torch: string | null;
