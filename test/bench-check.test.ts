@@ -44,7 +44,7 @@ const TINY = { timeMs: 1, minSamples: 1 };
 // Small enough to run in milliseconds, long enough for SIMD bodies and scalar tails: every series of the suite in
 // float32, issue 3's also in float64, CrossEntropy with 10 rows; the row losses of issue 10 with 3 (width 100) or
 // 30 (width 10) rows.
-const tiny = (c: Case | null): Case => ({ ...c!, id: `tiny-${c!.id}`, batch: 2 });
+const tiny = (c: Case | null): Case => ({ ...c!, id: `tiny-${c!.id}`, batch: 2, sets: 3 });
 const CASES: Case[] = [
   ...SERIES.filter((s) => !s.classes || s.classes === 10).flatMap((s) => [
     tiny(makeCase(s.loss, 'float32', s.classes ? 100 : 103, s.classes)),

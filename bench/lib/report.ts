@@ -121,7 +121,7 @@ function markdown(results: Results, svgPath: string, jsonPath: string): string {
     `Machine: ${info.machine.cpu}${info.machine.isa ? ` (${info.machine.isa})` : ''}, ${info.machine.cores} vCPU, ${info.machine.memoryGiB} GiB, ${info.machine.os}; ` +
       `Node ${info.node} (V8 ${info.v8}); PyTorch ${info.torch ?? 'not run'}; ${info.gcc ?? 'no C compiler'}. ` +
       `Schedule: per implementation and case ≥ ${info.schedule.timeMs} ms and ≥ ${info.schedule.minSamples} samples after a warmup; ` +
-      "each sample is a batch of calls cycling through the case's input sets (8 sets up to 10^5 elements, 4 to 10^6, 2 above); " +
+      "each sample is a batch of calls cycling through the case's input sets (10^5 elements in all below 10^4 elements per set, i.e. 100 sets at 10^3; 8 sets up to 10^5 elements, 4 to 10^6, 2 above); " +
       'the median sample is reported; an implementation whose first batch takes over half the budget (tfjs-cpu, plain loops at 10^7) gets two samples after it. ' +
       'The machine is shared and noisy: compare ratios within this run, not times across runs.',
     '',
