@@ -141,11 +141,16 @@ for (const b of ['cpu', 'wasm'] as const) {
   }
 }
 
-/** The commit measured: `git rev-parse --short HEAD`, with '+dirty' when tracked files differ from it. */
+/** The commit measured: `git rev-parse --short HEAD`, '+dirty' when tracked files (but the bench's outputs) differ. */
 function commitOf(): string | undefined {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim();
+    // The bench's own outputs (bench/RESULTS.md, bench/results/) do not make the measured code dirty.
+    const dirty = execFileSync(
+      'git',
+      ['status', '--porcelain', '--untracked-files=no', '--', '.', ':!bench/RESULTS.md', ':!bench/results'],
+      { encoding: 'utf8' },
+    ).trim();
     return dirty ? `${head}+dirty` : head;
   } catch {
     return undefined;
