@@ -121,7 +121,9 @@ def main():
             args = list(zip(xs, ys))
             fn = backward_fn if case["loss"] == "ceBackward" else loss_fn(case["loss"])
         # Forward-only cases run under no_grad (no autograd graph is built); the backward case needs the graph.
+        threads_wanted = case.get("threads") or manifest["threads"]
         with torch.set_grad_enabled(case["loss"] == "ceBackward"):
+            torch.set_num_threads(threads_wanted[0])
             first = fn(*args[0])
             if case["loss"] == "ceBackward":
                 value, grad = first
@@ -132,7 +134,6 @@ def main():
                 }
             else:
                 entry = {"value": float(first.item()), "threads": {}}
-            threads_wanted = case.get("threads") or manifest["threads"]
             for threads in threads_wanted:
                 torch.set_num_threads(threads)
                 entry["threads"][str(threads)] = time_case(case, fn, args, manifest["schedule"])
