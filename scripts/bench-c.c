@@ -90,7 +90,7 @@ static double time_kernel(kernel_fn k, float *x, float *y, long n, int sets, int
   int cap = 1 << 20;
   double *samples = malloc(sizeof(double) * cap);
   double warm_end = now_ns() + budget / 4;
-  for (int w = 0; w < 2 || now_ns() < warm_end; w++) {
+  for (int w = 0; w < 8 || now_ns() < warm_end; w++) { // ≥ 8 warm-up batches, as bench/lib/timing.ts probes
     for (int b = 0; b < batch; b++) { sink = k(x + (long)next * n, y + (long)next * n, n); next = (next + 1) % sets; }
   }
   int m = 0;

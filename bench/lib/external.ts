@@ -5,14 +5,33 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { build } from 'esbuild';
 import type { Case } from './cases.js';
+import { argShape, isIntArg, moreSpec } from './more.js';
 import type { Expectation } from './check.js';
 import { filesOf } from './data.js';
 import type { Schedule, Timing } from './timing.js';
 
 export const PYTHON = '/usr/bin/python3';
 
+/**
+ * glibc malloc settings for the PyTorch process (DESIGN.md §4: time PyTorch at its best). By default every
+ * temporary above 128 KiB is a fresh mmap whose pages fault in on first touch (~10 ns/element here) and is
+ * unmapped on free, which makes torch's timings bimodal; with these, freed memory stays in the heap and is reused.
+ */
+export const TORCH_MALLOC_ENV: Readonly<Record<string, string>> = {
+  MALLOC_MMAP_THRESHOLD_: '4294967296',
+  MALLOC_TRIM_THRESHOLD_: '4294967296',
+  MALLOC_TOP_PAD_: '268435456',
+};
+
+/** The malloc settings as the results notes print them. */
+export const TORCH_MALLOC_NOTE = Object.entries(TORCH_MALLOC_ENV)
+  .map(([k, v]) => `${k}=${v}`)
+  .join(' ');
+
 export interface TorchCase {
   value: number;
+  /** Backward cases: Σ grad·x in float64. */
+  gradDot?: number;
   threads: Record<string, { nsPerElement: number; samples: number }>;
 }
 
@@ -44,11 +63,12 @@ export function runTorch(cases: readonly Case[], dir: string, schedule: Schedule
       JSON.stringify({
         schedule,
         threads,
-        cases: mine.map((c) => ({ ...c, ...filesOf(dir, c) })),
+        cases: mine.map((c) => ({ ...c, ...filesOf(dir, c), ...torchExtras(c) })),
       }),
     );
     const r = spawnSync(PYTHON, ['scripts/bench-torch.py', manifest], {
       encoding: 'utf8',
+      env: { ...process.env, ...TORCH_MALLOC_ENV },
       stdio: ['ignore', 'pipe', 'inherit'],
       maxBuffer: 1 << 26,
     });
@@ -58,6 +78,22 @@ export function runTorch(cases: readonly Case[], dir: string, schedule: Schedule
     Object.assign(out.cases, parsed.cases);
   }
   return out;
+}
+
+/**
+ * What scripts/bench-torch.py needs beyond the case: issue 10's call, argument shapes and integer flags; and the
+ * thread counts (the backward and issue-10 cases are compared with 1 thread only, as their issues ask).
+ */
+function torchExtras(c: Case): Record<string, unknown> {
+  if (c.loss === 'ceBackward') return { threads: [1] };
+  if (c.loss !== 'more') return {};
+  const spec = moreSpec(c.more!);
+  return {
+    threads: [1],
+    torch: spec.torch,
+    argShapes: spec.args.map((_, k) => argShape(spec, k, c.elements)),
+    argInts: spec.args.map(isIntArg),
+  };
 }
 
 export const C_BINARY = '.cache/bench-c';
@@ -97,6 +133,48 @@ export function runC(c: Case, dir: string, schedule: Schedule): CResult {
   return JSON.parse(stdout) as CResult;
 }
 
+/** The two builds of scripts/bench-c-kernels.c (issue 9): the ISA class of wasm SIMD, and the machine's best. */
+export const C_KERNEL_BUILDS = [
+  { impl: 'C kernel SSE4.1', binary: '.cache/bench-c-kernels-sse41', flags: ['-O3', '-msse4.1', '-mno-fma'] },
+  { impl: 'C kernel native', binary: '.cache/bench-c-kernels-native', flags: ['-O3', '-march=native'] },
+] as const;
+
+/** Compiles both builds of scripts/bench-c-kernels.c; the error when gcc fails. */
+export function buildCKernels(): string | null {
+  try {
+    mkdirSync('.cache', { recursive: true });
+    for (const b of C_KERNEL_BUILDS) {
+      execFileSync('gcc', [...b.flags, '-o', b.binary, 'scripts/bench-c-kernels.c'], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+    }
+    return null;
+  } catch (err) {
+    return `gcc failed on scripts/bench-c-kernels.c: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
+  }
+}
+
+/** Runs one build of the C kernel references on a float32 BCE or CrossEntropy case. */
+export function runCKernel(binary: string, c: Case, dir: string, schedule: Schedule): { value: number } & Timing {
+  const f = filesOf(dir, c);
+  const stdout = execFileSync(
+    binary,
+    [
+      c.loss === 'ce' ? 'ce' : 'bce',
+      f.x,
+      f.y,
+      String(c.elements),
+      String(c.sets),
+      String(c.batch),
+      String(schedule.timeMs),
+      String(schedule.minSamples),
+      ...(c.loss === 'ce' ? [String(c.rows), String(c.classes)] : []),
+    ],
+    { encoding: 'utf8' },
+  );
+  return JSON.parse(stdout) as { value: number } & Timing;
+}
+
 export const PLAIN_WORKER = '.cache/plain-worker.mjs';
 
 /** Bundles bench/plain-worker.ts once. */
@@ -126,37 +204,4 @@ export function runPlain(
     { encoding: 'utf8', maxBuffer: 1 << 20 },
   );
   return JSON.parse(stdout) as { value: number; mismatch: string | null } & Partial<Timing>;
-}
-
-export const EXPERIMENT_WASM = '.cache/f32-terms.wasm';
-
-/**
- * Builds bench/experiments/f32-terms.ts (float32 terms, short float32 blocks flushed to float64) with asc; null
- * when it cannot. Run from its own folder so asc does not pick up the project's asconfig.json entries.
- */
-export function buildExperiment(): string | null {
-  try {
-    execFileSync(
-      `${process.cwd()}/node_modules/.bin/asc`,
-      [
-        'f32-terms.ts',
-        '-O3',
-        '--runtime',
-        'stub',
-        '--use',
-        'abort=',
-        '--noAssert',
-        '--enable',
-        'simd',
-        '--initialMemory',
-        '2',
-        '-o',
-        `${process.cwd()}/${EXPERIMENT_WASM}`,
-      ],
-      { cwd: 'bench/experiments', stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    return EXPERIMENT_WASM;
-  } catch {
-    return null;
-  }
 }

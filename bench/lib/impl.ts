@@ -6,6 +6,8 @@ import type { CaseData } from './data.js';
 /** A prepared case: `call(s)` computes the loss ('mean') on input set s and returns it as a number. */
 export interface Prepared {
   call(set: number): number;
+  /** Backward cases: Σ g·x (float64) of the gradient the latest `call(set)` computed, checked like the value. */
+  gradDot?(set: number): number;
   /** Releases whatever `prepare` placed (wasm memory, tfjs tensors). */
   dispose?(): void;
 }

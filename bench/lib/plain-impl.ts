@@ -5,12 +5,21 @@ import { plainBce, plainCrossEntropy, plainL1, plainMse, plainSmoothL1 } from '.
 import type { Case } from './cases.js';
 import type { CaseData, Floats } from './data.js';
 import type { Impl, Prepared } from './impl.js';
+import { moreSpec } from './more.js';
 
-/** The plain loop for a case's loss, on input set s. */
+/** The plain loop for a case's loss, on input set s (issue 10's: the loop of its bench/lib/more.ts entry). */
 export function plainCall(c: Case, d: CaseData): (s: number) => number {
   const xs = d.xs;
   const ys = d.ys as Floats[];
   switch (c.loss) {
+    case 'more': {
+      const plain = moreSpec(c.more!).plain;
+      const rows = c.rows ?? c.elements;
+      const width = c.classes ?? 1;
+      return (s) => plain(d.args![s], rows, width);
+    }
+    case 'ceBackward':
+      throw new Error('bench: no plain-TypeScript backward (the backward cases compare with torch.autograd)');
     case 'mse':
       return (s) => plainMse(xs[s], ys[s]);
     case 'l1':

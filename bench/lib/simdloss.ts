@@ -4,8 +4,10 @@
 // facade started on the scalar build, to show what SIMD buys.
 import { readFileSync } from 'node:fs';
 import type { Case } from './cases.js';
+import { isCe } from './cases.js';
 import type { CaseData, Floats } from './data.js';
 import type { Impl, Prepared } from './impl.js';
+import { argShape, moreSpec } from './more.js';
 
 /** The part of simdloss's public API the benchmark uses (satisfied by the package and by src/api.ts). */
 export interface SimdlossApi {
@@ -17,27 +19,80 @@ export interface SimdlossApi {
     data: unknown;
     free(): void;
   };
+  /** `valueAndGrad(F.<loss>, { into })` (src/core/loss.ts); absent in builds that predate it. */
+  valueAndGrad?(
+    fn: unknown,
+    config?: { into?: readonly unknown[] },
+  ): (...args: unknown[]) => { value: number; grads: Array<{ data: ArrayLike<number> } | null> };
 }
 
-type LossFn = (input: unknown, target: unknown, options?: object) => unknown;
+type LossFn = (...args: unknown[]) => unknown;
 
-/** simdloss's functional for a case's loss, or undefined while that loss has not landed. */
-export function functionalOf(api: SimdlossApi, c: Case): LossFn | undefined {
-  const names = {
+/** The name of a case's functional, `F.<name>`. */
+export function functionalName(c: Case): string {
+  if (c.loss === 'more') return moreSpec(c.more!).fn;
+  const names: Record<string, string> = {
     mse: 'mseLoss',
     l1: 'l1Loss',
     smoothL1: 'smoothL1Loss',
     bce: 'binaryCrossEntropy',
     ce: 'crossEntropy',
+    ceBackward: 'crossEntropy',
   };
-  const f = (api.F as Record<string, unknown>)[names[c.loss]];
+  return names[c.loss];
+}
+
+/** simdloss's functional for a case's loss, or undefined while that loss has not landed. */
+export function functionalOf(api: SimdlossApi, c: Case): LossFn | undefined {
+  const f = (api.F as Record<string, unknown>)[functionalName(c)];
   return typeof f === 'function' ? (f as LossFn) : undefined;
+}
+
+/** Σ g·x in float64: the gradient's checksum the backward cases compare with torch's (torch computes the same). */
+export function gradDot(g: ArrayLike<number>, x: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += g[i] * x[i];
+  return s;
+}
+
+/**
+ * A backward case's call: `valueAndGrad(F.crossEntropy, { into })` on [rows, C] logits and class indices, with the
+ * gradient written to `into` when given (an `alloc`ed tensor: a training step that allocates nothing). Returns
+ * the value; `last()` the gradient of the latest call.
+ */
+function backwardOf(
+  api: SimdlossApi,
+  c: Case,
+  into?: unknown,
+): { call: (x: unknown, y: unknown) => number; last: () => ArrayLike<number> } | undefined {
+  const f = functionalOf(api, c);
+  if (!f || !api.valueAndGrad) return undefined;
+  const vg = api.valueAndGrad(f, into ? { into: [into, null] } : undefined);
+  const shape = [c.rows!, c.classes!];
+  let grad: ArrayLike<number> = [];
+  return {
+    call: (x, y) => {
+      const r = vg(ArrayBuffer.isView(x) ? { data: x, shape } : x, y);
+      grad = r.grads[0]!.data;
+      return r.value;
+    },
+    last: () => grad,
+  };
+}
+
+/** An issue-10 argument as a user holding typed arrays passes it: 1-D as is, [rows, width] as `{ data, shape }`. */
+function moreInput(c: Case, k: number, a: unknown): unknown {
+  const shape = argShape(moreSpec(c.more!), k, c.elements);
+  return ArrayBuffer.isView(a) && shape.length > 1 ? { data: a, shape } : a;
 }
 
 /** One call of the loss on set `s`, the way a user holding typed arrays writes it. */
 export function callOf(api: SimdlossApi, c: Case): ((x: unknown, y: unknown) => number) | undefined {
   const f = functionalOf(api, c);
   if (!f) return undefined;
+  if (c.loss === 'more' || c.loss === 'ceBackward') {
+    throw new Error(`bench: ${c.id} takes all its arguments (callArgsOf), not (x, y)`);
+  }
   if (c.loss === 'ce') {
     const shape = [c.rows!, c.classes!];
     // Typed-array logits need their [rows, C] shape; a Tensor (resident) already has it.
@@ -46,14 +101,52 @@ export function callOf(api: SimdlossApi, c: Case): ((x: unknown, y: unknown) => 
   return (x, y) => f(x, y) as number;
 }
 
+/** One call on every argument of a case (issue 10's losses take two or three tensors, with their options). */
+export function callArgsOf(api: SimdlossApi, c: Case): ((args: readonly unknown[]) => number) | undefined {
+  const f = functionalOf(api, c);
+  if (!f) return undefined;
+  if (c.loss !== 'more') {
+    const call = callOf(api, c)!;
+    return (a) => call(a[0], a[1]);
+  }
+  const options = moreSpec(c.more!).options;
+  return options
+    ? (a) => f(...a.map((v, k) => moreInput(c, k, v)), options) as number
+    : (a) => f(...a.map((v, k) => moreInput(c, k, v))) as number;
+}
+
+/** The value of set s (and, for a backward case, Σ g·x of its gradient): what the check test compares. */
+export function checkValueOf(
+  api: SimdlossApi,
+  c: Case,
+  d: CaseData,
+  s = 0,
+): { value: number; gradDot?: number } | undefined {
+  if (c.loss === 'ceBackward') {
+    const b = backwardOf(api, c);
+    if (!b) return undefined;
+    const value = b.call(d.xs[s], d.ys[s]);
+    return { value, gradDot: gradDot(b.last(), d.xs[s]) };
+  }
+  const call = callArgsOf(api, c);
+  return call && { value: call(d.args?.[s] ?? [d.xs[s], d.ys[s]]) };
+}
+
 /** End to end from JS typed arrays: validation, copy-in through the scratch arena, the kernel, the reduction. */
 export function endToEnd(name: string, api: SimdlossApi): Impl {
   return {
     name,
     prepare(c: Case, d: CaseData): Prepared | string {
-      const call = callOf(api, c);
-      if (!call) return `F.${c.loss === 'ce' ? 'crossEntropy' : 'binaryCrossEntropy'} not available yet`;
-      return { call: (s) => call(d.xs[s], d.ys[s]) };
+      if (c.loss === 'ceBackward') {
+        // valueAndGrad from typed arrays: a new gradient tensor per call, as a user writes it without `into`.
+        const b = backwardOf(api, c);
+        if (!b) return 'valueAndGrad not available';
+        return { call: (s) => b.call(d.xs[s], d.ys[s]), gradDot: (s) => gradDot(b.last(), d.xs[s]) };
+      }
+      const call = callArgsOf(api, c);
+      if (!call) return `F.${functionalName(c)} not available`;
+      const args = d.args ?? d.xs.map((x, s) => [x, d.ys[s]]);
+      return { call: (s) => call(args[s]) };
     },
   };
 }
@@ -63,14 +156,41 @@ export function resident(name: string, api: SimdlossApi): Impl {
   return {
     name,
     prepare(c: Case, d: CaseData): Prepared | string {
+      if (c.loss === 'more') return 'issue 10 losses run end to end only';
+      const held: Array<{ free(): void }> = [];
+      if (c.loss === 'ceBackward') {
+        // A training step: logits, targets and the gradient destination all resident, nothing allocated per call.
+        const g = api.alloc([c.rows!, c.classes!], c.dtype);
+        held.push(g);
+        const b = backwardOf(api, c, g);
+        if (!b) return 'valueAndGrad not available';
+        const xs: unknown[] = [];
+        const ys: unknown[] = [];
+        for (let s = 0; s < c.sets; s++) {
+          const x = api.alloc([c.rows!, c.classes!], c.dtype);
+          const y = api.alloc([c.rows!], 'int32');
+          (x.data as Floats).set(d.xs[s]);
+          (y.data as Int32Array).set(d.ys[s] as Int32Array);
+          held.push(x, y);
+          xs.push(x);
+          ys.push(y);
+        }
+        return {
+          call: (s) => b.call(xs[s], ys[s]),
+          gradDot: (s) => gradDot(b.last(), d.xs[s]),
+          dispose: () =>
+            held.forEach((t) => {
+              t.free();
+            }),
+        };
+      }
       const call = callOf(api, c);
       if (!call) return 'loss not available yet';
-      const held: Array<{ free(): void }> = [];
       const xs: unknown[] = [];
       const ys: unknown[] = [];
       for (let s = 0; s < c.sets; s++) {
-        const x = api.alloc(c.loss === 'ce' ? [c.rows!, c.classes!] : [c.elements], c.dtype);
-        const y = c.loss === 'ce' ? api.alloc([c.rows!], 'int32') : api.alloc([c.elements], c.dtype);
+        const x = api.alloc(isCe(c) ? [c.rows!, c.classes!] : [c.elements], c.dtype);
+        const y = isCe(c) ? api.alloc([c.rows!], 'int32') : api.alloc([c.elements], c.dtype);
         (x.data as Floats).set(d.xs[s]);
         (y.data as Floats | Int32Array).set(d.ys[s] as never);
         held.push(x, y);
@@ -97,6 +217,7 @@ export function rawKernel(name: string, wasmFile: string): Impl {
   return {
     name,
     prepare(c: Case, d: CaseData): Prepared | string {
+      if (c.loss === 'more' || c.loss === 'ceBackward') return 'no raw kernel in the bench for this case';
       const kernel = kernelOf(k, c);
       if (!kernel) return 'no raw kernel for this loss in this build';
       // A bump allocation from the heap base; each prepare starts over, so memory is reused across cases.
@@ -143,6 +264,9 @@ function kernelOf(k: Record<string, unknown>, c: Case): KernelCall | undefined {
     return f && ((x, y) => f(x, y, 0, 0, n, p, 0) / n);
   };
   switch (c.loss) {
+    case 'more':
+    case 'ceBackward':
+      return undefined;
     case 'mse':
       return sumOf('sq_diff');
     case 'l1':

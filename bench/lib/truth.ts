@@ -1,8 +1,12 @@
 // The float64 truth every implementation's accuracy is measured against: each term computed in float64 from the
 // stored (float32 or float64) inputs, summed with Neumaier's compensated summation, so the truth's own error is
 // a few float64 ulps, far below any float32 result's.
+// Issue 10's losses (bench/lib/more.ts): their plain float64 loop, a plain float64 sum; at the bench's sizes (≤ 10^5
+// terms) its error is ~1e-12 relative, still far below any float32 result's.
 import type { Case } from './cases.js';
-import type { Floats } from './data.js';
+import { isCe } from './cases.js';
+import type { CaseData, Floats } from './data.js';
+import { moreSpec } from './more.js';
 
 /** A compensated (Neumaier) float64 sum. */
 class Sum {
@@ -18,10 +22,16 @@ class Sum {
   }
 }
 
-/** The float64 value of a case's loss ('mean' reduction) on one input set. */
+/** The float64 value of a case's loss on input set 0 ('mean' reduction; for 'ceBackward', the forward value). */
+export function truthOfCase(c: Case, d: CaseData): number {
+  if (c.loss === 'more') return moreSpec(c.more!).plain(d.args![0], c.rows ?? c.elements, c.classes ?? 1);
+  return truthOf(c, d.xs[0], d.ys[0]);
+}
+
+/** The float64 value of a case's loss ('mean' reduction) on one input set (issue 3's losses and CrossEntropy). */
 export function truthOf(c: Case, x: Floats, y: Floats | Int32Array): number {
   const s = new Sum();
-  if (c.loss === 'ce') {
+  if (isCe(c)) {
     const C = c.classes!;
     for (let r = 0; r < c.rows!; r++) {
       const o = r * C;
