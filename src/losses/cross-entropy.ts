@@ -64,7 +64,19 @@ function prepare(fn: string, args: readonly unknown[], s: Settings): { call: Cal
   const x = asTensor(fn, 'input', args[0]);
   const g = geometryOf(fn, x);
   const t = classTargetOf(fn, x, args[1]);
-  const base = { fn, x, outer: g.outer, classes: g.classes, inner: g.inner, eps: s.eps, logProbs: false };
+  // The job is built whole, not spread from a shared part: on V8 11 (Node 20) a spread followed by new keys takes a
+  // slow path, ~10 µs a call (most of a small call's cost).
+  const jobOf = (dtype: FloatDType, weight: Tensor | null): RowsJob => ({
+    fn,
+    x,
+    dtype,
+    outer: g.outer,
+    classes: g.classes,
+    inner: g.inner,
+    weight,
+    eps: s.eps,
+    logProbs: false,
+  });
   if (t.kind === 'prob') {
     if (s.ignoreIndex >= 0) {
       throw rangeError(
@@ -76,12 +88,12 @@ function prepare(fn: string, args: readonly unknown[], s: Settings): { call: Cal
     const weight = classWeightOf(fn, s.weight, x.dtype as FloatDType, g.classes, false);
     const dtype = FLOAT64_OF(x, t.probs, weight);
     if (g.classes === 0) return { call: { kind: 'empty', g, dtype, probs: t.probs }, x };
-    return { call: { kind: 'prob', job: { ...base, dtype, weight }, g, probs: t.probs }, x };
+    return { call: { kind: 'prob', job: jobOf(dtype, weight), g, probs: t.probs }, x };
   }
   checkIndexShape(fn, x, g, t.shape);
   const dtype = x.dtype as FloatDType;
   const weight = classWeightOf(fn, s.weight, dtype, g.classes, true);
-  const job: RowsJob = { ...base, dtype, weight };
+  const job = jobOf(dtype, weight);
   const targets: IndexTargets = { data: t.data, ignoreIndex: s.ignoreIndex };
   const check = checkTargets(job, targets);
   if (check.bad >= 0) throw outOfBounds(fn, t.data, check.bad, t.shape, g.classes);
