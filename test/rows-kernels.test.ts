@@ -341,14 +341,9 @@ function refProbGrad(
   logProbs: boolean,
   g: Floats | null,
   gs: number,
-  f32: boolean,
 ): RefGrad {
   const C = geom.C,
     e = eps > 0 ? eps : 0;
-  // float32 rows without smoothing or log-probabilities take e^(x − m) off the target in float32 lanes
-  // (assembly/rows/cross_entropy.ts): ≤ 1 ulp of float32 plus the folded rounding error (2^-25 relative), and +0
-  // where e^(x − m) < 2^-126.
-  const lanes32 = f32 && !logProbs && e === 0 && geom.inner === 1;
   const n = geom.outer * C * geom.inner;
   const gx = new Float64Array(n).fill(NaN),
     gy = new Float64Array(n).fill(NaN),

@@ -371,6 +371,28 @@ const M_XMIN = 0, M_LOG2E = 1, M_MAGIC = 2, M_HI = 3, M_LO = 4, M_ONE = 5, M_Q0 
   return p * s;
 }
 
+/**
+ * e^(x − m) of four float32 logits in float32 lanes with x − m taken exactly: d = fl32(x − m) and its rounding
+ * error by TwoSum (x ≤ m), folded into the exp's reduced argument (`expMinusSplitF4`: ≤ 1 ulp, +0 below
+ * e^-87.3). vnm = −m.
+ */
+// @ts-ignore: decorator
+@inline export function expDiffF4(xv: v128, vm: v128, vnm: v128): v128 {
+  const d = f32x4.sub(xv, vm);
+  const z = f32x4.sub(d, xv);
+  const lo = f32x4.add(f32x4.sub(xv, f32x4.sub(d, z)), f32x4.sub(vnm, z));
+  return expMinusSplitF4(d, lo);
+}
+
+/** Scalar twin of `expDiffF4` (bit-identical to a lane). */
+// @ts-ignore: decorator
+@inline export function expDiffF1(x: f32, m: f32): f32 {
+  const d = x - m;
+  const z = d - x;
+  const lo = (x - (d - z)) + (-m - z);
+  return expMinusSplitF1(d, lo);
+}
+
 /** e^x on one float32 for x ≤ 0, bit-identical to a lane of `expMinusF4`. */
 // @ts-ignore: decorator
 @inline export function expMinusF1(x: f32): f32 {

@@ -26,7 +26,7 @@
 // each output rounded once to T. Lane layout: rows (inner == 1) are scalar per position (the statistics carry
 // the heavy part, assembly/rows/stats.ts) except the gradient, which runs over classes with f64x2 lanes (f32: 4
 // classes per v128, promoted halves); columns (inner > 1) are scalar per position and class.
-import { expLseZ1, expLseZ2x, expMinusSplitF1, expMinusSplitF4 } from '../math/exp';
+import { expDiffF1, expDiffF4, expLseZ1, expLseZ2x } from '../math/exp';
 import { hi64, lo64, pack32 } from '../lanes';
 
 /** flags bit: write each position's loss to `out`. */
@@ -216,14 +216,14 @@ export function ce_index_loss_f64(
 ): void {
   let c = 0;
   // float32 without smoothing: nothing cancels off the target (gx_c = 0 − q_c·S, one sign), so e^(x − m) takes
-  // float32 lanes (`softExp32`), scaled in float64 by invS·S (see the header's precision note).
+  // float32 lanes (`expDiffF4`), scaled in float64 by invS·S (see the header's precision note).
   const lanes32 = sizeof<T>() == 4 && soft && !smooth;
   const kS = invS * S;
   if (ASC_FEATURE_SIMD && lanes32) {
     const vmf = f32x4.splat(<f32>m), vnm = f32x4.splat(-<f32>m), vk = f64x2.splat(kS), zero = f64x2.splat(0);
     for (; c + 4 <= C; c += 4) {
       const off = <usize>c << 2;
-      const e = softExp32x4(v128.load(x + off), vmf, vnm);
+      const e = expDiffF4(v128.load(x + off), vmf, vnm);
       const lo = f64x2.sub(zero, f64x2.mul(f64x2.promote_low_f32x4(e), vk));
       const hi = f64x2.sub(zero, f64x2.mul(f64x2.promote_low_f32x4(i32x4.shuffle(e, e, 2, 3, 0, 1)), vk));
       v128.store(gx + off, pack32(lo, hi));
@@ -262,7 +262,7 @@ export function ce_index_loss_f64(
   }
   if (lanes32) {
     for (; c < C; c++) {
-      const e = softExp32(load<f32>(x + (<usize>c << 2)), <f32>m);
+      const e = expDiffF1(load<f32>(x + (<usize>c << 2)), <f32>m);
       store<f32>(gx + (<usize>c << 2), <f32>(0.0 - <f64>e * kS));
     }
     return;
@@ -274,27 +274,6 @@ export function ce_index_loss_f64(
   }
 }
 
-/**
- * e^(x − m) of four float32 logits in float32 lanes with x − m taken exactly: d = fl32(x − m) and its rounding
- * error by TwoSum (x ≤ m), folded into the exp's reduced argument (`expMinusSplitF4`: ≤ 1 ulp, +0 below
- * e^-87.3). vnm = −m.
- */
-// @ts-ignore: decorator
-@inline function softExp32x4(xv: v128, vm: v128, vnm: v128): v128 {
-  const d = f32x4.sub(xv, vm);
-  const z = f32x4.sub(d, xv);
-  const lo = f32x4.add(f32x4.sub(xv, f32x4.sub(d, z)), f32x4.sub(vnm, z));
-  return expMinusSplitF4(d, lo);
-}
-
-/** Scalar twin of `softExp32x4` (bit-identical to a lane). */
-// @ts-ignore: decorator
-@inline function softExp32(x: f32, m: f32): f32 {
-  const d = x - m;
-  const z = d - x;
-  const lo = (x - (d - z)) + (-m - z);
-  return expMinusSplitF1(d, lo);
-}
 
 /** Σ_c g_c summed as PyTorch does (from the first class for a row, from +0 otherwise), for a zero sum's sign. */
 // @ts-ignore: decorator
