@@ -23,9 +23,14 @@
 // gx (gy): gradients in x's (y's) layout, of T. Any alignment.
 //
 // Precision: everything in float64 (float32 elements promoted; e^ from assembly/math/exp.ts, log = Math.log),
-// each output rounded once to T. Lane layout: rows (inner == 1) are scalar per position (the statistics carry
-// the heavy part, assembly/rows/stats.ts) except the gradient, which runs over classes with f64x2 lanes (f32: 4
-// classes per v128, promoted halves); columns (inner > 1) are scalar per position and class.
+// each output rounded once to T, except one case: a float32 row gradient of index targets with softmax
+// statistics and no smoothing takes e^(x − m) off the target in float32 lanes (`expDiffF4`: x − m exact via
+// TwoSum, ≤ 1 ulp + 2^-25 relative, +0 below e^-87.3), multiplied in float64 by invS·S and rounded once (≤ 1.6
+// ulp with the float64-accurate s of softmax_stats_wide; nothing cancels there, gx_c = 0 − q_c·S); the target's
+// element is computed in float64 as elsewhere. Lane layout: rows (inner == 1) are scalar per position (the
+// statistics carry the heavy part, assembly/rows/stats.ts) except the gradient, which runs over classes with
+// f64x2 lanes (f32: 4 classes per v128, promoted halves; or one f32x4 exp and two f64x2 products in the float32
+// case above); columns (inner > 1) are scalar per position and class.
 import { expDiffF1, expDiffF4, expLseZ1, expLseZ2x } from '../math/exp';
 import { hi64, lo64, pack32 } from '../lanes';
 
