@@ -330,6 +330,69 @@ const M_XMIN = 0, M_LOG2E = 1, M_MAGIC = 2, M_HI = 3, M_LO = 4, M_ONE = 5, M_Q0 
   return f32x4.mul(p, s);
 }
 
+/**
+ * e^(d + lo) on four float32 lanes, d = fl32(x − m) ≤ 0 and lo its rounding error (TwoSum), for the gradients:
+ * expMinusF4 with lo added to the reduced argument (r = ((d − n·LN2_HI) − n·LN2_LO) + lo, one more rounding of
+ * a term ≤ 2^-24·|r|), so the result is within 1 ulp of e^(x − m) with x − m exact, not of e^fl32(x − m), whose
+ * error grows with |x − m|. Lanes with d < XMIN_M (−Inf, NaN included) give +0, not e^XMIN_M: a gradient term.
+ */
+// @ts-ignore: decorator
+@inline export function expMinusSplitF4(d: v128, lo: v128): v128 {
+  const keep = f32x4.ge(d, k4(M_XMIN));
+  const x = f32x4.pmax(d, k4(M_XMIN));
+  const magic = k4(M_MAGIC);
+  const kn = f32x4.add(f32x4.mul(x, k4(M_LOG2E)), magic);
+  const s = i32x4.shl(kn, 23);
+  const n = f32x4.sub(kn, magic);
+  let r = f32x4.sub(x, f32x4.mul(n, k4(M_HI)));
+  r = f32x4.add(f32x4.sub(r, f32x4.mul(n, k4(M_LO))), lo);
+  let q = f32x4.add(f32x4.mul(k4(M_Q0 + 4), r), k4(M_Q0 + 3));
+  q = f32x4.add(f32x4.mul(q, r), k4(M_Q0 + 2));
+  q = f32x4.add(f32x4.mul(q, r), k4(M_Q0 + 1));
+  q = f32x4.add(f32x4.mul(q, r), k4(M_Q0));
+  const p = f32x4.add(f32x4.add(f32x4.mul(q, f32x4.mul(r, r)), r), k4(M_ONE));
+  return v128.and(f32x4.mul(p, s), keep);
+}
+
+/** Scalar twin of `expMinusSplitF4` (bit-identical to a lane). */
+// @ts-ignore: decorator
+@inline export function expMinusSplitF1(d: f32, lo: f32): f32 {
+  if (!(d >= XMIN_M)) return 0;
+  const kn = d * LOG2E_F + MAGIC_M;
+  const s = reinterpret<f32>(reinterpret<i32>(kn) << 23);
+  const n = kn - MAGIC_M;
+  let r = d - n * LN2_HI_M;
+  r = (r - n * LN2_LO_M) + lo;
+  let q = Q4_M * r + Q3_M;
+  q = q * r + Q2_M;
+  q = q * r + Q1_M;
+  q = q * r + Q0_M;
+  const p = (q * (r * r) + r) + <f32>1;
+  return p * s;
+}
+
+/**
+ * e^(x − m) of four float32 logits in float32 lanes with x − m taken exactly: d = fl32(x − m) and its rounding
+ * error by TwoSum (x ≤ m), folded into the exp's reduced argument (`expMinusSplitF4`: ≤ 1 ulp, +0 below
+ * e^-87.3). vnm = −m.
+ */
+// @ts-ignore: decorator
+@inline export function expDiffF4(xv: v128, vm: v128, vnm: v128): v128 {
+  const d = f32x4.sub(xv, vm);
+  const z = f32x4.sub(d, xv);
+  const lo = f32x4.add(f32x4.sub(xv, f32x4.sub(d, z)), f32x4.sub(vnm, z));
+  return expMinusSplitF4(d, lo);
+}
+
+/** Scalar twin of `expDiffF4` (bit-identical to a lane). */
+// @ts-ignore: decorator
+@inline export function expDiffF1(x: f32, m: f32): f32 {
+  const d = x - m;
+  const z = d - x;
+  const lo = (x - (d - z)) + (-m - z);
+  return expMinusSplitF1(d, lo);
+}
+
 /** e^x on one float32 for x ≤ 0, bit-identical to a lane of `expMinusF4`. */
 // @ts-ignore: decorator
 @inline export function expMinusF1(x: f32): f32 {

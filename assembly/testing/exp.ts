@@ -1,5 +1,5 @@
 // Test-only exports of assembly/math/exp.ts: elementwise maps and the float32 accuracy sweep (test/exp.test.ts).
-import { exp1, exp2x, expf1, expf4, expLse1, expLse2x, expMinusF1, expMinusF4 } from '../math/exp';
+import { expDiffF1, expDiffF4, exp1, exp2x, expf1, expf4, expLse1, expLse2x, expMinusF1, expMinusF4 } from '../math/exp';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Exported maps (used by the accuracy tests, and available to the facade).
@@ -37,6 +37,27 @@ export function expm_f32(src: usize, dst: usize, n: i32): void {
   for (; i < n; i++) {
     const off = <usize>i << 2;
     store<f32>(dst + off, expMinusF1(load<f32>(src + off)));
+  }
+}
+
+/**
+ * dst[i] = e^(x[i] − m[i]) over float32 with x[i] ≤ m[i], the difference taken exactly (the CrossEntropy
+ * gradient's exp). Pointer contract: x, m, dst byte offsets of n float32s (dst may alias, any alignment).
+ * Precision: expDiffF4, ≤ 1 ulp + 2^-25 relative of e^(x − m); +0 where x − m < ln 2^-126 (−Inf, NaN
+ * included). Lanes: 4 per v128.
+ */
+export function exp_diff_f32(x: usize, m: usize, dst: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 4 <= n; i += 4) {
+      const off = <usize>i << 2;
+      const vm = v128.load(m + off);
+      v128.store(dst + off, expDiffF4(v128.load(x + off), vm, f32x4.neg(vm)));
+    }
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    store<f32>(dst + off, expDiffF1(load<f32>(x + off), load<f32>(m + off)));
   }
 }
 

@@ -181,11 +181,11 @@ const ce: AnyLossDeclaration = {
     const job = { ...call.job, fn };
     if (call.kind === 'prob') {
       const g = upstreamOf(upstream, s.reduction === 'mean' ? 1 / (job.outer * job.inner) : 1);
-      const r = probGrad(job, call.probs, stats, g, { x: true, y: true }, { x: into[0], y: into[1] });
+      const r = probGrad(job, call.probs, stats, g, { x: true, y: true }, { x: into[0], y: into[1] }, false);
       return [r.gx, r.gy];
     }
     const g = upstreamOf(upstream, s.reduction === 'mean' ? 1 / call.weightSum : 1);
-    return [indexGrad(job, call.targets, stats, g, into[0]).grad, null];
+    return [indexGrad(job, call.targets, stats, g, into[0], false).grad, null];
   },
   fused(fn, args, s: Settings, upstream, intoRaw) {
     const { call, x } = prepare(fn, args, s);
@@ -199,12 +199,12 @@ const ce: AnyLossDeclaration = {
     if (call.kind === 'prob') {
       const into = checkInto(fn, intoRaw, [x, call.probs]);
       const g = upstream * (s.reduction === 'mean' ? 1 / (call.job.outer * call.job.inner) : 1);
-      const r = probGrad(call.job, call.probs, null, g, { x: true, y: true }, { x: into[0], y: into[1] });
+      const r = probGrad(call.job, call.probs, null, g, { x: true, y: true }, { x: into[0], y: into[1] }, true);
       return { value: probValue(call, s, r.total), grads: [r.gx, r.gy] };
     }
     const into = checkInto(fn, intoRaw, [x, null]);
     const g = upstream * (s.reduction === 'mean' ? 1 / call.weightSum : 1);
-    const r = indexGrad(call.job, call.targets, null, g, into[0]);
+    const r = indexGrad(call.job, call.targets, null, g, into[0], true);
     return { value: indexValue(call, s, r.nll, r.smooth), grads: [r.grad, null] };
   },
 };

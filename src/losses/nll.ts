@@ -86,7 +86,7 @@ function prepare(fn: string, args: readonly unknown[], s: Settings, none: boolea
 /** ∂loss/∂x: gathered and scattered for JS memory, CrossEntropy's runner when the input or `into` is resident. */
 function gradOf(call: Call, fn: string, g: number | Float32Array | Float64Array, into: Tensor | null): Tensor {
   if (residentOf(call.job.x) || (into && residentOf(into)))
-    return indexGrad({ ...call.rows, fn }, call.targets, null, g, into).grad;
+    return indexGrad({ ...call.rows, fn }, call.targets, null, g, into, false).grad;
   return nllGrad({ ...call.job, fn }, g, into);
 }
 

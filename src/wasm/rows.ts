@@ -334,7 +334,8 @@ function upstreamPointer(g: Upstream, job: RowsJob, slot: number, p0: number, n:
 
 /**
  * ∂loss/∂x for validated index targets, from the statistics a forward saved (or computed here, block by block,
- * when `saved` is null: the fused valueAndGrad path, which then also returns the loss sums).
+ * when `saved` is null). With `withLoss` (the fused valueAndGrad path, saved null) the loss sums as well; a
+ * backward after a forward passes false and runs no loss kernel.
  */
 export function indexGrad(
   job: RowsJob,
@@ -342,6 +343,7 @@ export function indexGrad(
   saved: SoftmaxStats | null,
   g: Upstream,
   into: Tensor | null,
+  withLoss: boolean,
 ): { grad: Tensor; nll: number; smooth: number } {
   const gx = rowGradTarget(job.x, into);
   const inPlace = residentIn(job.x, job.dtype) && residentIn(gx, job.dtype);
@@ -361,11 +363,13 @@ export function indexGrad(
       if (saved) st = loadStats(saved, L, p0, n);
       else {
         st = stats(job, L, x, b, inner, true);
-        loss(x, tp, L.w, st, b.slabs, job.classes, inner, b.len, t.ignoreIndex, job.eps, 0, 0, L.res);
-        nll += (h.float64 as Float64Array)[L.res / 8];
-        smooth += (h.float64 as Float64Array)[L.res / 8 + 1];
+        if (withLoss) {
+          loss(x, tp, L.w, st, b.slabs, job.classes, inner, b.len, t.ignoreIndex, job.eps, 0, 0, L.res);
+          nll += (h.float64 as Float64Array)[L.res / 8];
+          smooth += (h.float64 as Float64Array)[L.res / 8 + 1];
+        }
       }
-    } else if (!saved) {
+    } else if (withLoss) {
       loss(x, tp, L.w, 0, b.slabs, job.classes, inner, b.len, t.ignoreIndex, job.eps, 0, 0, L.res);
       nll += (h.float64 as Float64Array)[L.res / 8];
     }
@@ -425,7 +429,7 @@ export function probLoss(job: RowsJob, y: Tensor, perPosition: boolean, save: bo
 
 /**
  * ∂loss/∂x and ∂loss/∂y for probability targets (each only when wanted), from saved statistics or (saved null)
- * computed here, returning the loss sum as well.
+ * computed here, returning the loss sum as well with `withLoss` (a backward after a forward passes false).
  */
 export function probGrad(
   job: RowsJob,
@@ -434,6 +438,7 @@ export function probGrad(
   g: Upstream,
   want: { x: boolean; y: boolean },
   into: { x: Tensor | null; y: Tensor | null },
+  withLoss: boolean,
 ): { gx: Tensor | null; gy: Tensor | null; total: number } {
   const gx = want.x ? rowGradTarget(job.x, into.x) : null;
   const gy = want.y ? rowGradTarget(y, into.y) : null;
@@ -455,8 +460,10 @@ export function probGrad(
     if (saved) st = loadStats(saved, L, p0, n);
     else {
       st = stats(job, L, x, b, inner, true);
-      loss(x, yp, L.w, st, b.slabs, job.classes, inner, b.len, job.eps, 0, 0, L.res);
-      total += (h.float64 as Float64Array)[L.res / 8];
+      if (withLoss) {
+        loss(x, yp, L.w, st, b.slabs, job.classes, inner, b.len, job.eps, 0, 0, L.res);
+        total += (h.float64 as Float64Array)[L.res / 8];
+      }
     }
     grad(
       x,
