@@ -19,6 +19,7 @@ import {
   buildC,
   buildCKernels,
   buildPlainWorker,
+  C_KERNEL_AGREEMENT,
   C_KERNEL_BUILDS,
   runC,
   runCKernel,
@@ -206,6 +207,43 @@ describe('out-of-process competitors (PyTorch, C, plain-loop worker) read the sa
           `${c.id} ${b.impl}`,
         ).toBeNull();
         expect(r.nsPerElement).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  // The SSE4.1 build repeats the raw kernels' float32 steps in order (scripts/bench-c-kernels.c), so its value is
+  // the raw kernel's to C_KERNEL_AGREEMENT (bit-equal in practice): on the tiny cases and on the row shapes of every
+  // branch of the CE statistics (rowPair with and without a masked tail or an odd last row, rowMax/rowSumExp with
+  // and without 64-class blocks and tails, C < 4) and BCE with a scalar tail. The native build (FMA contraction) is
+  // only held to the float32 bound.
+  it.skipIf(!gcc)("the SSE4.1 build of the C kernel references gives the simdloss raw kernel's value", () => {
+    expect(buildCKernels()).toBeNull();
+    const kernel = rawKernel('simdloss kernel', 'build/simdloss.wasm');
+    const shapes: Array<[number, number]> = [
+      [3, 3],
+      [7, 21],
+      [13, 11],
+      [16, 6],
+      [256, 3],
+      [257, 3],
+      [1000, 3],
+      [1003, 2],
+    ];
+    const extra = [
+      ...shapes.map(([C, rows]) => tiny(makeCase('ce', 'float32', C * rows, C))),
+      tiny(makeCase('bce', 'float32', 1001)),
+    ].map((c) => ({ ...c, id: `${c.id}-shape${c.elements}` }));
+    const mine = [...CASES.filter((x) => competitorsOf(x).includes('C kernel SSE4.1')), ...extra];
+    for (const c of mine) {
+      const d = DATA.get(c.id) ?? generate(c);
+      writeCase(dir, c, d);
+      const p = kernel.prepare(c, d);
+      if (typeof p === 'string') throw new Error(`${c.id}: ${p}`);
+      const want = p.call(0);
+      for (const b of C_KERNEL_BUILDS) {
+        const got = runCKernel(b.binary, c, dir, TINY).value;
+        const tol = b.impl === 'C kernel SSE4.1' ? C_KERNEL_AGREEMENT : 1e-6;
+        expect(Math.abs(got - want), `${c.id} ${b.impl}: ${got} vs ${want}`).toBeLessThanOrEqual(tol * Math.abs(want));
       }
     }
   });

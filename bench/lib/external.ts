@@ -139,6 +139,17 @@ export const C_KERNEL_BUILDS = [
   { impl: 'C kernel native', binary: '.cache/bench-c-kernels-native', flags: ['-O3', '-march=native'] },
 ] as const;
 
+/**
+ * How far the SSE4.1 build's value may be from the simdloss raw kernel's (relative) before bench/run.ts says the C
+ * file no longer mirrors the kernels. The C code repeats every float32 step of the wasm kernels in the same order
+ * (one wasm SIMD instruction, one SSE4.1 intrinsic), so the float32 terms and the float64 partial sums are
+ * bit-identical; the only other float64 step is CrossEntropy's log of s (per row, or per 64 rows), fdlibm's in C
+ * and AssemblyScript's Math.log (musl's table log) in the wasm, both < 1 ulp, which can move the mean by a few
+ * float64 ulps at most. Measured: bit-equal on every bench shape. A change to a float32 step moves the value by
+ * far more: FMA contraction alone (the native build) moves it by 4e-12 … 6e-10 on the bench's shapes.
+ */
+export const C_KERNEL_AGREEMENT = 1e-14;
+
 /** Compiles both builds of scripts/bench-c-kernels.c; the error when gcc fails. */
 export function buildCKernels(): string | null {
   try {
