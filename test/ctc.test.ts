@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { alloc, F, nn, tensor, valueAndGrad } from '../src/index.js';
 import type { Tensor } from '../src/index.js';
 import { memoryBytes } from '../src/wasm/memory.js';
+import { rng } from '../bench/lib/data.js';
 
 /** log_softmax of each row of C values (float64). */
 function logSoftmaxRows(z: number[], C: number): number[] {
@@ -130,18 +131,6 @@ describe('CTC loss against its definition (fast-check)', () => {
 
 // ---------------------------------------------------------------------------------------------------------------
 // The facade: memory, resident operands, errors
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function batch(
   seed: number,

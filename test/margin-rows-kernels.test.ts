@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { ulp32 } from './helpers/ulp.js';
 import { BUILDS, LENGTHS, RawBuild, uncalled } from './helpers/builds.js';
+import { rng as mulberry } from '../bench/lib/data.js';
 
 const DTYPES = ['f32', 'f64'] as const;
 type D = (typeof DTYPES)[number];
@@ -22,17 +23,6 @@ function reserveOut(b: RawBuild, bytes: number, misalign = 0): number {
 
 const builds = Object.fromEntries(BUILDS.map((n) => [n, new RawBuild(n)])) as Record<(typeof BUILDS)[number], RawBuild>;
 const flag = (b: RawBuild, name: string): number => (b.raw[name] as WebAssembly.Global).value as number;
-
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // One constructor type for both dtypes (the float32 arrays are read through the same interface).
 const ctorOf = (d: D): typeof Float64Array =>

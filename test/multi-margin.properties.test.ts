@@ -7,17 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { alloc, F, nn, tensor, valueAndGrad } from '../src/index.js';
 import type { Tensor } from '../src/index.js';
-
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng as mulberry } from '../bench/lib/data.js';
 
 /** (N, C) scores in float64 (or float32) with one target per row. */
 const rows = fc

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { alloc, F, nn, tensor, valueAndGrad } from '../src/index.js';
 import type { Tensor } from '../src/index.js';
+import { rng as mulberry } from '../bench/lib/data.js';
 
 /** An (N, C, d) problem: logits, targets (some ignored), and class weights, all float64. */
 const problems = fc
@@ -25,17 +26,6 @@ const problems = fc
     const w = weighted ? Float64Array.from({ length: c }, () => 0.25 + r() * 2) : null;
     return { shape, n, c, inner, x, t, w, tShape: spatial ? [n, d] : [n] };
   });
-
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** log_softmax over the class dimension of [n, c, inner] (float64, from the definition). */
 function logSoftmax(x: Float64Array, n: number, c: number, inner: number): Float64Array {

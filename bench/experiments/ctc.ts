@@ -27,18 +27,6 @@ const T = Number(opts.T),
   C = Number(opts.C),
   S = Number(opts.S);
 
-/** Deterministic uniform [0, 1) numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Data: log_softmax (float64, rounded to float32) of normal logits; labels in [1, C); lengths.
 const r = rng(20261201);
@@ -104,6 +92,7 @@ for name, f in (('forward', fwd), ('forward+backward', fwd_bwd)):
     out[name] = ts
 print(json.dumps(out))
 `;
+import { rng } from '../lib/data.js';
 const env = {
   ...process.env,
   MALLOC_MMAP_THRESHOLD_: '4294967296',

@@ -28,18 +28,6 @@ const A = Number(opts.anchors),
   K = Number(opts.classes),
   B = Number(opts.boxes);
 
-/** Deterministic uniform [0, 1) numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Data: normal logits with a negative bias (a trained head's), 1 % positive targets; predicted boxes near their
 // ground truth (in pixels of an 800 × 800 image).
@@ -144,6 +132,7 @@ for name, (a, b, red) in data.items():
     out[name] = res
 print(json.dumps(out))
 `;
+import { rng } from '../lib/data.js';
 const env = {
   ...process.env,
   MALLOC_MMAP_THRESHOLD_: '4294967296',
