@@ -3,15 +3,9 @@
 // compare with bench/experiments/ce-backward-torch.py (torch.autograd, same sizes). Run with
 // `node scripts/run-ts.mjs bench/experiments/ce-backward.ts [filter]`. Median of 11 samples.
 import { alloc, nn, valueAndGrad, F } from '../../src/index.js';
+import { rng } from '../lib/data.js';
 
 const filter = process.argv[2] ?? '';
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 for (const [C, n] of [
   [1000, 1e5],

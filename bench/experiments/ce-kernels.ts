@@ -3,6 +3,7 @@
 // logits, C = 1000 and 32000, at 10^5 (cache) and 10^6 / 10^7 elements. Run with
 // `node scripts/run-ts.mjs bench/experiments/ce-kernels.ts [build/simdloss.wasm] [filter]`. Median of 11 samples.
 import { readFileSync } from 'node:fs';
+import { rng } from '../lib/data.js';
 
 const file = process.argv[2] ?? 'build/simdloss.wasm';
 const filter = process.argv[3] ?? '';
@@ -11,14 +12,6 @@ const k = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(file)), {
   string,
   (...a: number[]) => number
 > & { heap_base(): number };
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 for (const [C, n] of [
   [1000, 1e5],

@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { F, tensor, valueAndGrad } from '../../src/index.js';
+import { rng } from '../lib/data.js';
+import { TORCH_MALLOC_ENV } from '../lib/external.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -92,14 +94,7 @@ for name, f in (('forward', fwd), ('forward+backward', fwd_bwd)):
     out[name] = ts
 print(json.dumps(out))
 `;
-import { rng } from '../lib/data.js';
-const env = {
-  ...process.env,
-  MALLOC_MMAP_THRESHOLD_: '4294967296',
-  MALLOC_TRIM_THRESHOLD_: '4294967296',
-  MALLOC_TOP_PAD_: '268435456',
-  OMP_NUM_THREADS: '1',
-};
+const env = { ...process.env, ...TORCH_MALLOC_ENV, OMP_NUM_THREADS: '1' };
 const py = spawnSync('/usr/bin/python3', ['-c', PY, dir, String(T), String(N), String(C), String(S), String(rounds)], {
   env,
   encoding: 'utf8',
