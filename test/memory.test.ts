@@ -5,7 +5,8 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { alloc, F, nn, tensor, valueAndGrad } from '../src/index.js';
 import { memoryBytes } from '../src/wasm/memory.js';
-import { memoryKindOf } from '../src/wasm/instance.js';
+import { memoryKindOf, withSharedMemoryImport } from '../src/wasm/instance.js';
+import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
 setFlagsFromString('--expose-gc');
@@ -122,6 +123,19 @@ describe('wasm memory', () => {
     expect(out.after.held).toBe(1 + 4 + 9 + 25); // the write through the held view, after growth, landed
     expect(out.after.same).toBe(true); // a forward saved before the move backpropagates as one made after it
     expect(Number.isFinite(out.loss)).toBe(true);
+  });
+
+  it("patches a copy of the module's bytes for a shared memory, never the caller's (a Node Buffer's slice is a view)", () => {
+    const bytes = readFileSync(new URL('../build/simdloss.wasm', import.meta.url));
+    const before = Buffer.from(bytes);
+    const patched = withSharedMemoryImport(bytes);
+    expect(patched).toBeDefined();
+    expect(bytes.equals(before)).toBe(true);
+    const differing = patched!.reduce((n, b, i) => n + (b !== before[i] ? 1 : 0), 0);
+    expect(differing).toBe(1); // the memory import's limits flag, 0x01 → 0x03
+    expect(WebAssembly.Module.imports(new WebAssembly.Module(patched!))).toEqual([
+      { module: 'env', name: 'memory', kind: 'memory' },
+    ]);
   });
 
   it('a training step with alloc()ed inputs and gradient destinations writes in place and keeps memory flat', () => {

@@ -149,7 +149,7 @@ export function withSharedMemoryImport(source: Uint8Array): Uint8Array | undefin
         const kind = source[p++];
         if (kind === 0x02) {
           if (source[p] !== 0x01) return undefined; // no maximum: cannot be shared
-          const patched = source.slice();
+          const patched = new Uint8Array(source); // a copy: a Node Buffer's slice() is a view of the caller's bytes
           patched[p] = 0x03;
           return patched;
         }
