@@ -133,7 +133,7 @@ describe('wasm memory', () => {
     expect(bytes.equals(before)).toBe(true);
     const differing = patched!.reduce((n, b, i) => n + (b !== before[i] ? 1 : 0), 0);
     expect(differing).toBe(1); // the memory import's limits flag, 0x01 → 0x03
-    expect(WebAssembly.Module.imports(new WebAssembly.Module(patched!))).toEqual([
+    expect(WebAssembly.Module.imports(new WebAssembly.Module(patched! as BufferSource))).toEqual([
       { module: 'env', name: 'memory', kind: 'memory' },
     ]);
   });
