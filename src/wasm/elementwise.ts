@@ -167,7 +167,7 @@ export function elementwiseSumArrays(
   b: Float32Array | Float64Array,
   p: number,
   q: number,
-  check?: ElementwiseCheck,
+  check?: () => ElementwiseCheck,
 ): number {
   const dtype: FloatDType = a instanceof Float32Array ? 'float32' : 'float64';
   const k = kernel<SumKernel>(term, 'sum', dtype);
@@ -186,7 +186,7 @@ export function elementwiseSumArrays(
     view.set((whole ? a : a.subarray(start, start + len)) as Float64Array, pa / size);
     view.set((whole ? b : b.subarray(start, start + len)) as Float64Array, pb / size);
     const s = k(pa, pb, 0, 0, len, p, q);
-    if (s !== s) runCheck(check, dtype, pa, start, len);
+    if (s !== s && check) runCheck(check(), dtype, pa, start, len);
     total += s;
   }
   return total;
