@@ -409,11 +409,7 @@ export function elementwiseLoss<S extends OptionSpecs>(spec: ElementwiseSpec<S>)
         const check = spec.check && (() => spec.check!(fn, new Tensor(arr, [arr.length], arrayDType(arr))));
         const total = elementwiseSumArrays(fn, term, arr, b as Float32Array, p, q, check);
         return {
-          value: reduce(
-            total,
-            s.divisor([arr.length], arr.length),
-            arrayDType(arr),
-          ),
+          value: reduce(total, s.divisor([arr.length], arr.length), arrayDType(arr)),
           operands: argNames.map(() => null),
           saved: undefined!,
         };

@@ -61,7 +61,10 @@ function kernel<F>(term: string, job: string, dtype: FloatDType): F {
     cache = new Map();
   }
   let byTerm = cache.get(term);
-  if (byTerm === undefined) cache.set(term, (byTerm = {}));
+  if (byTerm === undefined) {
+    byTerm = {};
+    cache.set(term, byTerm);
+  }
   const key = job + SUFFIX[dtype];
   return (byTerm[key] ??= (k as unknown as Record<string, unknown>)[`${term}_${job}_${SUFFIX[dtype]}`]) as F;
 }
