@@ -116,7 +116,9 @@ describe('pointwise fast paths', () => {
     const bad = p.slice();
     bad[2 * CHUNK_F32 + 3] = 1.5;
     expect(() => F.binaryCrossEntropy(bad, bits)).toThrow(
-      new RangeError(`binaryCrossEntropy: input elements must be between 0 and 1 (got 1.5 at index ${2 * CHUNK_F32 + 3})`),
+      new RangeError(
+        `binaryCrossEntropy: input elements must be between 0 and 1 (got 1.5 at index ${2 * CHUNK_F32 + 3})`,
+      ),
     );
   });
 });

@@ -66,7 +66,12 @@ function kernel<F>(term: string, job: string, dtype: FloatDType): F {
     cache.set(term, byTerm);
   }
   const key = job + SUFFIX[dtype];
-  return (byTerm[key] ??= (k as unknown as Record<string, unknown>)[`${term}_${job}_${SUFFIX[dtype]}`]) as F;
+  let f = byTerm[key];
+  if (f === undefined) {
+    f = (k as unknown as Record<string, unknown>)[`${term}_${job}_${SUFFIX[dtype]}`];
+    byTerm[key] = f;
+  }
+  return f as F;
 }
 
 /** A validation of operand 0 that only a pass over the data can make (BCE's inputs in [0, 1]). */
