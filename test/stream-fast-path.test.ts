@@ -97,7 +97,7 @@ describe('pointwise fast paths', () => {
   });
   it('typed arrays of every two-operand elementwise loss take the fast path and give the Tensor path bits', () => {
     const n = 3 * CHUNK_F32 + 7;
-    const { x, y } = data(n, 99, Float32Array);
+    const { x, y } = data(n, 99, Float32Array) as { x: Float32Array; y: Float32Array };
     const p = x.map((v) => (v + 2) / 4); // in [0, 1] for BCE
     const bits = y.map((v) => (v < 0 ? 0 : 1));
     const T = (a: Float32Array) => tensor(a, { shape: [a.length] });
