@@ -37,7 +37,7 @@ import type { Impl } from './lib/impl.js';
 import { writeReport } from './lib/report.js';
 import { competitorsOf, IMPLS } from './lib/results.js';
 import type { ImplName, Results, Row } from './lib/results.js';
-import { endToEnd, rawKernel, resident } from './lib/simdloss.js';
+import { endToEnd, packageCopy, rawKernel, resident } from './lib/simdloss.js';
 import type { SimdlossApi } from './lib/simdloss.js';
 import { tfjsImpl, useBackend } from './lib/tfjs.js';
 import { FULL, QUICK, timeCalls } from './lib/timing.js';
@@ -107,9 +107,10 @@ await buildPlainWorker();
 // 4. In-process implementations.
 await scalarApi.init(readFileSync('build/simdloss.scalar.wasm'));
 const api = simdloss as unknown as SimdlossApi;
+const residentApi = await packageCopy();
 const inProcess: Array<{ impl: Impl; name: ImplName; backend?: 'cpu' | 'wasm' }> = [
   { impl: endToEnd('simdloss', api), name: 'simdloss' },
-  { impl: resident('simdloss resident', api), name: 'simdloss resident' },
+  { impl: resident('simdloss resident', residentApi), name: 'simdloss resident' },
   { impl: rawKernel('simdloss kernel', 'build/simdloss.wasm'), name: 'simdloss kernel' },
   { impl: endToEnd('simdloss scalar', scalarApi as unknown as SimdlossApi), name: 'simdloss scalar' },
   { impl: rawKernel('simdloss scalar kernel', 'build/simdloss.scalar.wasm'), name: 'simdloss scalar kernel' },

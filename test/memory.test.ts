@@ -5,7 +5,8 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { alloc, F, nn, tensor, valueAndGrad } from '../src/index.js';
 import { memoryBytes } from '../src/wasm/memory.js';
-import { memoryKindOf } from '../src/wasm/instance.js';
+import { memoryKindOf, withSharedMemoryImport } from '../src/wasm/instance.js';
+import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
 setFlagsFromString('--expose-gc');
@@ -79,6 +80,62 @@ describe('wasm memory', () => {
     expect(out.error).toMatch(/^RangeError: alloc: WebAssembly memory must grow, but this engine would detach/);
     expect(out.loss).toBe(100 + 4 + 9 + 16); // the write through the held view landed
     expect(out.after).toBe(20_000_000); // with no live tensor, growing is allowed again
+  });
+
+  it('without resizable buffers, stages through an ordinary memory until the first alloc(), then moves to a shared one', () => {
+    // Node 20: copies into a SharedArrayBuffer are ~5× slower than memcpy, so typed-array calls run on an ordinary
+    // memory; the first alloc() moves everything (blocks, saved state) to the shared module. A fresh process, so
+    // that no earlier test has alloc()ed yet.
+    const script = `
+      const { alloc, F, nn, tensor } = await import(${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)});
+      const { memoryKindOf } = await import(${JSON.stringify(new URL('../dist/wasm/instance.js', import.meta.url).href)});
+      const x = Float32Array.from({ length: 3000 }, (_, i) => Math.sin(i));
+      const y = Int32Array.from({ length: 300 }, (_, i) => (i * 7) % 10);
+      const before = { kind: memoryKindOf(), mse: F.mseLoss(x, x.map((v) => v / 2)) };
+      const m = new nn.CrossEntropyLoss();
+      const loss = Number(m.forward(tensor(x, { shape: [300, 10] }), y));
+      const held = alloc([4]);
+      const hd = held.data;
+      hd.set([1, 2, 3, 4]);
+      const big = alloc([20000000]);
+      hd[3] = 5;
+      const grad = Array.from(m.backward()[0].data.slice(0, 5));
+      const m2 = new nn.CrossEntropyLoss();
+      m2.forward(tensor(x, { shape: [300, 10] }), y);
+      const after = {
+        kind: memoryKindOf(), mse: F.mseLoss(x, x.map((v) => v / 2)), held: F.mseLoss(held, new Float32Array(4), { reduction: 'sum' }),
+        same: JSON.stringify(grad) === JSON.stringify(Array.from(m2.backward()[0].data.slice(0, 5))),
+      };
+      big.free();
+      held.free();
+      console.log(JSON.stringify({ before, loss, after }));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout) as {
+      before: { kind: string; mse: number };
+      loss: number;
+      after: { kind: string; mse: number; held: number; same: boolean };
+    };
+    const resizable = 'toResizableBuffer' in WebAssembly.Memory.prototype;
+    expect(out.before.kind).toBe(resizable ? 'resizable' : 'fixed');
+    expect(out.after.kind).toBe(resizable ? 'resizable' : 'shared');
+    expect(out.after.mse).toBe(out.before.mse);
+    expect(out.after.held).toBe(1 + 4 + 9 + 25); // the write through the held view, after growth, landed
+    expect(out.after.same).toBe(true); // a forward saved before the move backpropagates as one made after it
+    expect(Number.isFinite(out.loss)).toBe(true);
+  });
+
+  it("patches a copy of the module's bytes for a shared memory, never the caller's (a Node Buffer's slice is a view)", () => {
+    const bytes = readFileSync(new URL('../build/simdloss.wasm', import.meta.url));
+    const before = Buffer.from(bytes);
+    const patched = withSharedMemoryImport(bytes);
+    expect(patched).toBeDefined();
+    expect(bytes.equals(before)).toBe(true);
+    const differing = patched!.reduce((n, b, i) => n + (b !== before[i] ? 1 : 0), 0);
+    expect(differing).toBe(1); // the memory import's limits flag, 0x01 → 0x03
+    expect(WebAssembly.Module.imports(new WebAssembly.Module(patched! as BufferSource))).toEqual([
+      { module: 'env', name: 'memory', kind: 'memory' },
+    ]);
   });
 
   it('a training step with alloc()ed inputs and gradient destinations writes in place and keeps memory flat', () => {

@@ -95,4 +95,30 @@ describe('pointwise fast paths', () => {
     expect(() => F.mseLoss(r, tensor([1, 2, 3, 4]))).toThrow(RangeError);
     expect(F.mseLoss(new Float32Array([1, 2]), new Float32Array([1, 4]))).toBe(2);
   });
+  it('typed arrays of every two-operand elementwise loss take the fast path and give the Tensor path bits', () => {
+    const n = 3 * CHUNK_F32 + 7;
+    const { x, y } = data(n, 99, Float32Array) as { x: Float32Array; y: Float32Array };
+    const p = x.map((v) => (v + 2) / 4); // in [0, 1] for BCE
+    const bits = y.map((v) => (v < 0 ? 0 : 1));
+    const T = (a: Float32Array) => tensor(a, { shape: [a.length] });
+    const pairs: Array<[string, Float32Array, Float32Array, object?]> = [
+      ['huberLoss', x, y, { delta: 0.5 }],
+      ['binaryCrossEntropy', p, bits],
+    ];
+    const Fx = F as unknown as Record<string, (...a: unknown[]) => unknown>;
+    for (const [fn, a, b, o] of pairs) {
+      for (const reduction of ['mean', 'sum'] as const) {
+        const opts = { ...o, reduction };
+        expect(Fx[fn](a, b, opts), fn).toBe(Fx[fn](T(a), T(b), opts));
+      }
+    }
+    // BCE's range check still names the first bad element, here in the third chunk.
+    const bad = p.slice();
+    bad[2 * CHUNK_F32 + 3] = 1.5;
+    expect(() => F.binaryCrossEntropy(bad, bits)).toThrow(
+      new RangeError(
+        `binaryCrossEntropy: input elements must be between 0 and 1 (got 1.5 at index ${2 * CHUNK_F32 + 3})`,
+      ),
+    );
+  });
 });

@@ -131,7 +131,7 @@ function markdown(results: Results, svgPath: string, jsonPath: string): string {
     '## How to read this',
     '',
     '- **simdloss**: end to end from ordinary typed arrays (`F.mseLoss(x, y)` with `Float32Array`s: validation, copy-in through the scratch arena, kernel, reduction). ' +
-      '**simdloss resident**: the same call on `alloc`ed tensors (no copy). **simdloss kernel**: the raw wasm export on data already in wasm memory. ' +
+      '**simdloss resident**: the same call on `alloc`ed tensors (no copy), on a second copy of the package: on Node 20 the first `alloc()` moves an instance to a shared memory, through which typed-array calls copy ~5× slower, and the end-to-end series stands for a program that never calls `alloc()`. **simdloss kernel**: the raw wasm export on data already in wasm memory. ' +
       '**simdloss scalar** / **scalar kernel**: the same on the build without SIMD, to show what SIMD buys.',
     '- **plain TS**: the loops in bench/plain.ts, each case timed in a fresh node process. **tfjs-cpu / tfjs-wasm**: @tensorflow/tfjs-core 4.22 `tf.losses.*` from typed arrays, result read back with `dataSync`. ' +
       '**PyTorch 1T / 2T**: `torch.nn.functional` on CPU tensors (no copy), `torch.set_num_threads(1)` / `(2)`, under `torch.no_grad()`, its malloc tuned so temporaries reuse heap memory (see the notes). **C AVX2 MSE** / **C read floor**: scripts/bench-c.c, `gcc -O3 -march=native`; the read floor reads the same two arrays once and does nothing else.',

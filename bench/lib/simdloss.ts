@@ -3,6 +3,9 @@
 // the built binary, no facade). The same functions drive the package (dist, SIMD) and a bundled copy of the
 // facade started on the scalar build, to show what SIMD buys.
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
 import type { Case } from './cases.js';
 import { isCe } from './cases.js';
 import type { CaseData, Floats } from './data.js';
@@ -27,6 +30,26 @@ export interface SimdlossApi {
 }
 
 type LossFn = (...args: unknown[]) => unknown;
+
+/**
+ * A second copy of the built package (dist/index.js bundled into one file: its own module state and wasm
+ * instance), for the resident series. On Node 20 the first alloc() moves an instance to a shared memory, through
+ * which typed-array calls copy ~5× slower (src/wasm/instance.ts); the end-to-end series stands for a program that
+ * never calls alloc(), so it keeps the package's own instance, and the resident series allocates on this one.
+ */
+export async function packageCopy(): Promise<SimdlossApi> {
+  const outfile = '.cache/simdloss-copy.mjs';
+  await build({
+    entryPoints: ['dist/index.js'],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'es2022',
+    logLevel: 'warning',
+  });
+  return (await import(pathToFileURL(resolve(outfile)).href)) as SimdlossApi;
+}
 
 /** The name of a case's functional, `F.<name>`. */
 export function functionalName(c: Case): string {

@@ -229,13 +229,9 @@ export function elementwiseLoss<S extends OptionSpecs>(spec: ElementwiseSpec<S>)
   const reduction = spec.reduction ?? STANDARD_REDUCTION;
   const inputName = spec.input ?? 'input';
   const argNames = [inputName, ...operandSpecs.map((o) => o.name)];
-  // The common call, two typed arrays of one float type and length: no Tensors, no broadcasting to plan.
-  const fastPath =
-    operandSpecs.length === 1 &&
-    (operandSpecs[0].kind ?? 'float') !== 'label' &&
-    !spec.optionOperand &&
-    !spec.check &&
-    !spec.validate;
+  // The common call, two typed arrays of one float type and length: no Tensors, no broadcasting to plan (a label
+  // operand of the input's own float type promotes nothing either).
+  const fastPath = operandSpecs.length === 1 && !spec.optionOperand && !spec.validate;
 
   function prepare(fn: string, args: readonly unknown[], s: Settings): Prepared {
     const x = asTensor(fn, inputName, args[0]);
@@ -410,13 +406,10 @@ export function elementwiseLoss<S extends OptionSpecs>(spec: ElementwiseSpec<S>)
       if (fastPath && !save && s.reduction !== 'none' && s.weight === null && sameArrays(a, b)) {
         const { term, p = 0, q = 0 } = s.choice;
         const arr = a as Float32Array | Float64Array;
-        const total = elementwiseSumArrays(fn, term, arr, b as Float32Array, p, q);
+        const check = spec.check && (() => spec.check!(fn, new Tensor(arr, [arr.length], arrayDType(arr))));
+        const total = elementwiseSumArrays(fn, term, arr, b as Float32Array, p, q, check);
         return {
-          value: reduce(
-            total,
-            s.divisor([arr.length], arr.length),
-            arr instanceof Float32Array ? 'float32' : 'float64',
-          ),
+          value: reduce(total, s.divisor([arr.length], arr.length), arrayDType(arr)),
           operands: argNames.map(() => null),
           saved: undefined!,
         };
@@ -461,6 +454,10 @@ function termsOf<S extends OptionSpecs>(spec: ElementwiseSpec<S>): string {
 }
 
 /** Two JS typed arrays of the same float type and length (and, when empty, not detached by a transfer). */
+function arrayDType(a: Float32Array | Float64Array): 'float32' | 'float64' {
+  return a instanceof Float32Array ? 'float32' : 'float64';
+}
+
 function sameArrays(a: unknown, b: unknown): boolean {
   return (
     ((a instanceof Float32Array && b instanceof Float32Array) ||

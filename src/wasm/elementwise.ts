@@ -2,13 +2,14 @@
 // sum of a reduction, the map of reduction 'none', the gradient, and the fused sum-and-gradient. Terms are named by
 // their ABI prefix; the kernels' uniform signatures are assembly/elementwise/driver.ts's.
 import type { TensorData } from '../tensor/dtype.js';
-import { ARRAY_OF } from '../tensor/dtype.js';
+import { ARRAY_OF, BYTES } from '../tensor/dtype.js';
+import { beginScratch, CHUNK_BYTES, heap, scratchBytes, takeScratch } from './memory.js';
 import { broadcastStrides, numelOf, sameShape } from '../tensor/shape.js';
 import { residentOf, Tensor } from '../tensor/tensor.js';
 import type { KernelExports } from './instance.js';
 import { kernels } from './instance.js';
 import type { Destination, FloatDType, Operand } from './plan.js';
-import { arrayOperand, ChunkedCall, operandOf } from './plan.js';
+import { ChunkedCall, operandOf } from './plan.js';
 
 /** The elementwise terms the binary exports (every `<term>_sum_f32` of the generated ABI). */
 export type ElementwiseTerm = keyof KernelExports extends infer K
@@ -49,8 +50,28 @@ type SumGradKernel = (
 
 const SUFFIX = { float32: 'f32', float64: 'f64' } as const;
 
+// Kernels by term, job and dtype, looked up once per instance (a small call spends ~0.1 µs building the name).
+let cacheOf: KernelExports | undefined;
+let cache = new Map<string, Record<string, unknown>>();
+
 function kernel<F>(term: string, job: string, dtype: FloatDType): F {
-  return (kernels() as unknown as Record<string, F>)[`${term}_${job}_${SUFFIX[dtype]}`];
+  const k = kernels();
+  if (cacheOf !== k) {
+    cacheOf = k;
+    cache = new Map();
+  }
+  let byTerm = cache.get(term);
+  if (byTerm === undefined) {
+    byTerm = {};
+    cache.set(term, byTerm);
+  }
+  const key = job + SUFFIX[dtype];
+  let f = byTerm[key];
+  if (f === undefined) {
+    f = (k as unknown as Record<string, unknown>)[`${term}_${job}_${SUFFIX[dtype]}`];
+    byTerm[key] = f;
+  }
+  return f as F;
 }
 
 /** A validation of operand 0 that only a pass over the data can make (BCE's inputs in [0, 1]). */
@@ -144,7 +165,8 @@ export function elementwiseSum(job: ElementwiseJob): number {
 
 /**
  * The fast path of a reduction over two JS typed arrays of one type and length (no Tensor, no broadcasting):
- * `elementwiseSum` without building operands from Tensors.
+ * `elementwiseSum` without operands or a ChunkedCall — two scratch slots and the chunk loop, for the small calls
+ * whose cost is mostly this setup.
  */
 export function elementwiseSumArrays(
   fn: string,
@@ -153,11 +175,29 @@ export function elementwiseSumArrays(
   b: Float32Array | Float64Array,
   p: number,
   q: number,
-  check?: ElementwiseCheck,
+  check?: () => ElementwiseCheck,
 ): number {
   const dtype: FloatDType = a instanceof Float32Array ? 'float32' : 'float64';
-  const call = new ChunkedCall(fn, dtype, [a.length], [arrayOperand(a), arrayOperand(b)]);
-  return sumOver({ term, dtype, p, q, check, c: null, weight: null }, call);
+  const k = kernel<SumKernel>(term, 'sum', dtype);
+  const n = a.length;
+  const size = BYTES[dtype];
+  const chunk = CHUNK_BYTES / size;
+  const slot = scratchBytes(Math.min(chunk, Math.max(n, 1)) * size);
+  beginScratch(fn, 2 * slot);
+  const pa = takeScratch(slot);
+  const pb = takeScratch(slot);
+  const view = heap()[dtype] as Float64Array;
+  let total = 0;
+  for (let start = 0; start < n; start += chunk) {
+    const len = Math.min(chunk, n - start);
+    const whole = start === 0 && len === n;
+    view.set((whole ? a : a.subarray(start, start + len)) as Float64Array, pa / size);
+    view.set((whole ? b : b.subarray(start, start + len)) as Float64Array, pb / size);
+    const s = k(pa, pb, 0, 0, len, p, q);
+    if (s !== s && check) runCheck(check(), dtype, pa, start, len);
+    total += s;
+  }
+  return total;
 }
 
 /** A fresh typed array of `dtype` and `n` elements. */

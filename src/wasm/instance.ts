@@ -12,7 +12,13 @@
 //                growing resizes the buffer in place and every view stays valid;
 //   'shared'     a shared memory (Node 20, where the above is missing): views of a SharedArrayBuffer survive
 //                growth too. The binary declares an ordinary memory import, so its bytes are patched to declare
-//                a shared one (one flag byte of the import; `withSharedMemoryImport`);
+//                a shared one (one flag byte of the import; `withSharedMemoryImport`). V8 copies into and out of
+//                a SharedArrayBuffer with relaxed-atomic word loops, ~5× slower than memcpy (0.2 against 0.04
+//                ns per float here), and every call that stages typed arrays pays that per operand. So such an
+//                engine starts on an ordinary memory, 'fixed' while no alloc()ed tensor exists (nothing can be
+//                detached then), and the first alloc() moves to the shared module (`upgradeForViews`): the patched
+//                bytes compiled, a shared memory of the same size with the old bytes copied in, and the new
+//                instance's exports in place of the old (the kernels keep no state outside memory);
 //   'fixed'      neither (older engines, or a precompiled module that cannot be patched and no resizable
 //                buffers): memory.ts then refuses to grow while an alloc()ed tensor is alive, with an error that
 //                says so, instead of detaching its views.
@@ -35,6 +41,9 @@ let memoryKind: MemoryKind = 'fixed';
 let pending: Promise<void> | undefined;
 let defaultSource: (() => WebAssembly.Module | BufferSource) | undefined;
 const listeners: Array<(k: KernelExports, kind: MemoryKind) => void> = [];
+/** The shared-memory module's bytes, kept while an ordinary memory could still move to them (see the header). */
+let sharedBytes: Uint8Array | undefined;
+const upgradeListeners: Array<(k: KernelExports) => void> = [];
 
 /** Registers the entry point's synchronous binary (called once at import by src/index*.ts). */
 export function setDefaultSource(get: () => WebAssembly.Module | BufferSource): void {
@@ -140,7 +149,7 @@ export function withSharedMemoryImport(source: Uint8Array): Uint8Array | undefin
         const kind = source[p++];
         if (kind === 0x02) {
           if (source[p] !== 0x01) return undefined; // no maximum: cannot be shared
-          const patched = source.slice();
+          const patched = new Uint8Array(source); // a copy: a Node Buffer's slice() is a view of the caller's bytes
           patched[p] = 0x03;
           return patched;
         }
@@ -184,40 +193,55 @@ function planFromModule(module: WebAssembly.Module): Plan {
 }
 
 /**
- * Which bytes to compile and with which memory: on engines without resizable buffers, the module patched to import
- * a shared memory when the engine has those; otherwise the bytes as they are, with an ordinary memory.
+ * The module patched to import a shared memory, where the engine has shared memories but no resizable buffers
+ * (the bytes the first alloc() moves to); undefined elsewhere, or when the bytes hold no patchable import.
  */
-function choose(bytes: Uint8Array): { bytes: Uint8Array; memory: WebAssembly.Memory; kind: MemoryKind } {
-  if (!resizableBuffers()) {
-    const memory = sharedMemory();
-    const patched = memory && withSharedMemoryImport(bytes);
-    if (memory && patched) return { bytes: patched, memory, kind: 'shared' };
-  }
-  return { bytes, memory: ordinaryMemory(), kind: resizableBuffers() ? 'resizable' : 'fixed' };
+function sharedVariant(bytes: Uint8Array): Uint8Array | undefined {
+  return !resizableBuffers() && sharedMemory() ? withSharedMemoryImport(bytes) : undefined;
 }
 
+// Engines that would take a shared memory start on the ordinary one and keep the patched bytes for the first
+// alloc() (`upgradeForViews`): compiling them is deferred until views need it.
 function planFromBytes(bytes: Uint8Array): Plan {
-  const c = choose(bytes);
-  if (c.kind === 'shared') {
-    try {
-      return { module: new WebAssembly.Module(c.bytes as BufferSource), memory: c.memory, kind: c.kind };
-    } catch {
-      // An engine that creates shared memories but will not compile a module importing one: ordinary memory.
-    }
-  }
+  sharedBytes = sharedVariant(bytes);
   return planFromModule(new WebAssembly.Module(bytes as BufferSource));
 }
 
 async function planFromBytesAsync(bytes: Uint8Array): Promise<Plan> {
-  const c = choose(bytes);
-  if (c.kind === 'shared') {
-    try {
-      return { module: await WebAssembly.compile(c.bytes as BufferSource), memory: c.memory, kind: c.kind };
-    } catch {
-      // As in planFromBytes; a binary that is invalid either way rejects below.
-    }
-  }
+  sharedBytes = sharedVariant(bytes);
   return planFromModule(await WebAssembly.compile(bytes as BufferSource));
+}
+
+/** Calls `fn` with the new exports when `upgradeForViews` replaces the instance (the memory's contents kept). */
+export function onUpgrade(fn: (k: KernelExports) => void): void {
+  upgradeListeners.push(fn);
+}
+
+/**
+ * Before the first alloc()ed tensor: moves an ordinary ('fixed') memory to the shared-memory module where the
+ * engine has one, so that the tensor's views survive growth (see the header). Every byte of memory is copied, so
+ * pointers held by the caller stay valid; exports fetched earlier must not be used after it (the runners fetch
+ * `kernels()` per call). Where the engine will not compile or instantiate the shared module, the memory stays
+ * 'fixed' (growth is then refused while tensors live, as on engines without shared memory).
+ */
+export function upgradeForViews(): void {
+  const bytes = sharedBytes;
+  if (!instance || memoryKind !== 'fixed' || !bytes) return;
+  sharedBytes = undefined;
+  const old = instance.memory;
+  let next: KernelExports;
+  try {
+    const pages = old.buffer.byteLength / 65536;
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: MAXIMUM_PAGES, shared: true });
+    new Uint8Array(memory.buffer).set(new Uint8Array(old.buffer));
+    const module = new WebAssembly.Module(bytes as BufferSource);
+    next = new WebAssembly.Instance(module, imports(memory)).exports as unknown as KernelExports;
+  } catch {
+    return; // An engine that creates shared memories but will not compile or run a module importing one.
+  }
+  instance = next;
+  memoryKind = 'shared';
+  for (const fn of upgradeListeners) fn(next);
 }
 
 function adopt(plan: Plan, inst: WebAssembly.Instance): void {

@@ -7,7 +7,7 @@
 import type { DType, TensorData } from '../tensor/dtype.js';
 import { ARRAY_OF } from '../tensor/dtype.js';
 import type { KernelExports, MemoryKind } from './instance.js';
-import { kernels, onInstantiate } from './instance.js';
+import { kernels, onInstantiate, onUpgrade, upgradeForViews } from './instance.js';
 
 const PAGE = 65536;
 const ALIGN = 16;
@@ -27,6 +27,14 @@ onInstantiate((k: KernelExports, memoryKind: MemoryKind) => {
   // The default scratch arena first, before any resident tensor exists: ordinary calls then never grow memory
   // (which matters on a 'fixed' memory, where growing with live tensors is refused).
   beginScratch('init', 0);
+});
+
+// The move to a shared memory before the first alloc()ed tensor (instance.ts): same bytes, same blocks; only the
+// memory object and the views over it change.
+onUpgrade((k: KernelExports) => {
+  memory = k.memory;
+  kind = 'shared';
+  grown();
 });
 
 const roundUp = (n: number): number => Math.ceil(Math.max(n, 1) / ALIGN) * ALIGN;
@@ -77,6 +85,7 @@ function ensure(fn: string, end: number, bytes: number): void {
  */
 export function allocBlock(fn: string, bytes: number, resident: boolean): number {
   kernels();
+  if (resident && residentBlocks === 0 && kind === 'fixed') upgradeForViews();
   const size = roundUp(bytes);
   let ptr = -1;
   for (let i = 0; i < freeBlocks.length; i++) {

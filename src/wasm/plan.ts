@@ -35,11 +35,6 @@ export function operandOf(t: Tensor, dtype: FloatDType, shape: readonly number[]
   return { data: t.data, ptr: -1, strides: same ? null : broadcastStrides(t.shape, shape), shape: t.shape };
 }
 
-/** A JS typed array of the call's shape as an operand (the typed-array fast path: no Tensor needed). */
-export function arrayOperand(data: Float32Array | Float64Array): Operand {
-  return { data, ptr: -1, strides: null, shape: [data.length] };
-}
-
 /**
  * Copies elements [start, start + len) of `src` (read as broadcast to `shape` with `strides`) into `dst` at
  * index `at`, converting to `dst`'s element type. Runs along the last dimension are copied or filled whole.
