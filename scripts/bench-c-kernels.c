@@ -254,21 +254,24 @@ INLINE __m128 log_normal_f32x4(__m128 x) {
 INLINE __m128 bce_lanes(__m128 x, __m128 y) {
   const __m128 one = _mm_set1_ps(1.0f), zero = _mm_setzero_ps(), floor = _mm_set1_ps(-100.0f);
   __m128 u = _mm_sub_ps(one, x);
-  __m128 cu = _mm_sub_ps(neg4(x), _mm_sub_ps(u, one));
-  __m128 isOne = _mm_cmpeq_ps(y, one);
-  __m128 binary = _mm_or_ps(isOne, _mm_castsi128_ps(_mm_cmpeq_epi32(_mm_castps_si128(y), _mm_setzero_si128())));
   const __m128 normal = _mm_set1_ps(MIN_NORMAL32);
   if (all_true4(_mm_and_ps(_mm_and_ps(_mm_cmpge_ps(x, normal), _mm_cmpge_ps(u, normal)),
                            _mm_and_ps(_mm_cmpge_ps(y, zero), _mm_cmple_ps(y, one))))) {
     // The fast path: x and 1 − x normal, targets in [0, 1] (no special case, no clamp, no fallback).
+    __m128 cu = _mm_sub_ps(_mm_sub_ps(zero, x), _mm_sub_ps(u, one));
     __m128 corr = _mm_and_ps(_mm_div_ps(cu, u), _mm_cmpge_ps(x, _mm_set1_ps(BCE_TINY)));
-    if (all_true4(binary)) {
+    __m128 isOne = _mm_cmpeq_ps(y, one);
+    if (all_true4(_mm_or_ps(isOne, _mm_castsi128_ps(_mm_cmpeq_epi32(_mm_castps_si128(y), _mm_setzero_si128()))))) {
       __m128 l = log_normal_f32x4(sel4(x, u, isOne));
-      return _mm_add_ps(neg4(sel4(l, _mm_add_ps(l, corr), isOne)), _mm_and_ps(isOne, _mm_set1_ps(-0.0f)));
+      return _mm_sub_ps(_mm_and_ps(isOne, _mm_set1_ps(-0.0f)), sel4(l, _mm_add_ps(l, corr), isOne));
     }
     __m128 a = _mm_add_ps(log_normal_f32x4(u), corr);
     return _mm_sub_ps(_mm_mul_ps(_mm_sub_ps(y, one), a), _mm_mul_ps(y, log_normal_f32x4(x)));
   }
+  // The general path (bceLanesGeneral).
+  __m128 cu = _mm_sub_ps(neg4(x), _mm_sub_ps(u, one));
+  __m128 isOne = _mm_cmpeq_ps(y, one);
+  __m128 binary = _mm_or_ps(isOne, _mm_castsi128_ps(_mm_cmpeq_epi32(_mm_castps_si128(y), _mm_setzero_si128())));
   // v128.andnot(a, b) = a & ~b; _mm_andnot_ps(b, a) = ~b & a.
   __m128 corr = _mm_and_ps(_mm_div_ps(cu, u),
                            _mm_andnot_ps(_mm_cmpeq_ps(cu, zero), _mm_cmpge_ps(x, _mm_set1_ps(BCE_TINY))));
