@@ -2,7 +2,8 @@
 // instance per build, the bench's case data copied in once). Interleaved samples, median ns per element each and
 // their ratio; values compared first.
 //   node scripts/run-ts.mjs bench/experiments/kernel-ab.ts <old.wasm> <new.wasm> [case-id ...] [--rounds=N]
-// Case ids as the bench's (bce-f32-1e5, ce10-f32-1e5, …): float32 BCE sum and CE index loss (stats + loss).
+// Case ids as the bench's (bce-f32-1e5, ce10-f32-1e5, …): float32 BCE sum and CE index loss (stats + loss);
+// `ce10-f32-1e5:stats` or `:loss` times one of the two CE kernels alone.
 import { readFileSync } from 'node:fs';
 import { allCases } from '../lib/cases.js';
 import type { Case } from '../lib/cases.js';
@@ -10,7 +11,7 @@ import { generate } from '../lib/data.js';
 
 type Kernel = (...args: number[]) => number;
 
-function setup(file: string, c: Case): { call: (s: number) => number } {
+function setup(file: string, c: Case, part: string): { call: (s: number) => number } {
   const memory = new WebAssembly.Memory({ initial: 2, maximum: 65536 });
   const k = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(file)), { env: { memory } })
     .exports as Record<string, Kernel>;
@@ -32,6 +33,17 @@ function setup(file: string, c: Case): { call: (s: number) => number } {
   if (c.loss === 'bce') return { call: (s) => k.bce_sum_f32(px[s], py[s], 0, 0, n, 0, 0) / n };
   const rows = c.rows!;
   const C = c.classes!;
+  const sts = px.map(() => put(new Float64Array(2 * rows)));
+  px.forEach((x, s) => k.softmax_stats_f32(x, rows, C, 1, 1, sts[s]));
+  if (part === 'stats') return { call: (s) => (k.softmax_stats_f32(px[s], rows, C, 1, 1, st), 0) };
+  if (part === 'loss') {
+    return {
+      call: (s) => {
+        k.ce_index_loss_f32(px[s], py[s], 0, sts[s], rows, C, 1, 1, -100, 0, 0, 0, res);
+        return new Float64Array(memory.buffer, res, 1)[0] / rows;
+      },
+    };
+  }
   return {
     call: (s) => {
       k.softmax_stats_f32(px[s], rows, C, 1, 1, st);
@@ -50,9 +62,10 @@ const median = (v: number[]): number => {
   return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 for (const id of ids) {
-  const c = allCases(false).find((x) => x.id === id);
-  if (!c) throw new Error(`no case ${id}`);
-  const impls = [setup(oldFile, c), setup(newFile, c)];
+  const [caseId, part = 'all'] = id.split(':');
+  const c = allCases(false).find((x) => x.id === caseId);
+  if (!c) throw new Error(`no case ${caseId}`);
+  const impls = [setup(oldFile, c, part), setup(newFile, c, part)];
   const values = impls.map((m) => m.call(0));
   const calls = Math.max(1, Math.round(4e5 / c.elements));
   const t: number[][] = [[], []];
