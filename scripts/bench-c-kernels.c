@@ -171,13 +171,8 @@ static inline double log_1(double x) {
 #define MBASE32 0x3f3504f3
 #define MANT32 0x007fffff
 
-INLINE __m128 log_f32x4(__m128 x) {
-  const __m128 zero = _mm_setzero_ps();
-  __m128 tiny = _mm_cmplt_ps(x, _mm_set1_ps(MIN_NORMAL32));
-  __m128 xs = sel4(_mm_mul_ps(x, _mm_set1_ps(TWO23)), x, tiny);
-  __m128 kAdjust = _mm_and_ps(tiny, _mm_set1_ps(-23.0f));
-  __m128i ix = _mm_add_epi32(_mm_castps_si128(xs), _mm_set1_epi32(SHIFT32));
-  __m128 k = _mm_add_ps(_mm_cvtepi32_ps(_mm_sub_epi32(_mm_srai_epi32(ix, 23), _mm_set1_epi32(127))), kAdjust);
+// The part of log_f32x4 after k: m and f from the shifted bits ix, then R(z) and the sum (log_normal_f32x4 too).
+INLINE __m128 log_reduced4(__m128i ix, __m128 k) {
   __m128 m = _mm_castsi128_ps(_mm_add_epi32(_mm_and_si128(ix, _mm_set1_epi32(MANT32)), _mm_set1_epi32(MBASE32)));
   __m128 f = _mm_sub_ps(m, _mm_set1_ps(1.0f));
   __m128 s = _mm_div_ps(f, _mm_add_ps(_mm_set1_ps(2.0f), f));
@@ -191,7 +186,17 @@ INLINE __m128 log_f32x4(__m128 x) {
   y = _mm_add_ps(y, _mm_mul_ps(k, _mm_set1_ps(LN2_LO32)));
   y = _mm_sub_ps(y, hfsq);
   y = _mm_add_ps(y, f);
-  y = _mm_add_ps(y, _mm_mul_ps(k, _mm_set1_ps(LN2_HI32)));
+  return _mm_add_ps(y, _mm_mul_ps(k, _mm_set1_ps(LN2_HI32)));
+}
+
+INLINE __m128 log_f32x4(__m128 x) {
+  const __m128 zero = _mm_setzero_ps();
+  __m128 tiny = _mm_cmplt_ps(x, _mm_set1_ps(MIN_NORMAL32));
+  __m128 xs = sel4(_mm_mul_ps(x, _mm_set1_ps(TWO23)), x, tiny);
+  __m128 kAdjust = _mm_and_ps(tiny, _mm_set1_ps(-23.0f));
+  __m128i ix = _mm_add_epi32(_mm_castps_si128(xs), _mm_set1_epi32(SHIFT32));
+  __m128 k = _mm_add_ps(_mm_cvtepi32_ps(_mm_sub_epi32(_mm_srai_epi32(ix, 23), _mm_set1_epi32(127))), kAdjust);
+  __m128 y = log_reduced4(ix, k);
   __m128 regular = _mm_and_ps(_mm_cmpgt_ps(x, zero), _mm_cmplt_ps(x, _mm_set1_ps(__builtin_inff())));
   __m128 special = sel4(_mm_set1_ps(-__builtin_inff()), sel4(_mm_set1_ps(__builtin_nanf("")), x, _mm_cmplt_ps(x, zero)),
                         _mm_cmpeq_ps(x, zero));
@@ -234,21 +239,7 @@ static inline double bce64(double x, double y) { return (y - 1) * clamp_log64(1 
 // special-case selects (identities there: the same bits).
 INLINE __m128 log_normal_f32x4(__m128 x) {
   __m128i ix = _mm_add_epi32(_mm_castps_si128(x), _mm_set1_epi32(SHIFT32));
-  __m128 k = _mm_cvtepi32_ps(_mm_sub_epi32(_mm_srai_epi32(ix, 23), _mm_set1_epi32(127)));
-  __m128 m = _mm_castsi128_ps(_mm_add_epi32(_mm_and_si128(ix, _mm_set1_epi32(MANT32)), _mm_set1_epi32(MBASE32)));
-  __m128 f = _mm_sub_ps(m, _mm_set1_ps(1.0f));
-  __m128 s = _mm_div_ps(f, _mm_add_ps(_mm_set1_ps(2.0f), f));
-  __m128 z = _mm_mul_ps(s, s);
-  __m128 w = _mm_mul_ps(z, z);
-  __m128 t1 = _mm_mul_ps(w, _mm_add_ps(_mm_set1_ps(LG2_32), _mm_mul_ps(w, _mm_set1_ps(LG4_32))));
-  __m128 t2 = _mm_mul_ps(z, _mm_add_ps(_mm_set1_ps(LG1_32), _mm_mul_ps(w, _mm_set1_ps(LG3_32))));
-  __m128 r = _mm_add_ps(t2, t1);
-  __m128 hfsq = _mm_mul_ps(_mm_mul_ps(_mm_set1_ps(0.5f), f), f);
-  __m128 y = _mm_mul_ps(s, _mm_add_ps(hfsq, r));
-  y = _mm_add_ps(y, _mm_mul_ps(k, _mm_set1_ps(LN2_LO32)));
-  y = _mm_sub_ps(y, hfsq);
-  y = _mm_add_ps(y, f);
-  return _mm_add_ps(y, _mm_mul_ps(k, _mm_set1_ps(LN2_HI32)));
+  return log_reduced4(ix, _mm_cvtepi32_ps(_mm_sub_epi32(_mm_srai_epi32(ix, 23), _mm_set1_epi32(127))));
 }
 
 INLINE __m128 bce_lanes(__m128 x, __m128 y) {

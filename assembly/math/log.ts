@@ -16,6 +16,8 @@
 //                    full sweep runs with SIMDLOSS_EXHAUSTIVE=1, the default test run a dense subset; random
 //                    float32s above 1 are tested too).
 //   specials         log(±0) = −∞, log(x < 0) = NaN, log(+∞) = +∞, log(NaN) = NaN.
+//                    `log_normal_f32x4` skips them (and the subnormal scaling) for lanes known normal and finite:
+//                    the same bits there.
 //
 // log1p(t) = log(u) + c/u with u = fl(1 + t) and c = t − (u − 1), the rounding error of 1 + t (exact by Fast2Sum
 // for |t| ≤ 1; for |t| > 1 it is inexact but far below an ulp of the result): since log(1 + t) = log(u) +

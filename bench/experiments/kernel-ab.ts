@@ -1,30 +1,21 @@
 // A/B timing of raw kernels from two wasm builds in one process (bench/lib/simdloss.ts rawKernel's way: a bare
-// instance per build, the bench's case data copied in once). Interleaved samples, median ns per element each and
-// their ratio; values compared first.
+// instance per build, `bareInstance`, the bench's case data copied in once). Interleaved samples, median (and
+// minimum) ns per element each and their ratio; values compared first.
 //   node scripts/run-ts.mjs bench/experiments/kernel-ab.ts <old.wasm> <new.wasm> [case-id ...] [--rounds=N]
 // Case ids as the bench's (bce-f32-1e5, ce10-f32-1e5, …): float32 BCE sum and CE index loss (stats + loss);
 // `ce10-f32-1e5:stats` or `:loss` times one of the two CE kernels alone.
-import { readFileSync } from 'node:fs';
 import { allCases } from '../lib/cases.js';
 import type { Case } from '../lib/cases.js';
 import { generate } from '../lib/data.js';
+import { bareInstance } from '../lib/simdloss.js';
 
 type Kernel = (...args: number[]) => number;
 
 function setup(file: string, c: Case, part: string): { call: (s: number) => number } {
-  const memory = new WebAssembly.Memory({ initial: 2, maximum: 65536 });
-  const k = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(file)), { env: { memory } })
-    .exports as Record<string, Kernel>;
+  const { k: exports, memory, stager } = bareInstance(file);
+  const k = exports as unknown as Record<string, Kernel>;
   const d = generate(c);
-  let top = k.heap_base();
-  const put = (a: ArrayBufferView): number => {
-    const ptr = top;
-    top = Math.ceil((ptr + a.byteLength) / 16) * 16;
-    const need = top - memory.buffer.byteLength;
-    if (need > 0) memory.grow(Math.ceil(need / 65536));
-    new Uint8Array(memory.buffer, ptr, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-    return ptr;
-  };
+  const put = stager();
   const px = d.xs.map(put);
   const py = d.ys.map(put);
   const res = put(new Float64Array(4));
@@ -34,8 +25,15 @@ function setup(file: string, c: Case, part: string): { call: (s: number) => numb
   const rows = c.rows!;
   const C = c.classes!;
   const sts = px.map(() => put(new Float64Array(2 * rows)));
-  px.forEach((x, s) => k.softmax_stats_f32(x, rows, C, 1, 1, sts[s]));
-  if (part === 'stats') return { call: (s) => (k.softmax_stats_f32(px[s], rows, C, 1, 1, st), 0) };
+  for (const [s, x] of px.entries()) k.softmax_stats_f32(x, rows, C, 1, 1, sts[s]);
+  if (part === 'stats') {
+    return {
+      call: (s) => {
+        k.softmax_stats_f32(px[s], rows, C, 1, 1, st);
+        return 0;
+      },
+    };
+  }
   if (part === 'loss') {
     return {
       call: (s) => {
@@ -74,7 +72,7 @@ for (const id of ids) {
     for (let j = 0; j < 2; j++) {
       const m = impls[(r + j) % 2];
       const t0 = process.hrtime.bigint();
-      for (let b = 0; b < calls; b++) m.call((next++) % c.sets);
+      for (let b = 0; b < calls; b++) m.call(next++ % c.sets);
       t[(r + j) % 2].push(Number(process.hrtime.bigint() - t0) / (calls * c.elements));
     }
   }
