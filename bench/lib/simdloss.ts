@@ -231,28 +231,44 @@ export function resident(name: string, api: SimdlossApi): Impl {
   };
 }
 
-/** The raw kernels of a build: a bare instance, inputs copied into its memory once, then kernel calls only. */
-export function rawKernel(name: string, wasmFile: string): Impl {
-  // The module imports its memory (src/wasm/instance.ts chooses its kind); a plain one is enough here.
+/**
+ * A bare instance of a build (its own plain memory: the module imports one, src/wasm/instance.ts chooses its
+ * kind for the library) and `stager()`, which starts a bump allocation at the heap base: each array it is given
+ * is copied in (16-byte aligned) and its pointer returned.
+ */
+export function bareInstance(wasmFile: string): {
+  k: Record<string, unknown> & { heap_base(): number };
+  memory: WebAssembly.Memory;
+  stager(): (a: ArrayBufferView) => number;
+} {
   const memory = new WebAssembly.Memory({ initial: 2, maximum: 65536 });
   const k = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(wasmFile)), { env: { memory } })
     .exports as Record<string, unknown> & { heap_base(): number };
+  const stager = (): ((a: ArrayBufferView) => number) => {
+    let top = k.heap_base();
+    return (a) => {
+      const ptr = top;
+      top = Math.ceil((ptr + a.byteLength) / 16) * 16;
+      const need = top - memory.buffer.byteLength;
+      if (need > 0) memory.grow(Math.ceil(need / 65536));
+      new Uint8Array(memory.buffer, ptr, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+      return ptr;
+    };
+  };
+  return { k, memory, stager };
+}
+
+/** The raw kernels of a build: a bare instance, inputs copied into its memory once, then kernel calls only. */
+export function rawKernel(name: string, wasmFile: string): Impl {
+  const { k, memory, stager } = bareInstance(wasmFile);
   return {
     name,
     prepare(c: Case, d: CaseData): Prepared | string {
       if (c.loss === 'more' || c.loss === 'ceBackward') return 'no raw kernel in the bench for this case';
       const kernel = kernelOf(k, c);
       if (!kernel) return 'no raw kernel for this loss in this build';
-      // A bump allocation from the heap base; each prepare starts over, so memory is reused across cases.
-      let top = k.heap_base();
-      const put = (a: Floats | Int32Array): number => {
-        const ptr = top;
-        top = Math.ceil((ptr + a.byteLength) / 16) * 16;
-        const need = top - memory.buffer.byteLength;
-        if (need > 0) memory.grow(Math.ceil(need / 65536));
-        new Uint8Array(memory.buffer, ptr, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-        return ptr;
-      };
+      // Each prepare starts over at the heap base, so memory is reused across cases.
+      const put = stager();
       const px: number[] = [];
       const py: number[] = [];
       for (let s = 0; s < c.sets; s++) {

@@ -1,0 +1,85 @@
+// A/B timing of raw kernels from two wasm builds in one process (bench/lib/simdloss.ts rawKernel's way: a bare
+// instance per build, `bareInstance`, the bench's case data copied in once). Interleaved samples, median (and
+// minimum) ns per element each and their ratio; values compared first.
+//   node scripts/run-ts.mjs bench/experiments/kernel-ab.ts <old.wasm> <new.wasm> [case-id ...] [--rounds=N]
+// Case ids as the bench's (bce-f32-1e5, ce10-f32-1e5, …): float32 BCE sum and CE index loss (stats + loss);
+// `ce10-f32-1e5:stats` or `:loss` times one of the two CE kernels alone.
+import { allCases } from '../lib/cases.js';
+import type { Case } from '../lib/cases.js';
+import { generate } from '../lib/data.js';
+import { bareInstance } from '../lib/simdloss.js';
+
+type Kernel = (...args: number[]) => number;
+
+function setup(file: string, c: Case, part: string): { call: (s: number) => number } {
+  const { k: exports, memory, stager } = bareInstance(file);
+  const k = exports as unknown as Record<string, Kernel>;
+  const d = generate(c);
+  const put = stager();
+  const px = d.xs.map(put);
+  const py = d.ys.map(put);
+  const res = put(new Float64Array(4));
+  const st = put(new Float64Array(2 * (c.rows ?? 0)));
+  const n = c.elements;
+  if (c.loss === 'bce') return { call: (s) => k.bce_sum_f32(px[s], py[s], 0, 0, n, 0, 0) / n };
+  const rows = c.rows!;
+  const C = c.classes!;
+  const sts = px.map(() => put(new Float64Array(2 * rows)));
+  for (const [s, x] of px.entries()) k.softmax_stats_f32(x, rows, C, 1, 1, sts[s]);
+  if (part === 'stats') {
+    return {
+      call: (s) => {
+        k.softmax_stats_f32(px[s], rows, C, 1, 1, st);
+        return 0;
+      },
+    };
+  }
+  if (part === 'loss') {
+    return {
+      call: (s) => {
+        k.ce_index_loss_f32(px[s], py[s], 0, sts[s], rows, C, 1, 1, -100, 0, 0, 0, res);
+        return new Float64Array(memory.buffer, res, 1)[0] / rows;
+      },
+    };
+  }
+  return {
+    call: (s) => {
+      k.softmax_stats_f32(px[s], rows, C, 1, 1, st);
+      k.ce_index_loss_f32(px[s], py[s], 0, st, rows, C, 1, 1, -100, 0, 0, 0, res);
+      return new Float64Array(memory.buffer, res, 1)[0] / rows;
+    },
+  };
+}
+
+const args = process.argv.slice(2);
+const rounds = Number(args.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 40);
+const [oldFile, newFile, ...rest] = args.filter((a) => !a.startsWith('--'));
+const ids = rest.length ? rest : ['bce-f32-1e5', 'ce10-f32-1e5'];
+const median = (v: number[]): number => {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+for (const id of ids) {
+  const [caseId, part = 'all'] = id.split(':');
+  const c = allCases(false).find((x) => x.id === caseId);
+  if (!c) throw new Error(`no case ${caseId}`);
+  const impls = [setup(oldFile, c, part), setup(newFile, c, part)];
+  const values = impls.map((m) => m.call(0));
+  const calls = Math.max(1, Math.round(4e5 / c.elements));
+  const t: number[][] = [[], []];
+  let next = 0;
+  for (let r = 0; r < rounds; r++) {
+    for (let j = 0; j < 2; j++) {
+      const m = impls[(r + j) % 2];
+      const t0 = process.hrtime.bigint();
+      for (let b = 0; b < calls; b++) m.call(next++ % c.sets);
+      t[(r + j) % 2].push(Number(process.hrtime.bigint() - t0) / (calls * c.elements));
+    }
+  }
+  const [a, b] = t.map(median);
+  const [ma, mb] = t.map((v) => Math.min(...v));
+  const rel = Math.abs(values[0] - values[1]) / Math.abs(values[0]);
+  console.log(
+    `${id}: old ${a.toFixed(3)} ns/el, new ${b.toFixed(3)} ns/el, old/new ${(a / b).toFixed(3)}× (min ${ma.toFixed(3)} / ${mb.toFixed(3)} = ${(ma / mb).toFixed(3)}×); values ${values[0]} vs ${values[1]} (rel ${rel.toExponential(2)})`,
+  );
+}
