@@ -101,7 +101,7 @@ function reference(
     if (kind === 'ciou') {
       const ra = div(w2, h2),
         rb = div(w1, h1);
-      const d = R(Math.atan(ra) - Math.atan(rb));
+      const d = R(atanDiff(ra, rb));
       const c = R(FOUR_OVER_PI2);
       const v = mul(c, mul(d, d));
       const alpha = div(v, add(add(sub(1, iou), v), R(eps)));
@@ -151,6 +151,14 @@ function reference(
     O = [add(-gWc, O[0]), add(-gHc, O[1]), add(gWc, O[2]), add(gHc, O[3])];
   }
   return { loss, ga: o.map((v, k) => add(v, u[k])), gb: O.map((v, k) => add(v, U[k])) };
+}
+
+/** atan a − atan b as the kernels take it: atan((a − b)/(1 + ab)) ± π, both atans where a or b is infinite. */
+function atanDiff(a: number, b: number): number {
+  if (Math.abs(a) === Infinity || Math.abs(b) === Infinity) return Math.atan(a) - Math.atan(b);
+  const den = 1 + a * b;
+  const d = Math.atan((a - b) / den);
+  return den < 0 ? d + (a < 0 || Object.is(a, -0) ? -Math.PI : Math.PI) : d;
 }
 
 /** n box pairs on a 1/8 grid with ties, shared edges, zero-size boxes, disjoint pairs and a few NaN / ∞. */

@@ -23,10 +23,13 @@
 // ÷, min, max are correctly rounded in both, so the same operations in the same order give PyTorch's float32
 // bits; eps and 4/π² rounded to N as PyTorch casts its Python scalars). One exception, CIoU's aspect difference
 // d = atan(W/H) − atan(w/h): PyTorch's float32 atan (Sleef's, ≤ 1 ulp) cannot be reproduced bit for bit, so for
-// float32 the two atans are taken in float64 (musl's, < 1 ulp64) of the float32 ratios and their difference
-// rounded once: |d − d(ratios)| ≤ ½ ulp32(d) + 2^-51 (PyTorch's: up to 1 ulp32 of each atan, more where they
-// cancel); everything after d is float32 in PyTorch's order. Losses are returned and written as float64 (exact
-// for float32), the sum accumulated in float64.
+// float32 d is computed in float64 from the float32 ratios (./atan.ts: atan((W/H − w/h)/(1 + (W/H)·(w/h))) ± π,
+// fdlibm's atan vectorised, ≤ ~4 ulp64 and no cancellation) and rounded once: |d − d(ratios)| ≤ ½ ulp32(d) +
+// 2^-50·|d| (PyTorch's: up to 1 ulp32 of each atan, more where they cancel); everything after d is float32 in
+// PyTorch's order. float64 boxes take the same d in float64. float32 CIoU's gradient kernel computes in float64
+// (wide, from the float32 boxes, rounded once per element): its autograd branches cancel, and without PyTorch's
+// atan bits a float32 evaluation misses DESIGN §2's rule on some fixture elements. Losses are returned and
+// written as float64 (exact for float32), the sum accumulated in float64.
 // Lane layout: structure of arrays: one v128 holds one coordinate of four float32 boxes (i … i + 3: four row
 // loads transposed by shuffles, ./lanes.ts) or two float64 boxes (lane loads); the gradients are transposed back
 // into rows. The last boxes (fewer than a vector) run the same generic code on scalars of N (and the scalar build
@@ -37,6 +40,7 @@
 // values: rounded to float32), else `gs` (rounded to N) for every box; `ga`, `gb` (when != 0) 4·n elements of N,
 // the gradients of a and b. Any alignment. Nothing allocated or thrown.
 import { hi64, lo64, pack32, widenAdd } from '../lanes';
+import { atanDiffOf } from './atan';
 import { add, both, coord, cols4, div, eq, gt, lt, mn, mul, mx, neg, pair, putBoxes, row, sel, sp, sub } from './lanes';
 
 /** Kinds (exported: the facade reads them from the module). */
@@ -64,24 +68,17 @@ const DIOU_EPS: f64 = 1e-7;
   return <V>(<T>coord<N>(p, i, k));
 }
 
-/** atan(ra) − atan(rb): in T for float64; for float32 in float64 per lane, rounded once (the header's budget). */
+/** atan(ra) − atan(rb) (./atan.ts) in float64: for float32 lanes per promoted pair, rounded once. */
 // @ts-ignore: decorator
 @inline function atanDiff<V, T>(ra: V, rb: V): V {
   if (isVector<V>()) {
     if (sizeof<T>() == 4) {
       const a = <v128>ra, b = <v128>rb;
-      return <V>pack32(atanDiff2(lo64(a), lo64(b)), atanDiff2(hi64(a), hi64(b)));
+      return <V>pack32(atanDiffOf<v128>(lo64(a), lo64(b)), atanDiffOf<v128>(hi64(a), hi64(b)));
     }
-    return <V>atanDiff2(<v128>ra, <v128>rb);
+    return <V>atanDiffOf<v128>(<v128>ra, <v128>rb);
   }
-  return <V>(<T>(Math.atan(<f64>ra) - Math.atan(<f64>rb)));
-}
-
-// @ts-ignore: decorator
-@inline function atanDiff2(a: v128, b: v128): v128 {
-  const lo = Math.atan(f64x2.extract_lane(a, 0)) - Math.atan(f64x2.extract_lane(b, 0));
-  const hi = Math.atan(f64x2.extract_lane(a, 1)) - Math.atan(f64x2.extract_lane(b, 1));
-  return f64x2.replace_lane(f64x2.splat(lo), 1, hi);
+  return <V>(<T>atanDiffOf<f64>(<f64>ra, <f64>rb));
 }
 
 /** The step's losses, written as float64. */
@@ -112,12 +109,15 @@ const DIOU_EPS: f64 = 1e-7;
   return <V>(<T>load<f64>(at));
 }
 
+/** x/2, as x·0.5 (the same bits: scaling by a power of two rounds once either way), which is cheaper. */
+// @ts-ignore: decorator
+@inline function half<V, T>(x: V): V { return mul<V, T>(x, sp<V, T>(0.5)); }
 /** maximum's backward to its first argument a (ties: g/2; a < b: +0). */
 // @ts-ignore: decorator
-@inline function maxA<V, T>(a: V, b: V, g: V): V { return sel<V, T>(lt<V, T>(a, b), sp<V, T>(0), sel<V, T>(eq<V, T>(a, b), div<V, T>(g, sp<V, T>(2)), g)); }
+@inline function maxA<V, T>(a: V, b: V, g: V): V { return sel<V, T>(lt<V, T>(a, b), sp<V, T>(0), sel<V, T>(eq<V, T>(a, b), half<V, T>(g), g)); }
 /** maximum's backward to its second argument b (ties: g/2; a > b: +0). */
 // @ts-ignore: decorator
-@inline function maxB<V, T>(a: V, b: V, g: V): V { return sel<V, T>(gt<V, T>(a, b), sp<V, T>(0), sel<V, T>(eq<V, T>(a, b), div<V, T>(g, sp<V, T>(2)), g)); }
+@inline function maxB<V, T>(a: V, b: V, g: V): V { return sel<V, T>(gt<V, T>(a, b), sp<V, T>(0), sel<V, T>(eq<V, T>(a, b), half<V, T>(g), g)); }
 /** minimum's backward to a (a > b: +0). */
 // @ts-ignore: decorator
 @inline function minA<V, T>(a: V, b: V, g: V): V { return maxB<V, T>(a, b, g); }
@@ -161,8 +161,8 @@ function box<V, T, N>(kind: i32, eps: f64, a: usize, b: usize, i: i32, g: usize,
     loss = sub<V, T>(one, sub<V, T>(iou, q));
   } else {
     diag = add<V, T>(add<V, T>(mul<V, T>(cw, cw), mul<V, T>(ch, ch)), e);
-    ex = sub<V, T>(div<V, T>(add<V, T>(x2, x1), two), div<V, T>(add<V, T>(X1, X2), two));
-    ey = sub<V, T>(div<V, T>(add<V, T>(y2, y1), two), div<V, T>(add<V, T>(Y1, Y2), two));
+    ex = sub<V, T>(half<V, T>(add<V, T>(x2, x1)), half<V, T>(add<V, T>(X1, X2)));
+    ey = sub<V, T>(half<V, T>(add<V, T>(y2, y1)), half<V, T>(add<V, T>(Y1, Y2)));
     r = div<V, T>(add<V, T>(mul<V, T>(ex, ex), mul<V, T>(ey, ey)), diag);
     loss = add<V, T>(sub<V, T>(one, iou), r);
     if (kind == BOX_CIOU) {
@@ -200,8 +200,8 @@ function box<V, T, N>(kind: i32, eps: f64, a: usize, b: usize, i: i32, g: usize,
     gCw = mul<V, T>(gDiag, mul<V, T>(two, cw));
     gCh = mul<V, T>(gDiag, mul<V, T>(two, ch));
     const gEx = mul<V, T>(gCd, mul<V, T>(two, ex)), gEy = mul<V, T>(gCd, mul<V, T>(two, ey));
-    hx = div<V, T>(gEx, two); hy = div<V, T>(gEy, two);
-    hX = div<V, T>(neg<V, T>(gEx), two); hY = div<V, T>(neg<V, T>(gEy), two);
+    hx = half<V, T>(gEx); hy = half<V, T>(gEy);
+    hX = half<V, T>(neg<V, T>(gEx)); hY = half<V, T>(neg<V, T>(gEy));
     if (kind == BOX_CIOU) {
       const gv = mul<V, T>(G, alpha);
       const gd = mul<V, T>(mul<V, T>(gv, sp<V, T>(FOUR_OVER_PI2)), mul<V, T>(two, d));
