@@ -4,8 +4,9 @@
 // away after inlining.
 //
 // Layout: boxes are rows (x1, y1, x2, y2) of an (n, 4) array. float32: the four rows of boxes i … i + 3 are four
-// v128 loads, transposed by eight 32-bit shuffles into x1, y1, x2, y2 lanes (`rows4` / `cols4`, the same
-// transposition both ways); float64: each lane is loaded on its own (two boxes per v128).
+// v128 loads (`row`), transposed by 32-bit shuffles into x1, y1, x2, y2 lanes (`cols4`; `putBoxes` transposes
+// the gradients back into rows the same way); float64 lanes: each lane is loaded on its own (two boxes per v128; float32 boxes
+// promoted for the wide CIoU gradient, rounded back per lane when stored).
 import { vadd, vdiv, veq, vgt, vlt, vmax, vmul, vneg, vsel, vsplat, vsub } from '../lanes';
 
 // @ts-ignore: decorator
