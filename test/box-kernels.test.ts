@@ -1,9 +1,11 @@
 // The box IoU kernels (assembly/boxes/box_iou.ts) raw, in both test builds: for box counts at DESIGN §4's lengths,
 // every kind (GIoU, DIoU, CIoU) and element type, the per-box losses and the gradients of both box sets (upstream
-// per box or shared, each gradient on or off) equal an independent float64 reference that follows the kernel
-// header's operation order — bit for bit for GIoU and DIoU, within 4 ulp for CIoU (its atan is musl's in the
-// kernels and V8's here) — the SIMD and the scalar build give the same bits, the float32 kernels round once from
-// float64, sums are the per-box losses' sum to rounding, and nothing is written outside the outputs.
+// per box or shared, each gradient on or off) equal an independent reference that follows the kernel header's
+// operation order (autograd's sums included) with every operation rounded to the element type (float32 lanes for
+// float32 boxes) — bit for bit for GIoU and DIoU, within 4 ulp for CIoU (its atan is musl's in the kernels and
+// V8's here; float32 CIoU gradients against the float64 reference, as its gradient kernel is wide) — the SIMD and
+// the scalar build give the same bits (four float32 / two float64 boxes per vector versus one at a time), sums are
+// the per-box losses' sum to rounding, and nothing is written outside the outputs.
 import { afterAll, describe, expect, it } from 'vitest';
 import { BUILDS, firstBitDifference, LENGTHS, RawBuild, rng, uncalled } from './helpers/builds.js';
 
@@ -12,130 +14,151 @@ const KINDS = ['giou', 'diou', 'ciou'] as const;
 type Kind = (typeof KINDS)[number];
 const FOUR_OVER_PI2 = 4 / (Math.PI * Math.PI);
 
-/** Gradient routing of maximum (to its first argument a; to b swap the comparison) as torch's autograd. */
-const maxA = (a: number, b: number, g: number): number => (a < b ? 0 : a === b ? g / 2 : g);
-const maxB = (a: number, b: number, g: number): number => (a > b ? 0 : a === b ? g / 2 : g);
-
-/** One box pair: the loss and the eight gradients times G, the kernel header's formulas in its order. */
-function reference(kind: Kind, eps: number, p: ArrayLike<number>, q: ArrayLike<number>, G: number) {
+/**
+ * One box pair: the loss and the eight gradients times G, the kernel header's formulas in its order (autograd's
+ * sums included), every operation rounded by R (Math.fround for float32 lanes, the identity for float64).
+ */
+function reference(
+  kind: Kind,
+  eps: number,
+  p: ArrayLike<number>,
+  q: ArrayLike<number>,
+  G0: number,
+  R: (v: number) => number,
+) {
+  const add = (a: number, b: number) => R(a + b),
+    sub = (a: number, b: number) => R(a - b),
+    mul = (a: number, b: number) => R(a * b),
+    div = (a: number, b: number) => R(a / b);
+  /** maximum's backward to a (to b: swap the comparison), torch's autograd: ties g/2, the loser +0. */
+  const maxA = (a: number, b: number, g: number): number => (a < b ? 0 : a === b ? div(g, 2) : g);
+  const maxB = (a: number, b: number, g: number): number => (a > b ? 0 : a === b ? div(g, 2) : g);
+  const G = R(G0);
   const [x1, y1, x2, y2] = [p[0], p[1], p[2], p[3]];
   const [X1, Y1, X2, Y2] = [q[0], q[1], q[2], q[3]];
-  const e = kind === 'ciou' ? 1e-7 : eps;
+  const e = R(kind === 'ciou' ? 1e-7 : eps);
   const xk1 = Math.max(x1, X1),
     yk1 = Math.max(y1, Y1),
     xk2 = Math.min(x2, X2),
     yk2 = Math.min(y2, Y2);
   const mask = yk2 > yk1 && xk2 > xk1;
-  const dx = xk2 - xk1,
-    dy = yk2 - yk1;
-  const inter = mask ? dx * dy : 0;
-  const w1 = x2 - x1,
-    h1 = y2 - y1,
-    w2 = X2 - X1,
-    h2 = Y2 - Y1;
-  const union = w1 * h1 + w2 * h2 - inter;
-  const ue = union + e;
-  const iou = inter / ue;
+  const dx = sub(xk2, xk1),
+    dy = sub(yk2, yk1);
+  const inter = mask ? mul(dx, dy) : 0;
+  const w1 = sub(x2, x1),
+    h1 = sub(y2, y1),
+    w2 = sub(X2, X1),
+    h2 = sub(Y2, Y1);
+  const union = sub(add(mul(w1, h1), mul(w2, h2)), inter);
+  const ue = add(union, e);
+  const iou = div(inter, ue);
   const xc1 = Math.min(x1, X1),
     yc1 = Math.min(y1, Y1),
     xc2 = Math.max(x2, X2),
     yc2 = Math.max(y2, Y2);
-  const cw = xc2 - xc1,
-    ch = yc2 - yc1;
+  const cw = sub(xc2, xc1),
+    ch = sub(yc2, yc1);
   let loss: number;
-  let gIou: number,
-    gUnion = 0,
-    gCw: number,
-    gCh: number;
-  const g = { x1: 0, y1: 0, x2: 0, y2: 0, X1: 0, Y1: 0, X2: 0, Y2: 0 };
-  let gw1 = 0,
-    gh1 = 0,
-    gw2 = 0,
-    gh2 = 0;
+  let gIou: number, gUnion: number, gCw: number, gCh: number;
+  let hx = 0,
+    hy = 0,
+    hX = 0,
+    hY = 0;
+  let gwc = 0,
+    ghc = 0,
+    gWc = 0,
+    gHc = 0;
   if (kind === 'giou') {
-    const ac = cw * ch,
-      ace = ac + e,
-      q2 = (ac - union) / ace;
-    loss = 1 - (iou - q2);
-    const gMiou = -G;
-    gIou = gMiou;
-    const gq = -gMiou;
-    const gNum = gq / ace;
-    const gAc = gNum + -gq * (q2 / ace);
-    gUnion = -gNum;
-    gCw = gAc * ch;
-    gCh = gAc * cw;
-  } else {
-    const diag = cw * cw + ch * ch + e;
-    const ex = (x2 + x1) / 2 - (X1 + X2) / 2,
-      ey = (y2 + y1) / 2 - (Y1 + Y2) / 2;
-    const r = (ex * ex + ey * ey) / diag;
-    loss = 1 - iou + r;
+    const ac = mul(cw, ch),
+      ace = add(ac, e),
+      q2 = div(sub(ac, union), ace);
+    loss = sub(1, sub(iou, q2));
     gIou = -G;
-    const gCd = G / diag,
-      gDiag = -G * (r / diag);
-    gCw = gDiag * (2 * cw);
-    gCh = gDiag * (2 * ch);
-    const gEx = gCd * (2 * ex),
-      gEy = gCd * (2 * ey);
-    g.x2 = g.x1 = gEx / 2;
-    g.X1 = g.X2 = -gEx / 2;
-    g.y2 = g.y1 = gEy / 2;
-    g.Y1 = g.Y2 = -gEy / 2;
+    const gq = G;
+    const gNum = div(gq, ace);
+    const gAc = add(mul(-gq, div(q2, ace)), gNum);
+    gUnion = add(-gNum, mul(-gIou, div(iou, ue)));
+    gCw = mul(gAc, ch);
+    gCh = mul(gAc, cw);
+  } else {
+    const diag = add(add(mul(cw, cw), mul(ch, ch)), e);
+    const ex = sub(div(add(x2, x1), 2), div(add(X1, X2), 2)),
+      ey = sub(div(add(y2, y1), 2), div(add(Y1, Y2), 2));
+    const r = div(add(mul(ex, ex), mul(ey, ey)), diag);
+    loss = add(sub(1, iou), r);
+    gIou = -G;
+    gUnion = mul(-gIou, div(iou, ue));
+    const gCd = div(G, diag),
+      gDiag = mul(-G, div(r, diag));
+    gCw = mul(gDiag, mul(2, cw));
+    gCh = mul(gDiag, mul(2, ch));
+    const gEx = mul(gCd, mul(2, ex)),
+      gEy = mul(gCd, mul(2, ey));
+    hx = div(gEx, 2);
+    hy = div(gEy, 2);
+    hX = div(-gEx, 2);
+    hY = div(-gEy, 2);
     if (kind === 'ciou') {
-      const ra = w2 / h2,
-        rb = w1 / h1;
-      const d = Math.atan(ra) - Math.atan(rb);
-      const v = FOUR_OVER_PI2 * (d * d);
-      const alpha = v / (1 - iou + v + eps);
-      loss = loss + alpha * v;
-      const gd = G * alpha * FOUR_OVER_PI2 * (2 * d);
-      const gra = gd / (ra * ra + 1),
-        grb = -gd / (rb * rb + 1);
-      gw2 = gra / h2;
-      gh2 = -gra * (ra / h2);
-      gw1 = grb / h1;
-      gh1 = -grb * (rb / h1);
+      const ra = div(w2, h2),
+        rb = div(w1, h1);
+      const d = R(atanDiff(ra, rb));
+      const c = R(FOUR_OVER_PI2);
+      const v = mul(c, mul(d, d));
+      const alpha = div(v, add(add(sub(1, iou), v), R(eps)));
+      loss = add(loss, mul(alpha, v));
+      const gd = mul(mul(mul(G, alpha), c), mul(2, d));
+      const gra = div(gd, add(mul(ra, ra), 1)),
+        grb = div(-gd, add(mul(rb, rb), 1));
+      gWc = div(gra, h2);
+      gHc = mul(-gra, div(ra, h2));
+      gwc = div(grb, h1);
+      ghc = mul(-grb, div(rb, h1));
     }
   }
-  let gInter = gIou / ue;
-  gUnion = gUnion + -gIou * (iou / ue);
-  gInter = gInter + -gUnion;
-  gw1 += gUnion * h1;
-  gh1 += gUnion * w1;
-  gw2 += gUnion * h2;
-  gh2 += gUnion * w2;
-  const gDx = gInter * dy,
-    gDy = gInter * dx;
-  const gxk2 = mask ? gDx : 0,
-    gxk1 = mask ? -gDx : 0,
-    gyk2 = mask ? gDy : 0,
-    gyk1 = mask ? -gDy : 0;
-  g.x2 += gw1;
-  g.x1 += -gw1;
-  g.y2 += gh1;
-  g.y1 += -gh1;
-  g.X2 += gw2;
-  g.X1 += -gw2;
-  g.Y2 += gh2;
-  g.Y1 += -gh2;
-  g.x1 += maxA(x1, X1, gxk1);
-  g.X1 += maxB(x1, X1, gxk1);
-  g.y1 += maxA(y1, Y1, gyk1);
-  g.Y1 += maxB(y1, Y1, gyk1);
-  g.x2 += maxB(x2, X2, gxk2);
-  g.X2 += maxA(x2, X2, gxk2);
-  g.y2 += maxB(y2, Y2, gyk2);
-  g.Y2 += maxA(y2, Y2, gyk2);
-  g.x1 += maxB(x1, X1, -gCw);
-  g.X1 += maxA(x1, X1, -gCw);
-  g.y1 += maxB(y1, Y1, -gCh);
-  g.Y1 += maxA(y1, Y1, -gCh);
-  g.x2 += maxA(x2, X2, gCw);
-  g.X2 += maxB(x2, X2, gCw);
-  g.y2 += maxA(y2, Y2, gCh);
-  g.Y2 += maxB(y2, Y2, gCh);
-  return { loss, ga: [g.x1, g.y1, g.x2, g.y2], gb: [g.X1, g.Y1, g.X2, g.Y2] };
+  const gInter = add(div(gIou, ue), -gUnion);
+  const gw1 = mul(gUnion, h1),
+    gh1 = mul(gUnion, w1),
+    gw2 = mul(gUnion, h2),
+    gh2 = mul(gUnion, w2);
+  const gDx = mul(gInter, dy),
+    gDy = mul(gInter, dx);
+  const gxk2 = mask ? add(0, gDx) : 0,
+    gxk1 = mask ? sub(0, gDx) : 0,
+    gyk2 = mask ? add(0, gDy) : 0,
+    gyk1 = mask ? sub(0, gDy) : 0;
+  // per coordinate: the loss function's unbind (CIoU's aspect widths first, then the centres, then the enclosing
+  // box), plus _loss_inter_union's (widths, then the intersection corner)
+  const u = [
+    add(-gw1, maxA(x1, X1, gxk1)),
+    add(-gh1, maxA(y1, Y1, gyk1)),
+    add(gw1, maxB(x2, X2, gxk2)),
+    add(gh1, maxB(y2, Y2, gyk2)),
+  ];
+  const U = [
+    add(-gw2, maxB(x1, X1, gxk1)),
+    add(-gh2, maxB(y1, Y1, gyk1)),
+    add(gw2, maxA(x2, X2, gxk2)),
+    add(gh2, maxA(y2, Y2, gyk2)),
+  ];
+  let o = [maxB(x1, X1, -gCw), maxB(y1, Y1, -gCh), maxA(x2, X2, gCw), maxA(y2, Y2, gCh)];
+  let O = [maxA(x1, X1, -gCw), maxA(y1, Y1, -gCh), maxB(x2, X2, gCw), maxB(y2, Y2, gCh)];
+  if (kind !== 'giou') {
+    o = [add(hx, o[0]), add(hy, o[1]), add(hx, o[2]), add(hy, o[3])];
+    O = [add(hX, O[0]), add(hY, O[1]), add(hX, O[2]), add(hY, O[3])];
+  }
+  if (kind === 'ciou') {
+    o = [add(-gwc, o[0]), add(-ghc, o[1]), add(gwc, o[2]), add(ghc, o[3])];
+    O = [add(-gWc, O[0]), add(-gHc, O[1]), add(gWc, O[2]), add(gHc, O[3])];
+  }
+  return { loss, ga: o.map((v, k) => add(v, u[k])), gb: O.map((v, k) => add(v, U[k])) };
+}
+
+/** atan a − atan b as the kernels take it: atan((a − b)/(1 + ab)) ± π, both atans where a or b is infinite. */
+function atanDiff(a: number, b: number): number {
+  if (Math.abs(a) === Infinity || Math.abs(b) === Infinity) return Math.atan(a) - Math.atan(b);
+  const den = 1 + a * b;
+  const d = Math.atan((a - b) / den);
+  return den < 0 ? d + (a < 0 || Object.is(a, -0) ? -Math.PI : Math.PI) : d;
 }
 
 /** n box pairs on a 1/8 grid with ties, shared edges, zero-size boxes, disjoint pairs and a few NaN / ∞. */
@@ -263,29 +286,34 @@ describe.each(KINDS)('box kernels, %s', (kind) => {
           let sum = 0,
             mag = 0;
           for (let i = 0; i < n; i++) {
-            const ref = reference(
-              kind,
-              eps,
-              A.subarray(4 * i, 4 * i + 4),
-              B.subarray(4 * i, 4 * i + 4),
-              perBox ? g[i] : 0.75,
-            );
+            const pa = A.subarray(4 * i, 4 * i + 4),
+              pb = B.subarray(4 * i, 4 * i + 4),
+              up = perBox ? g[i] : 0.75;
+            const ref = reference(kind, eps, pa, pb, up, round);
+            // float32 CIoU's gradient kernel computes in float64 (the kernel header): its reference is the wide one
+            const wide = f32 && kind === 'ciou';
+            const gref = wide ? reference(kind, eps, pa, pb, Math.fround(up), (v) => v) : ref;
             const tol = kind === 'ciou' ? 4 : 0;
             for (const out of outs) {
               const what = `${n} box ${i}`;
-              if (!(ulpsApart(out.losses[i], ref.loss, false) <= tol))
+              if (!(ulpsApart(out.losses[i], ref.loss, f32) <= tol))
                 expect.fail(`${what} loss ${out.losses[i]} vs ${ref.loss}`);
-              expect(Object.is(out.gradLosses[i], out.losses[i]), `${what} losses of the gradient pass`).toBe(true);
+              if (wide) {
+                if (!(ulpsApart(out.gradLosses[i], Math.fround(gref.loss), true) <= tol))
+                  expect.fail(`${what} loss of the gradient pass ${out.gradLosses[i]} vs ${gref.loss}`);
+              } else {
+                expect(Object.is(out.gradLosses[i], out.losses[i]), `${what} losses of the gradient pass`).toBe(true);
+              }
               for (let c = 0; c < 4; c++) {
                 for (const [got, want, name] of [
-                  [out.ga[4 * i + c], ref.ga[c], 'ga'],
-                  [out.gb[4 * i + c], ref.gb[c], 'gb'],
+                  [out.ga[4 * i + c], gref.ga[c], 'ga'],
+                  [out.gb[4 * i + c], gref.gb[c], 'gb'],
                 ] as const) {
                   const w = round(want);
                   const ok =
                     tol === 0
                       ? Object.is(got, w)
-                      : ulpsApart(got, w, f32) <= tol || Math.abs(got - w) <= 1e-15 * Math.abs(G(ref));
+                      : ulpsApart(got, w, f32) <= tol || Math.abs(got - w) <= 1e-15 * Math.abs(G(gref));
                   if (!ok) expect.fail(`${what} ${name}[${c}]: ${got} vs ${w} (${kind} ${dtype})`);
                 }
               }

@@ -11,22 +11,37 @@
 //         c² = (cw² + ch²) + e
 //   CIoU  ℓ = DIoU(e₀) + α·v,  v = (4/π²)·(atan(W/H) − atan(w/h))²,  α = v/(((1 − iou) + v) + e) (no gradient)
 // The backward is autograd's, node by node with torch 1.13's formulas (a/b: g/b and −g·((a/b)/b); x²: g·(2x);
-// atan: g/(x·x + 1); the masked intersection: +0 where the mask is false), so special values (a zero-height box,
-// NaN) and the signs of exact zeros come out as PyTorch's; maximum/minimum route the gradient as
-// where(a == b, g/2, g) masked to +0 on the losing side (ties split 50/50, a NaN gives both sides all of it).
+// atan: g/(x·x + 1); the masked intersection: +0 where the mask is false, +0 + g where true (index_backward's
+// accumulating index_put into zeros); maximum/minimum route the gradient as where(a == b, g/2, g) masked to +0 on
+// the losing side (ties split 50/50, a NaN gives both sides all of it)), and its sums in autograd's order: a
+// tensor used twice gets its later use's gradient plus its earlier use's; a box coordinate gets one term per
+// unbind (torchvision unbinds the boxes once per function): (CIoU's + DIoU's/GIoU's) + _loss_inter_union's, each
+// the sum of its two uses. So special values (a zero-height box, NaN) and the signs of exact zeros come out as
+// PyTorch's, and in float32 every value and gradient of GIoU and DIoU is PyTorch's bit for bit.
 //
-// Precision: float64 throughout, float32 boxes promoted (wide, like the BCEWithLogits terms: CIoU's atan
-// difference and the gradient's sums of autograd branches cancel, so a float32 evaluation not bit-identical to
-// PyTorch's would miss DESIGN §2's accuracy rule); losses are written as float64, the gradients rounded once to N.
-// Lane layout: structure of arrays, f64x2: one v128 holds one coordinate of two boxes (boxes i and i + 1), built
-// by lane loads from the (n, 4) rows and scattered back for the gradients; an odd last box runs the same generic
-// code on f64 scalars (and the scalar build runs every box that way), so a box gives the same bits either way.
-// atan per lane with Math.atan (musl's).
+// Precision: each box computes in its own dtype N, as torchvision does (float32 boxes in float32 lanes: +, −, ×,
+// ÷, min, max are correctly rounded in both, so the same operations in the same order give PyTorch's float32
+// bits; eps and 4/π² rounded to N as PyTorch casts its Python scalars). One exception, CIoU's aspect difference
+// d = atan(W/H) − atan(w/h): PyTorch's float32 atan (Sleef's, ≤ 1 ulp) cannot be reproduced bit for bit, so for
+// float32 d is computed in float64 from the float32 ratios (./atan.ts: atan((W/H − w/h)/(1 + (W/H)·(w/h))) ± π,
+// fdlibm's atan vectorised, ≤ ~4 ulp64 and no cancellation) and rounded once: |d − d(ratios)| ≤ ½ ulp32(d) +
+// 2^-50·|d| (PyTorch's: up to 1 ulp32 of each atan, more where they cancel); everything after d is float32 in
+// PyTorch's order. float64 boxes take the same d in float64. float32 CIoU's gradient kernel computes in float64
+// (wide, from the float32 boxes, rounded once per element): its autograd branches cancel, and without PyTorch's
+// atan bits a float32 evaluation misses DESIGN §2's rule on some fixture elements. Losses are returned and
+// written as float64 (exact for float32), the sum accumulated in float64.
+// Lane layout: structure of arrays: one v128 holds one coordinate of four float32 boxes (i … i + 3: four row
+// loads transposed by shuffles, ./lanes.ts) or two float64 boxes (lane loads); the gradients are transposed back
+// into rows. The last boxes (fewer than a vector) run the same generic code on scalars of N (and the scalar build
+// runs every box that way), so a box gives the same bits either way.
 //
 // Pointer contract: `a`, `b` byte offsets of n boxes (4·n contiguous elements of N, row-major (n, 4)), read only;
-// `out` (when != 0) n float64 losses; `g` (when != 0) n float64 upstream gradients, else `gs` for every box;
-// `ga`, `gb` (when != 0) 4·n elements of N, the gradients of a and b. Any alignment. Nothing allocated or thrown.
-import { vsel } from '../lanes';
+// `out` (when != 0) n float64 losses; `g` (when != 0) n float64 upstream gradients (for float32 exactly float32
+// values: rounded to float32), else `gs` (rounded to N) for every box; `ga`, `gb` (when != 0) 4·n elements of N,
+// the gradients of a and b. Any alignment. Nothing allocated or thrown.
+import { hi64, lo64, pack32, widenAdd } from '../lanes';
+import { atanDiffOf } from './atan';
+import { add, both, coord, cols4, div, eq, gt, lt, mn, mul, mx, neg, pair, putBoxes, row, sel, sp, sub } from './lanes';
 
 /** Kinds (exported: the facade reads them from the module). */
 export const BOX_GIOU: i32 = 0;
@@ -38,118 +53,100 @@ const FOUR_OVER_PI2: f64 = 4.0 / (Math.PI * Math.PI);
 /** _diou_iou_loss's default eps, which complete_box_iou_loss keeps. */
 const DIOU_EPS: f64 = 1e-7;
 
-// Generic operations over V = f64 (one box) or v128 (two boxes, f64x2); masks are V too (1.0/0.0 for f64).
+/** Boxes per step: four float32 or two float64 boxes per vector (T the lanes' type), 1 for a scalar. */
 // @ts-ignore: decorator
-@inline function sp<V>(x: f64): V { if (isVector<V>()) return <V>f64x2.splat(x); else return <V>x; }
+@inline function stepOf<V, T>(): i32 { return isVector<V>() ? (sizeof<T>() == 4 ? 4 : 2) : 1; }
+
+/** Coordinate k (a constant) of the step's boxes at i, stored as N, in lanes of T (float32 promoted for T = f64). */
 // @ts-ignore: decorator
-@inline function add<V>(a: V, b: V): V { if (isVector<V>()) return <V>f64x2.add(<v128>a, <v128>b); else return <V>(<f64>a + <f64>b); }
-// @ts-ignore: decorator
-@inline function sub<V>(a: V, b: V): V { if (isVector<V>()) return <V>f64x2.sub(<v128>a, <v128>b); else return <V>(<f64>a - <f64>b); }
-// @ts-ignore: decorator
-@inline function mul<V>(a: V, b: V): V { if (isVector<V>()) return <V>f64x2.mul(<v128>a, <v128>b); else return <V>(<f64>a * <f64>b); }
-// @ts-ignore: decorator
-@inline function div<V>(a: V, b: V): V { if (isVector<V>()) return <V>f64x2.div(<v128>a, <v128>b); else return <V>(<f64>a / <f64>b); }
-// @ts-ignore: decorator
-@inline function neg<V>(a: V): V { if (isVector<V>()) return <V>f64x2.neg(<v128>a); else return <V>(-<f64>a); }
-/** torch.maximum: NaN if either is NaN (wasm's f64.max and f64x2.max). */
-// @ts-ignore: decorator
-@inline function mx<V>(a: V, b: V): V { if (isVector<V>()) return <V>f64x2.max(<v128>a, <v128>b); else return <V>max<f64>(<f64>a, <f64>b); }
-/** torch.minimum: NaN if either is NaN. */
-// @ts-ignore: decorator
-@inline function mn<V>(a: V, b: V): V { if (isVector<V>()) return <V>f64x2.min(<v128>a, <v128>b); else return <V>min<f64>(<f64>a, <f64>b); }
-// @ts-ignore: decorator
-@inline function eq<V>(a: V, b: V): V { if (isVector<V>()) return <V>f64x2.eq(<v128>a, <v128>b); else return <V>(<f64>a == <f64>b ? 1.0 : 0.0); }
-// @ts-ignore: decorator
-@inline function lt<V>(a: V, b: V): V { if (isVector<V>()) return <V>f64x2.lt(<v128>a, <v128>b); else return <V>(<f64>a < <f64>b ? 1.0 : 0.0); }
-// @ts-ignore: decorator
-@inline function gt<V>(a: V, b: V): V { if (isVector<V>()) return <V>f64x2.gt(<v128>a, <v128>b); else return <V>(<f64>a > <f64>b ? 1.0 : 0.0); }
-// @ts-ignore: decorator
-@inline function both<V>(m: V, k: V): V { if (isVector<V>()) return <V>v128.and(<v128>m, <v128>k); else return <V>(<f64>m * <f64>k); }
-/** m ? a : b. */
-// @ts-ignore: decorator
-@inline function sel<V>(m: V, a: V, b: V): V { if (isVector<V>()) return <V>vsel(<v128>a, <v128>b, <v128>m); else return <f64>m != 0 ? a : b; }
-// @ts-ignore: decorator
-@inline function atanOf<V>(x: V): V {
+@inline function load4<V, T, N>(p: usize, i: i32, k: i32): V {
   if (isVector<V>()) {
-    const v = <v128>x;
-    return <V>f64x2.replace_lane(f64x2.splat(Math.atan(f64x2.extract_lane(v, 0))), 1, Math.atan(f64x2.extract_lane(v, 1)));
+    if (sizeof<T>() == 4) return <V>cols4(row(p, i, 0), row(p, i, 1), row(p, i, 2), row(p, i, 3), k);
+    if (sizeof<N>() == 8) return <V>pair(p, i, k);
+    return <V>f64x2.replace_lane(f64x2.splat(<f64>coord<f32>(p, i, k)), 1, <f64>coord<f32>(p, i + 1, k));
   }
-  return <V>Math.atan(<f64>x);
+  return <V>(<T>coord<N>(p, i, k));
 }
 
-/** Coordinate k of box i (and i + 1 in the second lane for v128), promoted to f64. */
+/** atan(ra) − atan(rb) (./atan.ts) in float64: for float32 lanes per promoted pair, rounded once. */
 // @ts-ignore: decorator
-@inline function coord<V, N>(p: usize, i: i32, k: i32): V {
-  const at = p + ((<usize>i * 4 + <usize>k) << (sizeof<N>() == 4 ? 2 : 3));
+@inline function atanDiff<V, T>(ra: V, rb: V): V {
   if (isVector<V>()) {
-    const lo = <f64>load<N>(at), hi = <f64>load<N>(at + 4 * sizeof<N>());
-    return <V>f64x2.replace_lane(f64x2.splat(lo), 1, hi);
+    if (sizeof<T>() == 4) {
+      const a = <v128>ra, b = <v128>rb;
+      return <V>pack32(atanDiffOf<v128>(lo64(a), lo64(b)), atanDiffOf<v128>(hi64(a), hi64(b)));
+    }
+    return <V>atanDiffOf<v128>(<v128>ra, <v128>rb);
   }
-  return <V>(<f64>load<N>(at));
+  return <V>(<T>atanDiffOf<f64>(<f64>ra, <f64>rb));
 }
 
-/** Stores v (rounded to N) as coordinate k of box i (and i + 1). */
+/** The step's losses, written as float64. */
 // @ts-ignore: decorator
-@inline function putCoord<V, N>(p: usize, i: i32, k: i32, v: V): void {
-  const at = p + ((<usize>i * 4 + <usize>k) << (sizeof<N>() == 4 ? 2 : 3));
+@inline function putLoss<V, T>(out: usize, i: i32, v: V): void {
+  const at = out + (<usize>i << 3);
   if (isVector<V>()) {
-    store<N>(at, <N>f64x2.extract_lane(<v128>v, 0));
-    store<N>(at + 4 * sizeof<N>(), <N>f64x2.extract_lane(<v128>v, 1));
+    if (sizeof<T>() == 4) {
+      v128.store(at, lo64(<v128>v));
+      v128.store(at, hi64(<v128>v), 16);
+    } else {
+      v128.store(at, <v128>v);
+    }
   } else {
-    store<N>(at, <N>(<f64>v));
+    store<f64>(at, <f64>v);
   }
 }
 
-/** Stores the losses of box i (and i + 1) as f64. */
+/** The upstream gradient of the step's boxes (rounded to T). */
 // @ts-ignore: decorator
-@inline function putLoss<V>(out: usize, i: i32, v: V): void {
-  if (isVector<V>()) v128.store(out + (<usize>i << 3), <v128>v);
-  else store<f64>(out + (<usize>i << 3), <f64>v);
+@inline function upstream<V, T>(g: usize, gs: f64, i: i32): V {
+  if (g == 0) return sp<V, T>(gs);
+  const at = g + (<usize>i << 3);
+  if (isVector<V>()) {
+    if (sizeof<T>() == 4) return <V>pack32(v128.load(at), v128.load(at, 16));
+    return <V>v128.load(at);
+  }
+  return <V>(<T>load<f64>(at));
 }
 
-/** The upstream gradient of box i (and i + 1). */
+/** x/2, as x·0.5 (the same bits: scaling by a power of two rounds once either way), which is cheaper. */
 // @ts-ignore: decorator
-@inline function upstream<V>(g: usize, gs: f64, i: i32): V {
-  if (g == 0) return sp<V>(gs);
-  if (isVector<V>()) return <V>v128.load(g + (<usize>i << 3));
-  return <V>load<f64>(g + (<usize>i << 3));
-}
-
+@inline function half<V, T>(x: V): V { return mul<V, T>(x, sp<V, T>(0.5)); }
 /** maximum's backward to its first argument a (ties: g/2; a < b: +0). */
 // @ts-ignore: decorator
-@inline function maxA<V>(a: V, b: V, g: V): V { return sel<V>(lt<V>(a, b), sp<V>(0), sel<V>(eq<V>(a, b), div<V>(g, sp<V>(2)), g)); }
+@inline function maxA<V, T>(a: V, b: V, g: V): V { return sel<V, T>(lt<V, T>(a, b), sp<V, T>(0), sel<V, T>(eq<V, T>(a, b), half<V, T>(g), g)); }
 /** maximum's backward to its second argument b (ties: g/2; a > b: +0). */
 // @ts-ignore: decorator
-@inline function maxB<V>(a: V, b: V, g: V): V { return sel<V>(gt<V>(a, b), sp<V>(0), sel<V>(eq<V>(a, b), div<V>(g, sp<V>(2)), g)); }
+@inline function maxB<V, T>(a: V, b: V, g: V): V { return sel<V, T>(gt<V, T>(a, b), sp<V, T>(0), sel<V, T>(eq<V, T>(a, b), half<V, T>(g), g)); }
 /** minimum's backward to a (a > b: +0). */
 // @ts-ignore: decorator
-@inline function minA<V>(a: V, b: V, g: V): V { return maxB<V>(a, b, g); }
+@inline function minA<V, T>(a: V, b: V, g: V): V { return maxB<V, T>(a, b, g); }
 /** minimum's backward to b (a < b: +0). */
 // @ts-ignore: decorator
-@inline function minB<V>(a: V, b: V, g: V): V { return maxA<V>(a, b, g); }
+@inline function minB<V, T>(a: V, b: V, g: V): V { return maxA<V, T>(a, b, g); }
 
 /**
- * The loss of box i (and i + 1) and, when `ga` or `gb` != 0, its gradients times the upstream (written there).
- * One function for forward and backward, so both see the same intermediate values. Not inlined: one copy per
- * (V, N) instead of one per driver (binary size; a call per box pair is cheap next to its ~150 operations).
+ * The loss of the step's boxes at i and, when `ga` or `gb` != 0, their gradients times the upstream (written
+ * there). One function for forward and backward, so both see the same intermediate values. Not inlined: one copy
+ * per (V, N) instead of one per driver (binary size; a call per step is cheap next to its ~150 operations).
  */
-function box<V, N>(kind: i32, eps: f64, a: usize, b: usize, i: i32, g: usize, gs: f64, ga: usize, gb: usize): V {
-  const x1 = coord<V, N>(a, i, 0), y1 = coord<V, N>(a, i, 1), x2 = coord<V, N>(a, i, 2), y2 = coord<V, N>(a, i, 3);
-  const X1 = coord<V, N>(b, i, 0), Y1 = coord<V, N>(b, i, 1), X2 = coord<V, N>(b, i, 2), Y2 = coord<V, N>(b, i, 3);
-  const zero = sp<V>(0), one = sp<V>(1), two = sp<V>(2);
-  const e = sp<V>(kind == BOX_CIOU ? DIOU_EPS : eps);
-  // intersection and union
-  const xk1 = mx<V>(x1, X1), yk1 = mx<V>(y1, Y1), xk2 = mn<V>(x2, X2), yk2 = mn<V>(y2, Y2);
-  const mask = both<V>(gt<V>(yk2, yk1), gt<V>(xk2, xk1));
-  const dx = sub<V>(xk2, xk1), dy = sub<V>(yk2, yk1);
-  const inter = sel<V>(mask, mul<V>(dx, dy), zero);
-  const w1 = sub<V>(x2, x1), h1 = sub<V>(y2, y1), w2 = sub<V>(X2, X1), h2 = sub<V>(Y2, Y1);
-  const union = sub<V>(add<V>(mul<V>(w1, h1), mul<V>(w2, h2)), inter);
-  const ue = add<V>(union, e);
-  const iou = div<V>(inter, ue);
+function box<V, T, N>(kind: i32, eps: f64, a: usize, b: usize, i: i32, g: usize, gs: f64, ga: usize, gb: usize): V {
+  const x1 = load4<V, T, N>(a, i, 0), y1 = load4<V, T, N>(a, i, 1), x2 = load4<V, T, N>(a, i, 2), y2 = load4<V, T, N>(a, i, 3);
+  const X1 = load4<V, T, N>(b, i, 0), Y1 = load4<V, T, N>(b, i, 1), X2 = load4<V, T, N>(b, i, 2), Y2 = load4<V, T, N>(b, i, 3);
+  const zero = sp<V, T>(0), one = sp<V, T>(1), two = sp<V, T>(2);
+  const e = sp<V, T>(kind == BOX_CIOU ? DIOU_EPS : eps);
+  // intersection and union (_loss_inter_union)
+  const xk1 = mx<V, T>(x1, X1), yk1 = mx<V, T>(y1, Y1), xk2 = mn<V, T>(x2, X2), yk2 = mn<V, T>(y2, Y2);
+  const mask = both<V, T>(gt<V, T>(yk2, yk1), gt<V, T>(xk2, xk1));
+  const dx = sub<V, T>(xk2, xk1), dy = sub<V, T>(yk2, yk1);
+  const inter = sel<V, T>(mask, mul<V, T>(dx, dy), zero);
+  const w1 = sub<V, T>(x2, x1), h1 = sub<V, T>(y2, y1), w2 = sub<V, T>(X2, X1), h2 = sub<V, T>(Y2, Y1);
+  const union = sub<V, T>(add<V, T>(mul<V, T>(w1, h1), mul<V, T>(w2, h2)), inter);
+  const ue = add<V, T>(union, e);
+  const iou = div<V, T>(inter, ue);
   // enclosing box
-  const xc1 = mn<V>(x1, X1), yc1 = mn<V>(y1, Y1), xc2 = mx<V>(x2, X2), yc2 = mx<V>(y2, Y2);
-  const cw = sub<V>(xc2, xc1), ch = sub<V>(yc2, yc1);
+  const xc1 = mn<V, T>(x1, X1), yc1 = mn<V, T>(y1, Y1), xc2 = mx<V, T>(x2, X2), yc2 = mx<V, T>(y2, Y2);
+  const cw = sub<V, T>(xc2, xc1), ch = sub<V, T>(yc2, yc1);
   let loss: V;
   // GIoU pieces
   let ace = zero, q = zero;
@@ -158,135 +155,151 @@ function box<V, N>(kind: i32, eps: f64, a: usize, b: usize, i: i32, g: usize, gs
   // CIoU pieces
   let ra = zero, rb = zero, d = zero, alpha = zero;
   if (kind == BOX_GIOU) {
-    const ac = mul<V>(cw, ch);
-    ace = add<V>(ac, e);
-    q = div<V>(sub<V>(ac, union), ace);
-    loss = sub<V>(one, sub<V>(iou, q));
+    const ac = mul<V, T>(cw, ch);
+    ace = add<V, T>(ac, e);
+    q = div<V, T>(sub<V, T>(ac, union), ace);
+    loss = sub<V, T>(one, sub<V, T>(iou, q));
   } else {
-    diag = add<V>(add<V>(mul<V>(cw, cw), mul<V>(ch, ch)), e);
-    ex = sub<V>(div<V>(add<V>(x2, x1), two), div<V>(add<V>(X1, X2), two));
-    ey = sub<V>(div<V>(add<V>(y2, y1), two), div<V>(add<V>(Y1, Y2), two));
-    r = div<V>(add<V>(mul<V>(ex, ex), mul<V>(ey, ey)), diag);
-    loss = add<V>(sub<V>(one, iou), r);
+    diag = add<V, T>(add<V, T>(mul<V, T>(cw, cw), mul<V, T>(ch, ch)), e);
+    ex = sub<V, T>(half<V, T>(add<V, T>(x2, x1)), half<V, T>(add<V, T>(X1, X2)));
+    ey = sub<V, T>(half<V, T>(add<V, T>(y2, y1)), half<V, T>(add<V, T>(Y1, Y2)));
+    r = div<V, T>(add<V, T>(mul<V, T>(ex, ex), mul<V, T>(ey, ey)), diag);
+    loss = add<V, T>(sub<V, T>(one, iou), r);
     if (kind == BOX_CIOU) {
-      ra = div<V>(w2, h2);
-      rb = div<V>(w1, h1);
-      d = sub<V>(atanOf<V>(ra), atanOf<V>(rb));
-      const v = mul<V>(sp<V>(FOUR_OVER_PI2), mul<V>(d, d));
-      alpha = div<V>(v, add<V>(add<V>(sub<V>(one, iou), v), sp<V>(eps)));
-      loss = add<V>(loss, mul<V>(alpha, v));
+      ra = div<V, T>(w2, h2);
+      rb = div<V, T>(w1, h1);
+      d = atanDiff<V, T>(ra, rb);
+      const v = mul<V, T>(sp<V, T>(FOUR_OVER_PI2), mul<V, T>(d, d));
+      alpha = div<V, T>(v, add<V, T>(add<V, T>(sub<V, T>(one, iou), v), sp<V, T>(eps)));
+      loss = add<V, T>(loss, mul<V, T>(alpha, v));
     }
   }
   if (ga == 0 && gb == 0) return loss;
 
-  // backward
-  const G = upstream<V>(g, gs, i);
-  let gIou: V, gUnion = zero, gCw: V, gCh: V;
-  let gx1 = zero, gy1 = zero, gx2 = zero, gy2 = zero, gX1 = zero, gY1 = zero, gX2 = zero, gY2 = zero;
-  let gw1 = zero, gh1 = zero, gw2 = zero, gh2 = zero;
+  // backward; per coordinate: c (the last function's unbind: CIoU's aspect widths), o (GIoU's / DIoU's), u
+  // (_loss_inter_union's)
+  const G = upstream<V, T>(g, gs, i);
+  let gIou: V, gUnion: V, gCw: V, gCh: V;
+  let hx = zero, hy = zero, hX = zero, hY = zero;
+  let gwc = zero, ghc = zero, gWc = zero, gHc = zero;
   if (kind == BOX_GIOU) {
-    const gMiou = neg<V>(G);
+    const gMiou = neg<V, T>(G);
     gIou = gMiou;
-    const gq = neg<V>(gMiou);
-    const gNum = div<V>(gq, ace);
-    const gAce = mul<V>(neg<V>(gq), div<V>(q, ace));
-    const gAc = add<V>(gNum, gAce);
-    gUnion = neg<V>(gNum);
-    gCw = mul<V>(gAc, ch);
-    gCh = mul<V>(gAc, cw);
+    const gq = neg<V, T>(gMiou);
+    const gNum = div<V, T>(gq, ace);
+    const gAce = mul<V, T>(neg<V, T>(gq), div<V, T>(q, ace));
+    const gAc = add<V, T>(gAce, gNum);
+    gUnion = add<V, T>(neg<V, T>(gNum), mul<V, T>(neg<V, T>(gIou), div<V, T>(iou, ue)));
+    gCw = mul<V, T>(gAc, ch);
+    gCh = mul<V, T>(gAc, cw);
   } else {
-    gIou = neg<V>(G);
-    const gCd = div<V>(G, diag);
-    const gDiag = mul<V>(neg<V>(G), div<V>(r, diag));
-    gCw = mul<V>(gDiag, mul<V>(two, cw));
-    gCh = mul<V>(gDiag, mul<V>(two, ch));
-    const gEx = mul<V>(gCd, mul<V>(two, ex)), gEy = mul<V>(gCd, mul<V>(two, ey));
-    const hx = div<V>(gEx, two), hy = div<V>(gEy, two), hX = div<V>(neg<V>(gEx), two), hY = div<V>(neg<V>(gEy), two);
-    gx2 = hx; gx1 = hx; gX1 = hX; gX2 = hX;
-    gy2 = hy; gy1 = hy; gY1 = hY; gY2 = hY;
+    gIou = neg<V, T>(G);
+    gUnion = mul<V, T>(neg<V, T>(gIou), div<V, T>(iou, ue));
+    const gCd = div<V, T>(G, diag);
+    const gDiag = mul<V, T>(neg<V, T>(G), div<V, T>(r, diag));
+    gCw = mul<V, T>(gDiag, mul<V, T>(two, cw));
+    gCh = mul<V, T>(gDiag, mul<V, T>(two, ch));
+    const gEx = mul<V, T>(gCd, mul<V, T>(two, ex)), gEy = mul<V, T>(gCd, mul<V, T>(two, ey));
+    hx = half<V, T>(gEx); hy = half<V, T>(gEy);
+    hX = half<V, T>(neg<V, T>(gEx)); hY = half<V, T>(neg<V, T>(gEy));
     if (kind == BOX_CIOU) {
-      const gv = mul<V>(G, alpha);
-      const gd = mul<V>(mul<V>(gv, sp<V>(FOUR_OVER_PI2)), mul<V>(two, d));
-      const gra = div<V>(gd, add<V>(mul<V>(ra, ra), one));
-      const grb = div<V>(neg<V>(gd), add<V>(mul<V>(rb, rb), one));
-      gw2 = div<V>(gra, h2);
-      gh2 = mul<V>(neg<V>(gra), div<V>(ra, h2));
-      gw1 = div<V>(grb, h1);
-      gh1 = mul<V>(neg<V>(grb), div<V>(rb, h1));
+      const gv = mul<V, T>(G, alpha);
+      const gd = mul<V, T>(mul<V, T>(gv, sp<V, T>(FOUR_OVER_PI2)), mul<V, T>(two, d));
+      const gra = div<V, T>(gd, add<V, T>(mul<V, T>(ra, ra), one));
+      const grb = div<V, T>(neg<V, T>(gd), add<V, T>(mul<V, T>(rb, rb), one));
+      gWc = div<V, T>(gra, h2);
+      gHc = mul<V, T>(neg<V, T>(gra), div<V, T>(ra, h2));
+      gwc = div<V, T>(grb, h1);
+      ghc = mul<V, T>(neg<V, T>(grb), div<V, T>(rb, h1));
     }
   }
   // iou = I/(U + e), U = (A1 + A2) − I
-  let gInter = div<V>(gIou, ue);
-  gUnion = add<V>(gUnion, mul<V>(neg<V>(gIou), div<V>(iou, ue)));
-  gInter = add<V>(gInter, neg<V>(gUnion));
-  gw1 = add<V>(gw1, mul<V>(gUnion, h1));
-  gh1 = add<V>(gh1, mul<V>(gUnion, w1));
-  gw2 = add<V>(gw2, mul<V>(gUnion, h2));
-  gh2 = add<V>(gh2, mul<V>(gUnion, w2));
-  // the masked intersection: +0 where the mask is false
-  const gDx = mul<V>(gInter, dy), gDy = mul<V>(gInter, dx);
-  const gxk2 = sel<V>(mask, gDx, zero), gxk1 = sel<V>(mask, neg<V>(gDx), zero);
-  const gyk2 = sel<V>(mask, gDy, zero), gyk1 = sel<V>(mask, neg<V>(gDy), zero);
-  // widths and heights
-  gx2 = add<V>(gx2, gw1); gx1 = add<V>(gx1, neg<V>(gw1));
-  gy2 = add<V>(gy2, gh1); gy1 = add<V>(gy1, neg<V>(gh1));
-  gX2 = add<V>(gX2, gw2); gX1 = add<V>(gX1, neg<V>(gw2));
-  gY2 = add<V>(gY2, gh2); gY1 = add<V>(gY1, neg<V>(gh2));
-  // intersection corners (max of the minima, min of the maxima) and the enclosing box's
-  gx1 = add<V>(gx1, maxA<V>(x1, X1, gxk1)); gX1 = add<V>(gX1, maxB<V>(x1, X1, gxk1));
-  gy1 = add<V>(gy1, maxA<V>(y1, Y1, gyk1)); gY1 = add<V>(gY1, maxB<V>(y1, Y1, gyk1));
-  gx2 = add<V>(gx2, minA<V>(x2, X2, gxk2)); gX2 = add<V>(gX2, minB<V>(x2, X2, gxk2));
-  gy2 = add<V>(gy2, minA<V>(y2, Y2, gyk2)); gY2 = add<V>(gY2, minB<V>(y2, Y2, gyk2));
-  const gxc1 = neg<V>(gCw), gyc1 = neg<V>(gCh);
-  gx1 = add<V>(gx1, minA<V>(x1, X1, gxc1)); gX1 = add<V>(gX1, minB<V>(x1, X1, gxc1));
-  gy1 = add<V>(gy1, minA<V>(y1, Y1, gyc1)); gY1 = add<V>(gY1, minB<V>(y1, Y1, gyc1));
-  gx2 = add<V>(gx2, maxA<V>(x2, X2, gCw)); gX2 = add<V>(gX2, maxB<V>(x2, X2, gCw));
-  gy2 = add<V>(gy2, maxA<V>(y2, Y2, gCh)); gY2 = add<V>(gY2, maxB<V>(y2, Y2, gCh));
+  const gInter = add<V, T>(div<V, T>(gIou, ue), neg<V, T>(gUnion));
+  const gw1 = mul<V, T>(gUnion, h1), gh1 = mul<V, T>(gUnion, w1);
+  const gw2 = mul<V, T>(gUnion, h2), gh2 = mul<V, T>(gUnion, w2);
+  // the masked intersection: +0 where the mask is false, +0 + g where true
+  const gDx = mul<V, T>(gInter, dy), gDy = mul<V, T>(gInter, dx);
+  const gxk2 = sel<V, T>(mask, add<V, T>(zero, gDx), zero), gxk1 = sel<V, T>(mask, sub<V, T>(zero, gDx), zero);
+  const gyk2 = sel<V, T>(mask, add<V, T>(zero, gDy), zero), gyk1 = sel<V, T>(mask, sub<V, T>(zero, gDy), zero);
+  const gxc1 = neg<V, T>(gCw), gyc1 = neg<V, T>(gCh);
+  // _loss_inter_union's unbind: the width/height use (later) plus the intersection corner's
+  const ux1 = add<V, T>(neg<V, T>(gw1), maxA<V, T>(x1, X1, gxk1)), uX1 = add<V, T>(neg<V, T>(gw2), maxB<V, T>(x1, X1, gxk1));
+  const uy1 = add<V, T>(neg<V, T>(gh1), maxA<V, T>(y1, Y1, gyk1)), uY1 = add<V, T>(neg<V, T>(gh2), maxB<V, T>(y1, Y1, gyk1));
+  const ux2 = add<V, T>(gw1, minA<V, T>(x2, X2, gxk2)), uX2 = add<V, T>(gw2, minB<V, T>(x2, X2, gxk2));
+  const uy2 = add<V, T>(gh1, minA<V, T>(y2, Y2, gyk2)), uY2 = add<V, T>(gh2, minB<V, T>(y2, Y2, gyk2));
+  // the loss function's unbind: the enclosing box's (GIoU), plus the centres' (later) for DIoU and CIoU
+  let ox1 = minA<V, T>(x1, X1, gxc1), oX1 = minB<V, T>(x1, X1, gxc1);
+  let oy1 = minA<V, T>(y1, Y1, gyc1), oY1 = minB<V, T>(y1, Y1, gyc1);
+  let ox2 = maxA<V, T>(x2, X2, gCw), oX2 = maxB<V, T>(x2, X2, gCw);
+  let oy2 = maxA<V, T>(y2, Y2, gCh), oY2 = maxB<V, T>(y2, Y2, gCh);
+  if (kind != BOX_GIOU) {
+    ox1 = add<V, T>(hx, ox1); oX1 = add<V, T>(hX, oX1); oy1 = add<V, T>(hy, oy1); oY1 = add<V, T>(hY, oY1);
+    ox2 = add<V, T>(hx, ox2); oX2 = add<V, T>(hX, oX2); oy2 = add<V, T>(hy, oy2); oY2 = add<V, T>(hY, oY2);
+  }
+  if (kind == BOX_CIOU) {
+    // complete_box_iou_loss's unbind (the aspect widths) comes first
+    ox1 = add<V, T>(neg<V, T>(gwc), ox1); oX1 = add<V, T>(neg<V, T>(gWc), oX1);
+    oy1 = add<V, T>(neg<V, T>(ghc), oy1); oY1 = add<V, T>(neg<V, T>(gHc), oY1);
+    ox2 = add<V, T>(gwc, ox2); oX2 = add<V, T>(gWc, oX2); oy2 = add<V, T>(ghc, oy2); oY2 = add<V, T>(gHc, oY2);
+  }
   if (ga != 0) {
-    putCoord<V, N>(ga, i, 0, gx1); putCoord<V, N>(ga, i, 1, gy1); putCoord<V, N>(ga, i, 2, gx2); putCoord<V, N>(ga, i, 3, gy2);
+    putBoxes<V, T, N>(ga, i, add<V, T>(ox1, ux1), add<V, T>(oy1, uy1), add<V, T>(ox2, ux2), add<V, T>(oy2, uy2));
   }
   if (gb != 0) {
-    putCoord<V, N>(gb, i, 0, gX1); putCoord<V, N>(gb, i, 1, gY1); putCoord<V, N>(gb, i, 2, gX2); putCoord<V, N>(gb, i, 3, gY2);
+    putBoxes<V, T, N>(gb, i, add<V, T>(oX1, uX1), add<V, T>(oY1, uY1), add<V, T>(oX2, uX2), add<V, T>(oY2, uY2));
   }
   return loss;
 }
 
-/** Σ of the n losses (float64, two lanes then the tail), each written to `out` when out != 0. */
+/** Σ of the n losses (float64: vector steps' lanes widened, then the tail), each written to `out` when != 0. */
 // @ts-ignore: decorator
 @inline function lossDriver<N>(a: usize, b: usize, n: i32, kind: i32, eps: f64, out: usize): f64 {
   let i = 0;
   let s = 0.0;
   if (ASC_FEATURE_SIMD) {
+    const step = stepOf<v128, N>();
     let acc = f64x2.splat(0);
-    for (; i + 2 <= n; i += 2) {
-      const l = box<v128, N>(kind, eps, a, b, i, 0, 0, 0, 0);
-      if (out != 0) putLoss<v128>(out, i, l);
-      acc = f64x2.add(acc, l);
+    for (; i + step <= n; i += step) {
+      const l = box<v128, N, N>(kind, eps, a, b, i, 0, 0, 0, 0);
+      if (out != 0) putLoss<v128, N>(out, i, l);
+      acc = widenAdd<N>(acc, l);
     }
     s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
   }
   for (; i < n; i++) {
-    const l = box<f64, N>(kind, eps, a, b, i, 0, 0, 0, 0);
-    if (out != 0) putLoss<f64>(out, i, l);
+    const l = <f64>box<N, N, N>(kind, eps, a, b, i, 0, 0, 0, 0);
+    if (out != 0) putLoss<f64, f64>(out, i, l);
     s += l;
   }
   return s;
 }
 
-/** The gradients of the n boxes (and their losses to `out` when != 0). */
+/** The gradients of boxes [i, n) computed in T, stored as N (and their losses to `out` when != 0). */
 // @ts-ignore: decorator
-@inline function gradDriver<N>(a: usize, b: usize, g: usize, gs: f64, n: i32, kind: i32, eps: f64, ga: usize, gb: usize, out: usize): void {
+@inline function gradSteps<T, N>(a: usize, b: usize, g: usize, gs: f64, n: i32, kind: i32, eps: f64, ga: usize, gb: usize, out: usize): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    for (; i + 2 <= n; i += 2) {
-      const l = box<v128, N>(kind, eps, a, b, i, g, gs, ga, gb);
-      if (out != 0) putLoss<v128>(out, i, l);
+    const step = stepOf<v128, T>();
+    for (; i + step <= n; i += step) {
+      const l = box<v128, T, N>(kind, eps, a, b, i, g, gs, ga, gb);
+      if (out != 0) putLoss<v128, T>(out, i, l);
     }
   }
   for (; i < n; i++) {
-    const l = box<f64, N>(kind, eps, a, b, i, g, gs, ga, gb);
-    if (out != 0) putLoss<f64>(out, i, l);
+    const l = <f64>box<T, T, N>(kind, eps, a, b, i, g, gs, ga, gb);
+    if (out != 0) putLoss<f64, f64>(out, i, l);
   }
+}
+
+/**
+ * The gradients of the n boxes (and their losses to `out` when != 0). float32 CIoU runs in float64 (wide): its
+ * gradient sums autograd branches that cancel, and with an atan not bit-identical to PyTorch's a float32
+ * evaluation misses DESIGN §2's rule on some elements; its `out` losses are then the wide ones rounded once.
+ */
+// @ts-ignore: decorator
+@inline function gradDriver<N>(a: usize, b: usize, g: usize, gs: f64, n: i32, kind: i32, eps: f64, ga: usize, gb: usize, out: usize): void {
+  if (sizeof<N>() == 4 && kind == BOX_CIOU) gradSteps<f64, N>(a, b, g, gs, n, kind, eps, ga, gb, out);
+  else gradSteps<N, N>(a, b, g, gs, n, kind, eps, ga, gb, out);
 }
 
 export function box_loss_f32(a: usize, b: usize, n: i32, kind: i32, eps: f64, out: usize): f64 { return lossDriver<f32>(a, b, n, kind, eps, out); }

@@ -141,8 +141,11 @@ function declaration(name: string, className: string, kind: BoxKind): AnyLossDec
       const { job, reduction } = f.saved;
       const n = numelOf(job.shape) / 4;
       let g: Float64Array | number;
-      if (typeof upstream === 'number') g = reduction === 'mean' ? upstream / n : upstream;
-      else g = Float64Array.from(upstream.data as ArrayLike<number>, Number);
+      // float32: PyTorch's float32 upstream (mean: fl32(g) / fl32(n) in float32, as MeanBackward divides)
+      if (typeof upstream === 'number') {
+        const r = (v: number): number => rounded(v, job.dtype);
+        g = reduction === 'mean' ? r(r(upstream) / r(n)) : r(upstream);
+      } else g = Float64Array.from(upstream.data as ArrayLike<number>, Number);
       const want: [boolean, boolean] = [f.operands[0] !== null, f.operands[1] !== null];
       const grads = boxGrads(job, g, want, into);
       // The gradients have the arguments' own dtypes (a float32 boxes2 of a float64 call gets a float32 gradient).
