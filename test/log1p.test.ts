@@ -2,7 +2,8 @@
 // assembly/testing/softplus.ts): the float32 log1p on [0, 1] and the softplus tail log1p(e^(−|x|)) for
 // |x| ≤ 87.33 against the float64 log1p / exp (each < 1 float64 ulp, i.e. exact to ~2^-29 float32 ulps), over a
 // dense sweep of their float32 domains (every float32 with SIMDLOSS_EXHAUSTIVE=1); and their TypeScript twins
-// (test/helpers/math32.ts, used by the BCEWithLogits and SoftMargin references): bit for bit the kernel's.
+// (test/helpers/math32.ts, used by the BCEWithLogits and SoftMargin references): bit for bit the kernel's. Also
+// math/log_split.ts's absolute error (its twin is checked through KLDiv's kernels, test/elementwise-kernels.test.ts).
 import { describe, expect, it } from 'vitest';
 import { BUILDS, firstBitDifference, RawBuild, rng, uncalled } from './helpers/builds.js';
 import { log1pUnit32, softplusTail32 } from './helpers/math32.js';
@@ -57,6 +58,41 @@ describe.each(BUILDS)('softplus.ts, %s build', (name) => {
     },
     exhaustive ? 600_000 : 120_000,
   );
+
+  // math/log_split.ts: the error depends on the mantissa only, so every float32 in [√2/2, √2) covers every m; a
+  // sparse sweep over every binade checks that k·ln 2 adds nothing.
+  it('the split log k·ln 2 + f + small stays within 0.2·2^-24 of log x (every mantissa, and every binade)', () => {
+    const lo = bitsOf(Math.SQRT1_2);
+    const e = b.k.log_split_f32_max_abs_error(lo, bitsOf(Math.SQRT2) - lo + 1, 1);
+    const all = b.k.log_split_f32_max_abs_error(
+      bitsOf(2 ** -126),
+      Math.floor((bitsOf(3.4e38) - bitsOf(2 ** -126)) / 997),
+      997,
+    );
+    expect(Math.max(e, all)).toBeLessThanOrEqual(0.2);
+    expect(e).toBeGreaterThan(0.1); // the sweep ran
+  });
+
+  // math/softplus.ts's expSplitF4 (the tail's exp): hi + lo within 0.3·2^-24 relative of e^x on [−80, 88] (below
+  // −80 its lo part underflows: up to 1·2^-24 there, measured 0.996).
+  it('the split exp hi + lo stays within 0.3·2^-24 relative of e^x on [−80, 88] (every 61st float32)', () => {
+    let worst = 0;
+    for (const [from, to] of [
+      [0, 88],
+      [-0, -80],
+    ]) {
+      const first = bitsOf(from);
+      const count = Math.floor((bitsOf(to) - first) / 61) + 1;
+      for (let done = 0; done < count; done += 1 << 22) {
+        worst = Math.max(
+          worst,
+          b.k.exp_split_f32_max_rel_error(first + done * 61, Math.min(1 << 22, count - done), 61),
+        );
+      }
+    }
+    expect(worst).toBeLessThanOrEqual(0.3);
+    expect(worst).toBeGreaterThan(0.1);
+  });
 
   it('log1p is exact at 0 and 1 and keeps tiny arguments, NaN stays NaN', () => {
     const got = mapOf(b, 'log1p_unit_f32_map', new Float32Array([0, 1, 2 ** -30, 2 ** -149, NaN]));

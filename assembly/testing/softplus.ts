@@ -2,8 +2,9 @@
 // (test/log1p.test.ts). Pointer contract of the maps: `x` and `out` are byte offsets of `n` float32s (may alias,
 // any alignment). Lanes: 4 per v128, then a scalar tail (the scalar twins).
 import { exp1 } from '../math/exp';
-import { log1p_f64 } from '../math/log';
-import { log1pUnitF1, log1pUnitF4, softplusTailF1, softplusTailF4 } from '../math/softplus';
+import { log1p_f64, log_f64 } from '../math/log';
+import { expSplitF1, expSplitF4, log1pUnitF1, log1pUnitF4, softplusTailF1, softplusTailF4 } from '../math/softplus';
+import { logExponentF1, logFractionF1, logJoin1, logSmallF1 } from '../math/log_split';
 
 /** out[i] = log1p(x[i]) for x[i] ∈ [0, 1], float32 (log1pUnitF4). */
 export function log1p_unit_f32_map(x: usize, out: usize, n: i32): void {
@@ -81,4 +82,57 @@ export function log1p_unit_f32_max_ulp_error(firstBits: i32, count: i32, stride:
 /** maxUlpError of softplusTail over float32s |x| ≤ 87.33. */
 export function softplus_tail_f32_max_ulp_error(firstBits: i32, count: i32, stride: i32): f64 {
   return maxUlpError(firstBits, count, stride, true);
+}
+
+/**
+ * The largest |k·ln 2 + f + small − log x| of math/log_split.ts, in units of 2^-24, over the `count` float32s
+ * with bit patterns firstBits + i·stride (positive normal), against log_f64 (< 1 float64 ulp). Scalar twins in
+ * both builds (the lanes are the same operations; test/log1p.test.ts checks their bits through KLDiv's kernels).
+ */
+export function log_split_f32_max_abs_error(firstBits: i32, count: i32, stride: i32): f64 {
+  let worst: f64 = 0;
+  for (let i = 0; i < count; i++) {
+    const x = reinterpret<f32>(firstBits + i * stride);
+    const f = logFractionF1(x);
+    const L = logJoin1(<f64>logExponentF1(x), <f64>f, <f64>logSmallF1(f));
+    worst = max<f64>(worst, abs(L - log_f64(<f64>x)) * 16777216.0);
+  }
+  return worst;
+}
+
+/**
+ * The largest relative error |hi + lo − e^x| / e^x of math/softplus.ts's expSplitF4 (SIMD build; expSplitF1 in
+ * the scalar build), in units of 2^-24, over the `count` float32s with bit patterns firstBits + i·stride, against
+ * exp1 (≤ 1 float64 ulp).
+ */
+export function exp_split_f32_max_rel_error(firstBits: i32, count: i32, stride: i32): f64 {
+  let worst: f64 = 0;
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const step = i32x4.splat(stride << 2);
+    let bits = i32x4.add(i32x4.splat(firstBits), i32x4.mul(i32x4.splat(stride), i32x4(0, 1, 2, 3)));
+    for (; i + 4 <= count; i += 4) {
+      const hi = expSplitF4(bits, false), lo = expSplitF4(bits, true);
+      const el = f64x2.add(f64x2.promote_low_f32x4(hi), f64x2.promote_low_f32x4(lo));
+      const eh = f64x2.add(f64x2.promote_low_f32x4(i32x4.shuffle(hi, hi, 2, 3, 0, 1)),
+        f64x2.promote_low_f32x4(i32x4.shuffle(lo, lo, 2, 3, 0, 1)));
+      worst = splitWorse(worst, <f64>f32x4.extract_lane(bits, 0), f64x2.extract_lane(el, 0));
+      worst = splitWorse(worst, <f64>f32x4.extract_lane(bits, 1), f64x2.extract_lane(el, 1));
+      worst = splitWorse(worst, <f64>f32x4.extract_lane(bits, 2), f64x2.extract_lane(eh, 0));
+      worst = splitWorse(worst, <f64>f32x4.extract_lane(bits, 3), f64x2.extract_lane(eh, 1));
+      bits = i32x4.add(bits, step);
+    }
+  }
+  for (; i < count; i++) {
+    const x = reinterpret<f32>(firstBits + i * stride);
+    worst = splitWorse(worst, <f64>x, <f64>expSplitF1(x, false) + <f64>expSplitF1(x, true));
+  }
+  return worst;
+}
+
+// @ts-ignore: decorator
+@inline function splitWorse(worst: f64, x: f64, got: f64): f64 {
+  const e = exp1(x);
+  const r = abs(got - e) / e * 16777216.0;
+  return r != r ? NaN : max<f64>(worst, r);
 }

@@ -73,3 +73,23 @@ export function softplusTail32(x: number): number {
   const plo = f(f(f(1 - p) + v) + vlo);
   return log1pSplit32(f(p * scale), f(plo * scale));
 }
+
+/**
+ * log t of a positive normal float32 as assembly/math/log_split.ts computes it: k·ln 2 + (f + small) in float64,
+ * with small = s·(hfsq + (t2 + t1)) − hfsq in float32 (musl logf's reduction and polynomial).
+ */
+export function logSplit32(t: number): number {
+  f32s[0] = t;
+  const ix = (i32s[0] + (0x3f800000 - 0x3f3504f3)) | 0;
+  const k = (ix >> 23) - 127;
+  i32s[0] = ((ix & 0x007fffff) + 0x3f3504f3) | 0;
+  const fm = f(f32s[0] - 1);
+  const s = f(fm / f(2 + fm));
+  const z = f(s * s);
+  const w = f(z * z);
+  const t1 = f(w * f(LG2_F + f(w * LG4_F)));
+  const t2 = f(z * f(LG1_F + f(w * LG3_F)));
+  const hfsq = f(f(0.5 * fm) * fm);
+  const small = f(f(s * f(hfsq + f(t2 + t1))) - hfsq);
+  return k * 0.6931471805599453 + (fm + small);
+}
