@@ -22,6 +22,9 @@
 // Constants are loaded from static memory inside the loops (V8 rebuilds a v128.const at every use instead of
 // hoisting it; exp.ts, LSE_K).
 
+// exp.ts's expMinusF4 constants (magic-bias reduction, 16-bit Cody–Waite ln 2, the degree-4 Q), for the split exp.
+import { LN2_HI_M, LN2_LO_M, LOG2E_F as LOG2E_M, MAGIC_M, Q0_M, Q1_M, Q2_M, Q3_M, Q4_M, XMIN_M } from './exp';
+
 const SQRT2_F: f32 = 1.4142135623730951;
 const LN2_HI_F: f32 = 6.9313812256e-01; // 0x3f317180: k·LN2_HI_F exact for k ∈ {0, 1}
 const LN2_LO_F: f32 = 9.0580006145e-06; // 0x3717f7d1
@@ -29,18 +32,6 @@ const LG1_F: f32 = 0.66666662693; // musl logf's Lg1 … Lg4
 const LG2_F: f32 = 0.40000972152;
 const LG3_F: f32 = 0.28498786688;
 const LG4_F: f32 = 0.24279078841;
-
-// exp.ts's expMinusF4 constants (magic-bias reduction, 16-bit Cody–Waite ln 2, the degree-4 Q), for the split exp.
-const XMIN_M: f32 = -87.33654;
-const LOG2E_M: f32 = 1.44269504088896341;
-const MAGIC_M: f32 = 12583039.0;
-const LN2_HI_M: f32 = 0.693145751953125;
-const LN2_LO_M: f32 = 1.4286068e-06;
-const Q0_M: f32 = 0.4999999403953552;
-const Q1_M: f32 = 0.1666652113199234;
-const Q2_M: f32 = 0.04166838899254799;
-const Q3_M: f32 = 0.008368724025785923;
-const Q4_M: f32 = 0.0013814583653584123;
 
 const L1P_K: usize = memory.data<f32>([
   1, 1, 1, 1, 0.5, 0.5, 0.5, 0.5, 2, 2, 2, 2, SQRT2_F, SQRT2_F, SQRT2_F, SQRT2_F,

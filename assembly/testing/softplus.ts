@@ -32,6 +32,12 @@ export function softplus_tail_f32_map(x: usize, out: usize, n: i32): void {
   return abs(<f64>got - ref) / reinterpret<f64>((ex - 23) << 52);
 }
 
+/** The bit patterns firstBits + i·stride of the first four elements of a sweep. */
+// @ts-ignore: decorator
+@inline function firstLanes(firstBits: i32, stride: i32): v128 {
+  return i32x4.add(i32x4.splat(firstBits), i32x4.mul(i32x4.splat(stride), i32x4(0, 1, 2, 3)));
+}
+
 /** The float64 reference of one element: log1p(x), or log1p(e^(−|x|)) for the tail. */
 // @ts-ignore: decorator
 @inline function reference(x: f64, tail: bool): f64 {
@@ -57,7 +63,7 @@ export function softplus_tail_f32_map(x: usize, out: usize, n: i32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const step = i32x4.splat(stride << 2);
-    let bits = i32x4.add(i32x4.splat(firstBits), i32x4.mul(i32x4.splat(stride), i32x4(0, 1, 2, 3)));
+    let bits = firstLanes(firstBits, stride);
     for (; i + 4 <= count; i += 4) {
       const y = tail ? softplusTailF4(bits) : log1pUnitF4(bits);
       worst = worse(worst, f32x4.extract_lane(bits, 0), f32x4.extract_lane(y, 0), tail);
@@ -110,7 +116,7 @@ export function exp_split_f32_max_rel_error(firstBits: i32, count: i32, stride: 
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const step = i32x4.splat(stride << 2);
-    let bits = i32x4.add(i32x4.splat(firstBits), i32x4.mul(i32x4.splat(stride), i32x4(0, 1, 2, 3)));
+    let bits = firstLanes(firstBits, stride);
     for (; i + 4 <= count; i += 4) {
       const hi = expSplitF4(bits, false), lo = expSplitF4(bits, true);
       const el = f64x2.add(f64x2.promote_low_f32x4(hi), f64x2.promote_low_f32x4(lo));
