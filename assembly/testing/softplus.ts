@@ -95,7 +95,7 @@ export function softplus_tail_f32_max_ulp_error(firstBits: i32, count: i32, stri
  * with bit patterns firstBits + i·stride (positive normal), against log_f64 (< 1 float64 ulp). Scalar twins in
  * both builds (the lanes are the same operations; test/log1p.test.ts checks their bits through KLDiv's kernels).
  */
-export function log_split_f32_max_abs_error(firstBits: i32, count: i32, stride: i32): f64 {
+export function split_log_f32_max_abs_error(firstBits: i32, count: i32, stride: i32): f64 {
   let worst: f64 = 0;
   for (let i = 0; i < count; i++) {
     const x = reinterpret<f32>(firstBits + i * stride);
@@ -111,7 +111,7 @@ export function log_split_f32_max_abs_error(firstBits: i32, count: i32, stride: 
  * the scalar build), in units of 2^-24, over the `count` float32s with bit patterns firstBits + i·stride, against
  * exp1 (≤ 1 float64 ulp).
  */
-export function exp_split_f32_max_rel_error(firstBits: i32, count: i32, stride: i32): f64 {
+export function split_exp_f32_max_rel_error(firstBits: i32, count: i32, stride: i32): f64 {
   let worst: f64 = 0;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
