@@ -3,3 +3,4 @@
 export * from './index';
 export * from './testing/exp';
 export * from './testing/log';
+export * from './testing/softplus';

@@ -6,6 +6,7 @@
 // gradients give the same bits in both builds, the fused gradient kernels' loss sums match the loss kernels', and
 // nothing is written outside the output arrays.
 import { describe, expect, it } from 'vitest';
+import { softplusTail32 } from './helpers/math32.js';
 import { ulp32 } from './helpers/ulp.js';
 import { BUILDS, LENGTHS, RawBuild, uncalled } from './helpers/builds.js';
 import { rng as mulberry } from '../bench/lib/data.js';
@@ -170,7 +171,10 @@ interface SoftRef extends RowRef {
   gyScale: number[];
 }
 
-/** multilabel_soft_margin_loss (float32: e^(−|x|) is 0 where float32 underflows, as PyTorch's float32 exp). */
+/**
+ * multilabel_soft_margin_loss (float32: e^(−|x|) is 0 where float32 underflows, as PyTorch's float32 exp; the
+ * loss's L the float32 softplus tail of test/helpers/math32.ts where the kernel takes it).
+ */
 function mlsmRef(
   x: Floats,
   y: Floats,
@@ -206,9 +210,14 @@ function mlsmRef(
       const L = Math.log1p(z);
       const A = Math.min(xv, 0) - L,
         B = Math.min(-xv, 0) - L;
-      const v = -(yv * A + (1 - yv) * B) * wv;
+      // The float32 loss takes the float32 softplus tail where the kernel's header allows it.
+      const tail = d === 'f32' && yv >= 0 && yv <= 1 && Math.abs(xv) <= Math.fround(87.33654) && wv >= 0;
+      const Lv = tail ? softplusTail32(xv) : L;
+      const Av = Math.min(xv, 0) - Lv,
+        Bv = Math.min(-xv, 0) - Lv;
+      const v = -(yv * Av + (1 - yv) * Bv) * wv;
       sum += v;
-      abs += Math.abs(yv * A * wv) + Math.abs((1 - yv) * B * wv);
+      abs += Math.abs(yv * Av * wv) + Math.abs((1 - yv) * Bv * wv);
       const nn = -(s * G[i] * wv);
       const q = z / (1 + z);
       const ga = (xv < 0 ? 1 - q : q) * (nn * yv),

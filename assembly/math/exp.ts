@@ -20,7 +20,7 @@
 // ---------------------------------------------------------------------------------------------------------------
 // float32
 
-const LOG2E_F: f32 = 1.44269504088896341;
+export const LOG2E_F: f32 = 1.44269504088896341;
 const LN2_HI_F: f32 = 0.693359375; // 10 significant bits: n·LN2_HI_F is exact for |n| < 2^14
 const LN2_LO_F: f32 = -2.12194440e-4; // ln2 − LN2_HI_F
 const P0_F: f32 = 1.9875691500e-4;
@@ -288,15 +288,15 @@ const K_XMIN = 0, K_LOG2E = 1, K_SHIFT = 2, K_LN2 = 3, K_ONE = 4, K_E0 = 5;
 // value: in a sum that contains the max's own 1 such a term is 2^-102 below half an ulp, so a float32 row sum
 // is unchanged for any row of fewer than 2^70 classes. NaN gives NaN.
 
-const XMIN_M: f32 = -87.33654; // ln 2^-126, rounded up: 2^n stays normal
-const MAGIC_M: f32 = 12583039.0; // 1.5·2^23 + 127
-const LN2_HI_M: f32 = 0.693145751953125; // 16 significant bits
-const LN2_LO_M: f32 = 1.4286068e-06; // fl32(ln2 − LN2_HI_M)
-const Q0_M: f32 = 0.4999999403953552;
-const Q1_M: f32 = 0.1666652113199234;
-const Q2_M: f32 = 0.04166838899254799;
-const Q3_M: f32 = 0.008368724025785923;
-const Q4_M: f32 = 0.0013814583653584123;
+export const XMIN_M: f32 = -87.33654; // ln 2^-126, rounded up: 2^n stays normal
+export const MAGIC_M: f32 = 12583039.0; // 1.5·2^23 + 127
+export const LN2_HI_M: f32 = 0.693145751953125; // 16 significant bits
+export const LN2_LO_M: f32 = 1.4286068e-06; // fl32(ln2 − LN2_HI_M)
+export const Q0_M: f32 = 0.4999999403953552;
+export const Q1_M: f32 = 0.1666652113199234;
+export const Q2_M: f32 = 0.04166838899254799;
+export const Q3_M: f32 = 0.008368724025785923;
+export const Q4_M: f32 = 0.0013814583653584123;
 
 const EXPM_K: usize = memory.data<f32>([
   XMIN_M, XMIN_M, XMIN_M, XMIN_M, LOG2E_F, LOG2E_F, LOG2E_F, LOG2E_F, MAGIC_M, MAGIC_M, MAGIC_M, MAGIC_M,

@@ -15,7 +15,8 @@
 // gradient kernel only when non-zero: the fused valueAndGrad); gx, gy: x's layout (gy = 0: not wanted). Any
 // alignment; nothing allocated, nothing thrown, no state.
 //
-// Precision: float64 throughout (float32 elements promoted exactly), each output rounded once to T: targets
+// Precision: float64 throughout (float32 elements promoted exactly), each output rounded once to T, but for the
+// float32 losses' L (below): targets
 // outside [0, 1] (PyTorch does not check them) make y·A and (1 − y)·B cancel, as in BCE (elementwise/terms/bce.ts),
 // so no float32 evaluation that is not bit-identical to PyTorch's meets the accuracy rule. e^ is math/exp.ts's
 // expLseZ (relative error ≤ 8·2^-53 + |x|·1.6e-16 on [−708, 0], 0 below: a relative 1e-13 at most where it is not
@@ -26,12 +27,24 @@
 // each rounded to float32 first (fl(dA·n·y) + fl(−dB·n·(1 − y))), which gives PyTorch's sign of that zero (the
 // float64 sum of two terms that underflow separately would give the sign of the larger). Constants are loaded from
 // static memory inside the loops (V8 rebuilds a v128.const at every use).
+// float32 losses (the loss kernel and the fused total, not the gradients): for an element with y ∈ [0, 1],
+// |x| ≤ 87.33 and w ≥ 0, L is the float32 softplus tail (math/softplus.ts softplusTailF4, measured ≤ 1.13 ulp over
+// every float32 |x| ≤ 87.33), promoted: there ℓ = L + y·max(−x, 0) + (1 − y)·max(x, 0) is a sum of non-negative
+// terms that moves with L one for one (ℓ's error is L's, ≤ 1.13 ulp of ℓ), and the row a sum of non-negative
+// w·ℓ, so the float32 row loss is within ~1.13 + 0.5 ulp. Every other element (targets outside [0, 1], whose two
+// products cancel; negative weights, which can cancel across the row; |x| beyond the tail's range; NaN) takes the
+// float64 L above; a group of four with such an element computes both and selects per element, so the lanes,
+// the tail and the scalar build make the same choice element by element.
 // Lanes: f32 rows 4 elements per v128 (two promoted f64x2 halves), f64 rows 2; a scalar tail with the same
 // operations (expLseZ1, log1pUnit1: bit-identical twins of the lane functions).
 import { MARGIN_WRITE_OUT } from './class_rows';
 import { elemAt, putLoss } from './hinge';
 import { hi64, hsum, lo64, pack32 } from '../lanes';
 import { expLseZ1, expLseZ2x } from '../math/exp';
+import { softplusTailF1, softplusTailF4 } from '../math/softplus';
+
+/** 87.33 (ln 2^-126, rounded up): the float32 softplus tail's range. */
+const TAIL_MAX: f32 = 87.33654;
 
 /** 2^-150: float32 rounds any positive value up to it to 0 (it is the tie between 0 and 2^-149, and ties go even). */
 const F32_ZERO: f64 = reinterpret<f64>(0x3690000000000000);
@@ -143,6 +156,27 @@ const K_ZERO = 0, K_ONE = 1, K_HALF = 2, K_TWO = 3, K_SQRT2 = 4, K_F32Z = 5, K_L
   return -(y * A + (1.0 - y) * B);
 }
 
+/** Lanes of a float32 group whose L may be the float32 tail: y ∈ [0, 1], |x| ≤ 87.33, w ≥ 0 (see the header). */
+// @ts-ignore: decorator
+@inline function fastLanes(xv: v128, yv: v128, wv: v128): v128 {
+  const zero = f32x4.splat(0);
+  return v128.and(v128.and(f32x4.ge(yv, zero), f32x4.le(yv, f32x4.splat(1))),
+    v128.and(f32x4.le(f32x4.abs(xv), f32x4.splat(TAIL_MAX)), f32x4.ge(wv, zero)));
+}
+
+/** One f64x2 half's L for the float32 loss: the promoted tail where `fast` (i64 lanes), the float64 L elsewhere. */
+// @ts-ignore: decorator
+@inline function lossLHalf(x: v128, tail: v128, fast: v128, allFast: bool): v128 {
+  return allFast ? tail : v128.bitselect(tail, log1pUnit2x(zLanes<f32>(x)), fast);
+}
+
+/** The scalar twin: L of one element for the loss (T = f32: the tail where allowed). */
+// @ts-ignore: decorator
+@inline function lossL1<T>(x: f64, y: f64, w: f64): f64 {
+  if (sizeof<T>() == 4 && y >= 0 && y <= 1 && abs(x) <= <f64>TAIL_MAX && w >= 0) return <f64>softplusTailF1(<f32>x);
+  return log1pUnit1(z1<T>(x));
+}
+
 /** The x-path through logsigmoid(x): dA·(n·y). */
 // @ts-ignore: decorator
 @inline function gaLanes(x: v128, q: v128, ny: v128): v128 {
@@ -202,14 +236,16 @@ const K_ZERO = 0, K_ONE = 1, K_HALF = 2, K_TWO = 3, K_SQRT2 = 4, K_F32Z = 5, K_L
   if (ASC_FEATURE_SIMD) {
     let acc = k2(K_ZERO);
     if (sizeof<T>() == 4) {
+      const ones = f32x4.splat(1);
       for (; c + 4 <= C; c += 4) {
         const off = <usize>c << 2;
         const xv = v128.load(x + off), yv = v128.load(y + off);
+        const wv = w != 0 ? v128.load(w + off) : ones;
         const xl = lo64(xv), xh = hi64(xv);
-        let vl = valueLanes(xl, lo64(yv), log1pUnit2x(zLanes<T>(xl)));
-        let vh = valueLanes(xh, hi64(yv), log1pUnit2x(zLanes<T>(xh)));
+        const fast = fastLanes(xv, yv, wv), tail = softplusTailF4(xv), allFast = i32x4.all_true(fast);
+        let vl = valueLanes(xl, lo64(yv), lossLHalf(xl, lo64(tail), i64x2.extend_low_i32x4_s(fast), allFast));
+        let vh = valueLanes(xh, hi64(yv), lossLHalf(xh, hi64(tail), i64x2.extend_high_i32x4_s(fast), allFast));
         if (w != 0) {
-          const wv = v128.load(w + off);
           vl = f64x2.mul(vl, lo64(wv));
           vh = f64x2.mul(vh, hi64(wv));
         }
@@ -227,9 +263,9 @@ const K_ZERO = 0, K_ONE = 1, K_HALF = 2, K_TWO = 3, K_SQRT2 = 4, K_F32Z = 5, K_L
     s = hsum(acc);
   }
   for (; c < C; c++) {
-    const xc = elemAt<T>(x, c);
-    let v = value1(xc, elemAt<T>(y, c), log1pUnit1(z1<T>(xc)));
-    if (w != 0) v *= elemAt<T>(w, c);
+    const xc = elemAt<T>(x, c), yc = elemAt<T>(y, c), wc = w != 0 ? elemAt<T>(w, c) : 1.0;
+    let v = value1(xc, yc, lossL1<T>(xc, yc, wc));
+    if (w != 0) v *= wc;
     s += v;
   }
   return s;
@@ -308,7 +344,11 @@ export function multilabel_soft_margin_loss_f64(
               gybLanes(xh, Lh, nh)));
           }
           if (fused) {
-            let vl = valueLanes(xl, yl, Ll), vh = valueLanes(xh, yh, Lh);
+            const fast = fastLanes(xv, yv, w != 0 ? v128.load(w + off) : f32x4.splat(1));
+            const tail = softplusTailF4(xv), allFast = i32x4.all_true(fast);
+            const vLl = allFast ? lo64(tail) : v128.bitselect(lo64(tail), Ll, i64x2.extend_low_i32x4_s(fast));
+            const vLh = allFast ? hi64(tail) : v128.bitselect(hi64(tail), Lh, i64x2.extend_high_i32x4_s(fast));
+            let vl = valueLanes(xl, yl, vLl), vh = valueLanes(xh, yh, vLh);
             if (w != 0) {
               vl = f64x2.mul(vl, wl);
               vh = f64x2.mul(vh, wh);
@@ -353,7 +393,7 @@ export function multilabel_soft_margin_loss_f64(
       const L = log1pUnit1(z);
       if (gy != 0) store<T>(gy + (<usize>c * sizeof<T>()), sum1<T>(n * (min(xc, 0.0) - L), -(n * (min(-xc, 0.0) - L))));
       if (fused) {
-        let v = value1(xc, yc, L);
+        let v = value1(xc, yc, sizeof<T>() == 4 ? lossL1<T>(xc, yc, wc) : L);
         if (w != 0) v *= wc;
         s += v;
       }

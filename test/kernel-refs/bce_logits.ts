@@ -1,7 +1,10 @@
 // Reference of assembly/elementwise/terms/bce_logits.ts (BCEWithLogitsLoss without pos_weight), a wide term, for
 // logits x = a and targets t = b, m = max(−x, 0) as `(−x) < 0 ? 0 : −x`:
 //   ℓ = ((1 − t)·x + m) + log(e^(−m) + e^((−x) − m));  ∂ℓ/∂x = 1/(1 + e^−x) − t;  ∂ℓ/∂t = −x
-// exp and log are the kernel's (test/helpers/math64.ts). Interface: test/helpers/term-reference.ts.
+// exp and log are the kernel's (test/helpers/math64.ts). float32 values (narrowValue): for t ∈ [0, 1] and
+// |x| ≤ 87.33, ((1 − t)·x + m) in float64 plus the float32 softplus tail log1p(e^(−|x|)) (test/helpers/math32.ts),
+// rounded once; elsewhere the float64 value rounded once. Interface: test/helpers/term-reference.ts.
+import { softplusTail32 } from '../helpers/math32.js';
 import { exp64, log64 } from '../helpers/math64.js';
 import type { TermReference, TermInputs } from '../helpers/term-reference.js';
 import { mixedValue, sprinkle } from '../helpers/term-reference.js';
@@ -38,6 +41,12 @@ export const reference: TermReference = {
   value64: (x, t) => {
     const m = mOf(x);
     return (1 - t) * x + m + lse(x, m);
+  },
+  value32: (x, t) => {
+    const m = mOf(x);
+    if (t >= 0 && t <= 1 && Math.abs(x) <= Math.fround(87.33654))
+      return Math.fround((1 - t) * x + m + softplusTail32(x));
+    return Math.fround((1 - t) * x + m + lse(x, m));
   },
   gradA64: (x, t) => sigmoid(x) - t,
   gradB64: (x) => -x,

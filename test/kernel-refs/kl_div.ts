@@ -1,7 +1,10 @@
 // Reference of assembly/elementwise/terms/kl_div.ts's KLDiv (KLDivLoss), a wide term with scaledGrad, input x = a,
 // target t = b: ℓ = xlogy(t, t) − t·x with xlogy(t, t) = t == 0 ? 0 : t·log t;
 //   ∂ℓ/∂x·s = (−s)·t;  ∂ℓ/∂t·s = (s·(t == 0 ? 0 : log t) + (s·t)/t) + (−s)·x
-// log is the kernel's (test/helpers/math64.ts). Interface: test/helpers/term-reference.ts.
+// log is the kernel's (test/helpers/math64.ts). float32 values (narrowValue): for t = ±0 or a positive normal t
+// and finite x, t·L − t·x in float64 with L the split float32 log (test/helpers/math32.ts), where |ℓ| ≥ 0.14·t;
+// elsewhere the float64 value; rounded once. Interface: test/helpers/term-reference.ts.
+import { logSplit32 } from '../helpers/math32.js';
 import { log64 } from '../helpers/math64.js';
 import type { TermInputs, TermReference } from '../helpers/term-reference.js';
 import { mixedValue, sprinkle } from '../helpers/term-reference.js';
@@ -26,6 +29,14 @@ export const reference: TermReference = {
   wide: true,
   params: [{ p: 0, q: 0, label: 'no parameters' }],
   value64: (x, t) => (t === 0 ? 0 : t * log64(t)) - t * x,
+  value32: (x, t) => {
+    const MAX = 3.4028234663852886e38;
+    if ((t === 0 || (t >= 2 ** -126 && t <= MAX)) && Math.abs(x) <= MAX) {
+      const l = (t === 0 ? 0 : t * logSplit32(t)) - t * x;
+      if (Math.abs(l) >= 0.14 * t) return Math.fround(l);
+    }
+    return Math.fround((t === 0 ? 0 : t * log64(t)) - t * x);
+  },
   gradA64: (_x, t) => -t,
   gradB64: (x, t) => (t === 0 ? 0 : log64(t)) + t / t - x,
   scaledGrad64: (which, x, t, _c, s) => {

@@ -9,14 +9,58 @@
 // 1/n in it), with σ(x) = 1/(1 + e^−x) and logσ(v) = min(v, 0) − log1p(e^−|v|), as PyTorch's CPU kernels compute them
 // (L with one exp and the two logσ with one exp and one log1p, the same bits: see the functions below).
 // pos_weight has no gradient (PyTorch refuses it).
-// Wide: float32 inputs are computed in float64 and rounded once. (1 − t)·x + m cancels for negative logits, σ(x) − t
-// where the prediction is good, and targets outside [0, 1] make every form cancel; as for BCE (bce.ts) a float32
-// evaluation that is not bit-identical to PyTorch's misses the accuracy rule there. Only the f64 methods are ever
-// compiled (see ../driver.ts). exp: math/exp.ts exp2x (≤ 1 ulp); log, log1p: math/log.ts (< 1 ulp).
+// Wide, with float32 values for bce_logits (narrowValue): gradients of float32 inputs are computed in float64 and
+// rounded once (σ(x) − t cancels where the prediction is good, and targets outside [0, 1] make every form cancel;
+// as for BCE (bce.ts) a float32 evaluation that is not bit-identical to PyTorch's misses the accuracy rule there).
+// bce_logits' float32 value, for targets t ∈ [0, 1] and |x| ≤ 87.33: ℓ = A + L with A = (1 − t)·x + m in float64,
+// PyTorch's float64 operations on the same float32 numbers (so A has the bits of the float64 reference's; A ≥ 0,
+// being (1 − t)·x for x ≥ 0 and fl((1 − t)·x) − x ≥ 0 for x < 0), and L = log1p(e^(−|x|)) in float32 lanes
+// (math/softplus.ts softplusTailF4: measured ≤ 1.13 ulp over every float32 |x| ≤ 87.33), added in float64 and
+// rounded once: two non-negative terms, so |ℓ − ℓ64| ≤ 1.13 ulp(L) + 0.5 ulp(ℓ) ≤ 1.63 ulp of ℓ. Elsewhere (t
+// outside [0, 1] or NaN, |x| > 87.33 where e^(−|x|) is subnormal or 0 in float32, NaN and ±∞ logits) the float64
+// formula rounded once; a vector with such a lane computes both and selects per lane, so lanes, tails and the
+// scalar build agree. bce_logits_pw stays wide throughout (only the f64 methods compiled, see ../driver.ts).
+// exp: math/exp.ts exp2x (≤ 1 ulp); log, log1p: math/log.ts (< 1 ulp).
 // Drivers and contract: ../driver.ts.
 import { grad, map, sum, sumGrad } from '../driver';
 import { exp_f64_call, exp_f64x2_call, log1p_f64_call, log1p_f64x2_call } from '../../math/calls';
 import { lse, lseLanes, mLanes, mOf, sigmoid, sigmoidLanes } from '../../math/logistic';
+import { softplusTailF1, softplusTailF4 } from '../../math/softplus';
+import { hi64, lo64, pack32 } from '../../lanes';
+
+/** 87.33 (ln 2^-126, rounded up): up to it e^(−|x|) is a normal float32 and softplusTail holds its bound. */
+const TAIL_MAX: f32 = 87.33654;
+
+/** PyTorch's float64 formula on two f64 lanes: ((1 − t)·x + m) + L. */
+function value64Lanes(x: v128, t: v128): v128 {
+  const m = mLanes(x);
+  return f64x2.add(f64x2.add(f64x2.mul(f64x2.sub(f64x2.splat(1), t), x), m), lseLanes(x, m));
+}
+
+/** (1 − t)·x + m on two f64 lanes plus the float32 tail L promoted (the float32 value before its rounding). */
+// @ts-ignore: decorator
+@inline function fastHalf(x: v128, t: v128, L: v128): v128 {
+  return f64x2.add(f64x2.add(f64x2.mul(f64x2.sub(f64x2.splat(1), t), x), mLanes(x)), L);
+}
+
+/** The float32 value of four lanes (see the header). */
+function value32Lanes(x: v128, t: v128): v128 {
+  const zero = f32x4.splat(0);
+  const fast = v128.and(v128.and(f32x4.ge(t, zero), f32x4.le(t, f32x4.splat(1))),
+    f32x4.le(f32x4.abs(x), f32x4.splat(TAIL_MAX)));
+  const L = softplusTailF4(x);
+  const xl = lo64(x), xh = hi64(x), tl = lo64(t), th = hi64(t);
+  const r = pack32(fastHalf(xl, tl, lo64(L)), fastHalf(xh, th, hi64(L)));
+  if (i32x4.all_true(fast)) return r;
+  return v128.bitselect(r, pack32(value64Lanes(xl, tl), value64Lanes(xh, th)), fast);
+}
+
+/** The scalar twin of `value32Lanes`. */
+function value32(x: f32, t: f32): f32 {
+  const X = <f64>x, T = <f64>t, m = mOf(X);
+  if (t >= 0 && t <= 1 && abs<f32>(x) <= TAIL_MAX) return <f32>(((1 - T) * X + m) + <f64>softplusTailF1(x));
+  return <f32>(((1 - T) * X + m) + lse(X, m));
+}
 
 // @ts-ignore: decorator
 @inline function zero(): v128 { return f64x2.splat(0); }
@@ -44,16 +88,17 @@ function targetGrad(x: f64, pw: f64): f64 {
   // @ts-ignore: decorator
   @inline wide(): bool { return true; }
   // @ts-ignore: decorator
+  @inline narrowValue(): bool { return true; }
+  // @ts-ignore: decorator
   @inline value<N>(x: N, t: N, c: N, p: N, q: N): N {
-    if (sizeof<N>() == 4) ERROR('bce_logits: a wide term, float64 only');
+    if (sizeof<N>() == 4) return <N>value32(<f32>x, <f32>t);
     const X = <f64>x, T = <f64>t;
     const m = mOf(X);
     return <N>(((1 - T) * X + m) + lse(X, m));
   }
   // @ts-ignore: decorator
   @inline lanes<N>(x: v128, t: v128, c: v128, p: v128, q: v128): v128 {
-    const m = mLanes(x);
-    return f64x2.add(f64x2.add(f64x2.mul(f64x2.sub(f64x2.splat(1), t), x), m), lseLanes(x, m));
+    return sizeof<N>() == 4 ? value32Lanes(x, t) : value64Lanes(x, t);
   }
   // @ts-ignore: decorator
   @inline gradA<N>(x: N, t: N, c: N, p: N, q: N): N { return <N>(sigmoid(<f64>x) - <f64>t); }

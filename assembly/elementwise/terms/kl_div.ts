@@ -10,11 +10,24 @@
 //                ∂ℓ/∂t·s = (s·(t − x))·e^t + s·e^t
 // Wide: float32 inputs are computed in float64 and rounded once. KLDiv is small exactly where it matters, where x ≈
 // log t and its two products cancel, and its target gradient is a cancelling sum; a float32 evaluation would miss
-// the accuracy rule there. The gradients multiply s into each branch before adding them (scaledGrad), as autograd
+// the accuracy rule there. kl_div's float32 values (narrowValue) take log t from float32 lanes where that is as
+// accurate: log t = k·ln 2 + f + small with small in float32 (math/log_split.ts: |error| ≤ E = 0.2·2^-24
+// absolute), then t·log t − t·x in float64 (t·x exact) rounded once: |ℓ − ℓ64| ≤ t·E + 0.5 ulp(ℓ), which is
+// within 2 ulp of ℓ wherever |ℓ| ≥ t·E·2^24/1.5, i.e. |log t − x| ≥ 0.134 (checked per element, with margin:
+// 0.14). Lanes with t = ±0 (ℓ = 0 − t·x exactly) pass too. Elsewhere (the cancelling elements, t subnormal,
+// negative, infinite or NaN, x infinite or NaN) the float64 formula rounded once; a vector with such a lane
+// computes both and selects per lane, so lanes, tails and the scalar build agree. The gradients multiply s into each branch before adding them (scaledGrad), as autograd
 // does, so exact zeros have PyTorch's signs. log: math/log.ts (< 1 ulp), exp: math/exp.ts exp2x (≤ 1 ulp). Only
 // the f64 methods are ever compiled (see ../driver.ts). Drivers and contract: ../driver.ts.
 import { grad, map, sum, sumGrad } from '../driver';
 import { exp_f64_call, exp_f64x2_call, log_f64_call, log_f64x2_call } from '../../math/calls';
+import { hi64, lo64, pack32 } from '../../lanes';
+import { logExponentF1, logExponentF4, logFractionF1, logFractionF4, logJoin1, logJoin2x, logSmallF1, logSmallF4 } from '../../math/log_split';
+
+/** |ℓ| ≥ T_MIN·t: the split log's error is within the accuracy rule (see the header). */
+const T_MIN: f64 = 0.14;
+const MIN_NORMAL32: f32 = 1.17549435e-38;
+const MAX32: f32 = 3.4028234663852886e38;
 
 // @ts-ignore: decorator
 @inline function zero(): v128 { return f64x2.splat(0); }
@@ -30,6 +43,47 @@ function xlogxLanes(t: v128): v128 {
 
 function xlogx(t: f64): f64 {
   return t == 0 ? 0 : t * log_f64_call(t);
+}
+
+/** ℓ of kl_div on two f64 lanes (float64 inputs, or promoted float32 ones). */
+function value64Lanes(x: v128, t: v128): v128 {
+  return f64x2.sub(xlogxLanes(t), f64x2.mul(t, x));
+}
+
+/** The float32 value's half (two lanes promoted): t·(k·ln 2 + f + small) − t·x, and where it may be used. */
+// @ts-ignore: decorator
+@inline function fastHalf(x: v128, t: v128, L: v128): v128 {
+  return f64x2.sub(v128.andnot(f64x2.mul(t, L), f64x2.eq(t, zero())), f64x2.mul(t, x));
+}
+
+/** ℓ of kl_div on four float32 lanes (see the header). */
+function value32Lanes(x: v128, t: v128): v128 {
+  const inRange = v128.and(v128.or(f32x4.eq(t, f32x4.splat(0)), v128.and(f32x4.ge(t, f32x4.splat(MIN_NORMAL32)),
+    f32x4.le(t, f32x4.splat(MAX32)))), f32x4.le(f32x4.abs(x), f32x4.splat(MAX32)));
+  const k = logExponentF4(t), f = logFractionF4(t), sm = logSmallF4(f);
+  const kh = i32x4.shuffle(k, k, 2, 3, 0, 1);
+  const xl = lo64(x), xh = hi64(x), tl = lo64(t), th = hi64(t);
+  const ll = fastHalf(xl, tl, logJoin2x(f64x2.convert_low_i32x4_s(k), lo64(f), lo64(sm)));
+  const lh = fastHalf(xh, th, logJoin2x(f64x2.convert_low_i32x4_s(kh), hi64(f), hi64(sm)));
+  const tmin = f64x2.splat(T_MIN);
+  const okl = v128.and(i64x2.extend_low_i32x4_s(inRange), f64x2.ge(f64x2.abs(ll), f64x2.mul(tmin, tl)));
+  const okh = v128.and(i64x2.extend_high_i32x4_s(inRange), f64x2.ge(f64x2.abs(lh), f64x2.mul(tmin, th)));
+  // Each half computes the float64 formula only when one of its lanes needs it.
+  const rl = i64x2.all_true(okl) ? ll : v128.bitselect(ll, value64Lanes(xl, tl), okl);
+  const rh = i64x2.all_true(okh) ? lh : v128.bitselect(lh, value64Lanes(xh, th), okh);
+  return pack32(rl, rh);
+}
+
+/** The scalar twin of `value32Lanes`. */
+function value32(x: f32, t: f32): f32 {
+  const X = <f64>x, T = <f64>t;
+  if ((t == 0 || (t >= MIN_NORMAL32 && t <= MAX32)) && abs<f32>(x) <= MAX32) {
+    const f = logFractionF1(t);
+    const L = logJoin1(<f64>logExponentF1(t), <f64>f, <f64>logSmallF1(f));
+    const l = (T == 0 ? 0 : T * L) - T * X;
+    if (abs(l) >= T_MIN * T) return <f32>l;
+  }
+  return <f32>(xlogx(T) - T * X);
 }
 
 /** ∂ℓ/∂t·s of kl_div on two lanes: (s·xlogy(t ≠ 0, t) + (s·t)/t) + (−s)·x. */
@@ -62,13 +116,15 @@ function logTarget(which: i32, x: f64, t: f64, s: f64): f64 {
   // @ts-ignore: decorator
   @inline wide(): bool { return true; }
   // @ts-ignore: decorator
+  @inline narrowValue(): bool { return true; }
+  // @ts-ignore: decorator
   @inline value<N>(x: N, t: N, c: N, p: N, q: N): N {
-    if (sizeof<N>() == 4) ERROR('kl_div: a wide term, float64 only');
+    if (sizeof<N>() == 4) return <N>value32(<f32>x, <f32>t);
     return <N>(xlogx(<f64>t) - <f64>t * <f64>x);
   }
   // @ts-ignore: decorator
   @inline lanes<N>(x: v128, t: v128, c: v128, p: v128, q: v128): v128 {
-    return f64x2.sub(xlogxLanes(t), f64x2.mul(t, x));
+    return sizeof<N>() == 4 ? value32Lanes(x, t) : value64Lanes(x, t);
   }
   // @ts-ignore: decorator
   @inline scaledGrad<N>(which: i32, x: N, t: N, c: N, s: N, p: N, q: N): N {

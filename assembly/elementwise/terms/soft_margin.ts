@@ -9,7 +9,13 @@
 // 1 + e^v rounds to 1 (y·x ≳ 16.6), and +∞ once e^v overflows float32 (−y·x ≳ 88.7), where the gradient is
 // −(y·∞)/∞ = NaN. Those two outcomes are reproduced: v and e^v are computed in float64 (x·y of two float32 is
 // exact), e^v is rounded to float32 to find them, and everywhere else ℓ = log1p(e^v) and the gradient are float64,
-// rounded once. (Rounding 1 + e^v to float32 elsewhere too would copy PyTorch's coarseness there, up to 1.25 ulp
+// rounded once. The float32 value in float32 lanes where that is as accurate (targets ±1, |v| ≤ 87.33): v =
+// (−x)·y is then exact, ℓ = softplus(v) = max(v, 0) + log1p(e^(−|v|)) (math/softplus.ts softplusTailF4, measured
+// ≤ 1.13 ulp over every float32 |v| ≤ 87.33), two non-negative terms added in float32 (one rounding), so
+// |ℓ − ℓ64| ≤ 1.13 ulp + 0.5 ulp; and 0 for v ≤ −16.635532, exactly where float32(1 + float32(e^v)) is 1 (e^v ≤
+// 2^-24 + 2^-48). Other lanes (targets not ±1, whose product v is rounded; |v| > 87.33, where e^(−|v|) is
+// subnormal or 0 in float32 and PyTorch's e^v may overflow; NaN) take the float64 path above; a vector with such
+// a lane computes both and selects per lane, so lanes, tails and the scalar build agree. (Rounding 1 + e^v to float32 elsewhere too would copy PyTorch's coarseness there, up to 1.25 ulp
 // of ℓ plus e^v's rounding; PyTorch's own float32 exp and log err differently, so the result would miss the
 // accuracy rule wherever PyTorch happens to be closer: measured on the fixtures.) Each element is one float32
 // result; a reduction adds those in float64 (all are ≥ 0, so their roundings cannot cancel).
@@ -17,6 +23,13 @@
 import { grad, map, sum, sumGrad } from '../driver';
 import { exp_f64_call, exp_f64x2_call, log1p_f64_call, log1p_f64x2_call, log_f64_call, log_f64x2_call } from '../../math/calls';
 import { hi64, lo64, pack32, vsplat } from '../../lanes';
+import { softplusTailF1, softplusTailF4 } from '../../math/softplus';
+
+/** 87.33 (ln 2^-126, rounded up): up to it e^(−|v|) is a normal float32 and softplusTail holds its bound. */
+const TAIL_MAX: f32 = 87.33654;
+/** The largest float32 v with float32(1 + float32(e^v)) = 1: PyTorch's float32 ℓ is 0 from here down. */
+const V_ZERO: f32 = -16.63553237915039;
+const ONE_BITS: i32 = 0x3f800000;
 
 /** A float64 lane rounded to float32 and back (round to nearest even; overflow to ±∞). */
 // @ts-ignore: decorator
@@ -37,7 +50,7 @@ function loss64Lanes(x: v128, y: v128): v128 {
  * ℓ on two f64 lanes of float32 inputs: 0 where PyTorch's float32 1 + e^v is 1, +∞ where its float32 e^v is,
  * else log1p(e^v) (a NaN v stays NaN: it fails both tests).
  */
-function loss32Lanes(x: v128, y: v128): v128 {
+function loss32WideLanes(x: v128, y: v128): v128 {
   const e = exp_f64x2_call(f64x2.mul(f64x2.neg(x), y));
   const e32 = round32x2(e);
   const inf = f64x2.splat(Infinity);
@@ -45,12 +58,35 @@ function loss32Lanes(x: v128, y: v128): v128 {
   return v128.andnot(l, f64x2.eq(round32x2(f64x2.add(f64x2.splat(1), e32)), f64x2.splat(1)));
 }
 
+/** ℓ on four float32 lanes: float32 softplus where the header says, loss32WideLanes elsewhere. */
+function loss32Lanes(x: v128, y: v128): v128 {
+  const v = f32x4.mul(f32x4.neg(x), y);
+  const fast = v128.and(i32x4.eq(v128.and(y, i32x4.splat(0x7fffffff)), i32x4.splat(ONE_BITS)),
+    f32x4.le(f32x4.abs(v), f32x4.splat(TAIL_MAX)));
+  const L = softplusTailF4(v);
+  const zero = f32x4.splat(0);
+  const l = v128.andnot(v128.bitselect(f32x4.add(v, L), L, f32x4.gt(v, zero)), f32x4.le(v, f32x4.splat(V_ZERO)));
+  if (i32x4.all_true(fast)) return l;
+  const xl = lo64(x), xh = hi64(x), yl = lo64(y), yh = hi64(y);
+  return v128.bitselect(l, pack32(loss32WideLanes(xl, yl), loss32WideLanes(xh, yh)), fast);
+}
+
 /** The scalar twins. */
 function loss64(x: f64, y: f64): f64 {
   return log_f64_call(1.0 + exp_f64_call(-x * y));
 }
 
-function loss32(x: f64, y: f64): f64 {
+function loss32(x: f32, y: f32): f32 {
+  const v = -x * y;
+  if ((reinterpret<i32>(y) & 0x7fffffff) == ONE_BITS && abs<f32>(v) <= TAIL_MAX) {
+    if (v <= V_ZERO) return 0;
+    const L = softplusTailF1(v);
+    return v > 0 ? v + L : L;
+  }
+  return <f32>loss32Wide(<f64>x, <f64>y);
+}
+
+function loss32Wide(x: f64, y: f64): f64 {
   const e = exp_f64_call(-x * y);
   const e32 = <f64><f32>e;
   if (<f64><f32>(1.0 + e32) == 1.0) return 0;
@@ -80,12 +116,11 @@ function gradOf(x: f64, y: f64, s: f64, f32: bool): f64 {
   @inline wide(): bool { return false; }
   // @ts-ignore: decorator
   @inline value<N>(x: N, y: N, c: N, p: N, q: N): N {
-    return sizeof<N>() == 4 ? <N><f32>loss32(<f64>x, <f64>y) : <N>loss64(<f64>x, <f64>y);
+    return sizeof<N>() == 4 ? <N>loss32(<f32>x, <f32>y) : <N>loss64(<f64>x, <f64>y);
   }
   // @ts-ignore: decorator
   @inline lanes<N>(x: v128, y: v128, c: v128, p: v128, q: v128): v128 {
-    if (sizeof<N>() == 4) return pack32(loss32Lanes(lo64(x), lo64(y)), loss32Lanes(hi64(x), hi64(y)));
-    return loss64Lanes(x, y);
+    return sizeof<N>() == 4 ? loss32Lanes(x, y) : loss64Lanes(x, y);
   }
   // The gradient, times s in float64 (one rounding for float32): scaledGrad replaces gradA·s in the driver.
   // @ts-ignore: decorator

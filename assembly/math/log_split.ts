@@ -1,0 +1,98 @@
+// log x of a positive normal float32 as k·ln 2 + f + small, for float32 terms that cancel against their log
+// (KLDiv's t·log t − t·x) and so need the log to a small absolute error, not to 1 ulp: musl logf's reduction
+// x = 2^k·m, m ∈ [√2/2, √2), f = m − 1 (exact), and its polynomial for the rest, small = log(1 + f) − f =
+// s·(hfsq + R(s²)) − hfsq (s = f/(2 + f), hfsq = f²/2), in float32 lanes; the caller adds k·ln 2 + f + small in
+// float64 (exact but for float64 roundings), so the float32 roundings reach the log only through |small| ≤ 0.085.
+// Bound: |k·ln 2 + f + small − log x| ≤ ERR_ABS for every positive normal float32 x (the error depends on m only;
+// test/log1p.test.ts measures it over every float32 m: 0.1693·2^-24; the bound stated below has margin).
+// Not for zero, subnormal, negative, infinite or NaN x (callers select another path there). Lanes and scalar twins
+// perform the same operations in the same order. Constants are loaded from static memory inside the loops.
+
+/** The stated absolute error bound of the split log (see the header). */
+export const LOG_SPLIT_ERR_ABS: f64 = 0.2 / 16777216.0;
+
+const SHIFT32: i32 = 0x3f800000 - 0x3f3504f3;
+const MBASE32: i32 = 0x3f3504f3;
+const MANT32: i32 = 0x007fffff;
+const LG1_F: f32 = 0.66666662693; // musl logf's Lg1 … Lg4
+const LG2_F: f32 = 0.40000972152;
+const LG3_F: f32 = 0.28498786688;
+const LG4_F: f32 = 0.24279078841;
+
+const LS_K: usize = memory.data<f32>([
+  1, 1, 1, 1, 0.5, 0.5, 0.5, 0.5, 2, 2, 2, 2,
+  LG1_F, LG1_F, LG1_F, LG1_F, LG2_F, LG2_F, LG2_F, LG2_F, LG3_F, LG3_F, LG3_F, LG3_F, LG4_F, LG4_F, LG4_F, LG4_F,
+], 16);
+const K_ONE = 0, K_HALF = 1, K_TWO = 2, K_LG = 3;
+
+/** Constant `i` of LS_K in all four lanes (one load). */
+// @ts-ignore: decorator
+@inline function k4(i: i32): v128 {
+  return v128.load(LS_K + (<usize>i << 4));
+}
+
+/** The bits of x shifted so that the exponent field carries into k exactly when m ≥ √2 (musl's reduction). */
+// @ts-ignore: decorator
+@inline function shifted(x: v128): v128 {
+  return i32x4.add(x, i32x4.splat(SHIFT32));
+}
+
+/** k of x = 2^k·m, m ∈ [√2/2, √2), on four float32 lanes (as i32 lanes). */
+// @ts-ignore: decorator
+@inline export function logExponentF4(x: v128): v128 {
+  return i32x4.sub(i32x4.shr_s(shifted(x), 23), i32x4.splat(127));
+}
+
+/** f = m − 1 of x = 2^k·m on four float32 lanes (exact). */
+// @ts-ignore: decorator
+@inline export function logFractionF4(x: v128): v128 {
+  return f32x4.sub(i32x4.add(v128.and(shifted(x), i32x4.splat(MANT32)), i32x4.splat(MBASE32)), k4(K_ONE));
+}
+
+/** small = log(1 + f) − f on four float32 lanes, for f = logFractionF4(x) (see the header). */
+// @ts-ignore: decorator
+@inline export function logSmallF4(f: v128): v128 {
+  const s = f32x4.div(f, f32x4.add(k4(K_TWO), f));
+  const z = f32x4.mul(s, s), w = f32x4.mul(z, z);
+  const t1 = f32x4.mul(w, f32x4.add(k4(K_LG + 1), f32x4.mul(w, k4(K_LG + 3))));
+  const t2 = f32x4.mul(z, f32x4.add(k4(K_LG), f32x4.mul(w, k4(K_LG + 2))));
+  const hfsq = f32x4.mul(f32x4.mul(k4(K_HALF), f), f);
+  return f32x4.sub(f32x4.mul(s, f32x4.add(hfsq, f32x4.add(t2, t1))), hfsq);
+}
+
+/** Scalar twin of `logExponentF4`. */
+// @ts-ignore: decorator
+@inline export function logExponentF1(x: f32): i32 {
+  return ((reinterpret<i32>(x) + SHIFT32) >> 23) - 127;
+}
+
+/** Scalar twin of `logFractionF4`. */
+// @ts-ignore: decorator
+@inline export function logFractionF1(x: f32): f32 {
+  return reinterpret<f32>(((reinterpret<i32>(x) + SHIFT32) & MANT32) + MBASE32) - <f32>1;
+}
+
+/** Scalar twin of `logSmallF4`. */
+// @ts-ignore: decorator
+@inline export function logSmallF1(f: f32): f32 {
+  const s = f / (<f32>2 + f);
+  const z = s * s, w = z * z;
+  const t1 = w * (LG2_F + w * LG4_F);
+  const t2 = z * (LG1_F + w * LG3_F);
+  const hfsq = <f32>0.5 * f * f;
+  return s * (hfsq + (t2 + t1)) - hfsq;
+}
+
+const LN2: f64 = 0.6931471805599453;
+
+/** log x = k·ln 2 + f + small in float64 from the three pieces (two lanes; k as f64 lanes). */
+// @ts-ignore: decorator
+@inline export function logJoin2x(k: v128, f: v128, small: v128): v128 {
+  return f64x2.add(f64x2.mul(k, f64x2.splat(LN2)), f64x2.add(f, small));
+}
+
+/** Scalar twin of `logJoin2x`. */
+// @ts-ignore: decorator
+@inline export function logJoin1(k: f64, f: f64, small: f64): f64 {
+  return k * LN2 + (f + small);
+}
