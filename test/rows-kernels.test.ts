@@ -1059,6 +1059,81 @@ describe('signed zeros the headers state', () => {
   }
 });
 
+describe('ce_index_fused_f32', () => {
+  /** The fused kernel over rows; gx poisoned first (every element must be written), res poisoned. */
+  function runFused(b: RawBuild, inp: Inputs, geom: Geometry, w: Floats | null, g: Floats | null, gs: number) {
+    const n = geom.outer * geom.C,
+      bytes = 4 * n;
+    b.reset();
+    const px = b.put(inp.x, g ? 1 : 0),
+      pt = b.put(inp.t),
+      pw = w ? b.put(w) : 0,
+      pg = g ? b.put(g, 3) : 0;
+    const gx = b.reserveBytes(bytes, g ? 2 : 0);
+    const res = b.reserve(Float64Array, 2);
+    b.poison(gx, bytes);
+    b.k.ce_index_fused_f32(px, pt, pw, geom.outer, geom.C, inp.ignore, pg, gs, gx, res);
+    if (!b.guardsIntact(gx, bytes)) expect.fail(`ce_index_fused_f32 ${label(geom)}: wrote outside gx`);
+    return { gx: new Float32Array(b.read(Uint8Array, gx, bytes).buffer), sums: b.read(Float64Array, res, 2) };
+  }
+
+  // Against the float64 definitions with float64 statistics: the ce_index_grad float32-row tolerance (e_c ≤ 1 ulp +
+  // 2^-25) plus s's own relative error (a weighted mean of its terms' errors, the same bound) on q_c·|G·w_t|, for the
+  // target's element too; Σ nll within the reference's tolerance plus that error of each log s.
+  it('rows: the gradient and Σ nll against the float64 definitions; weights, ignore_index, scalar and per-row upstream; both builds', () => {
+    let seed = 7000;
+    for (const geom of ROWS) {
+      if (geom.C === 0) continue;
+      const inp = inputs(geom, 'f32', seed++);
+      if (geom.outer >= 3) {
+        inp.x[0 * geom.C + (geom.C - 1)] = NaN; // row 0 NaN
+        inp.x[1 * geom.C] = -Infinity; // row 1: a −Inf logit
+      }
+      const ref = refStats(inp.x, geom, true);
+      const dS = 2 ** -23 + 2 ** -25 + geom.C * U;
+      for (const w of [null, inp.w]) {
+        const wantLoss = refIndexLoss(inp, geom, ref, w, 0, false);
+        let lossTol = wantLoss.tol[0];
+        for (let p = 0; p < geom.outer; p++)
+          if (inp.t[p] !== inp.ignore) lossTol += Math.abs(w ? w[inp.t[p]] : 1) * 2 * dS;
+        for (const g of [null, inp.g]) {
+          const gs = g ? 0 : 0.3;
+          const want = refIndexGrad(inp, geom, ref, w, 0, false, g, gs, true);
+          for (let p = 0; p < geom.outer; p++) {
+            const ti = inp.t[p];
+            if (ti === inp.ignore) continue;
+            const Gw = Math.abs(upstreamAt(g, gs, p) * (w ? w[ti] : 1));
+            for (let c = 0; c < geom.C; c++) {
+              const q = Math.exp(inp.x[p * geom.C + c] - ref.m[p]) / ref.s[p];
+              want.tol[p * geom.C + c] += Gw * q * dS;
+            }
+          }
+          for (const b of builds) {
+            const what = `ce_index_fused_f32 ${label(geom)} ${w ? 'w' : 'no w'}, ${g ? 'per-row g' : `gs ${gs}`} (${b.name})`;
+            const got = runFused(b, inp, geom, w, g, gs);
+            checkGrad(got.gx, want.gx, want.tol, 'f32', geom, what);
+            if (!near(got.sums[0], wantLoss.sums[0], lossTol, 'f64'))
+              expect.fail(`${what}: res[0] ${got.sums[0]}, reference ${wantLoss.sums[0]} (tolerance ${lossTol})`);
+            expect(got.sums[1], what).toBe(0);
+          }
+        }
+      }
+    }
+  });
+
+  it('ignored rows get +0 everywhere, the others finite values (C = 1000, weights)', () => {
+    const geom = { outer: 6, C: 1000, inner: 1, span: 1 };
+    const inp = { ...inputs(geom, 'f32', 71), t: Int32Array.from([-100, 3, 999, -100, 0, 500]) };
+    for (const b of builds) {
+      const got = runFused(b, inp, geom, inp.w, null, 0.25);
+      for (const p of [0, 3])
+        for (let c = 0; c < geom.C; c++)
+          expect(Object.is(got.gx[p * geom.C + c], 0), `[${p}, ${c}] (${b.name})`).toBe(true);
+      expect(got.gx.every(Number.isFinite), b.name).toBe(true);
+    }
+  });
+});
+
 describe('coverage', () => {
   it('called every row kernel export of the test builds', () => {
     expect(uncalled('rows')).toEqual([]);

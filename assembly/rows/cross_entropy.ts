@@ -44,7 +44,7 @@ export const CE_WRITE_OUT: i32 = 1;
 
 /** Weight of class c (1 without weights). */
 // @ts-ignore: decorator
-@inline function weightAt<T>(w: usize, c: i32): f64 {
+@inline export function weightAt<T>(w: usize, c: i32): f64 {
   return w == 0 ? 1.0 : elem<T>(w, c);
 }
 
@@ -282,7 +282,7 @@ export function ce_index_loss_f64(
 
 /** Σ_c g_c summed as PyTorch does (from the first class for a row, from +0 otherwise), for a zero sum's sign. */
 // @ts-ignore: decorator
-@inline function zeroSum<T>(w: usize, C: i32, ti: i32, gt: f64, sg: f64, smooth: bool, ignored: bool, row: bool): f64 {
+@inline export function zeroSum<T>(w: usize, C: i32, ti: i32, gt: f64, sg: f64, smooth: bool, ignored: bool, row: bool): f64 {
   let S: f64 = 0;
   for (let c = 0; c < C; c++) {
     const sm = smooth ? -(sg * weightAt<T>(w, c)) : 0.0;

@@ -40,7 +40,7 @@ const PAIR_MAX_C: i32 = 256;
 }
 
 /** max_c x_c of a contiguous row (NaN if any is NaN; −Inf for C = 0). Not inlined: once per row. */
-function rowMax<T>(p: usize, C: i32): T {
+export function rowMax<T>(p: usize, C: i32): T {
   let i = 0;
   let m = <T>-Infinity;
   if (ASC_FEATURE_SIMD) {

@@ -352,12 +352,22 @@ export function indexGrad(
   const loss = rowKernel('ce_index_loss', job.dtype);
   const gs = typeof g === 'number' ? g : 0;
   const h = heap();
+  // float32 rows without smoothing: one kernel (assembly/rows/ce_fused.ts) gives the gradient and the loss sum in
+  // float32 lanes, with no statistics.
+  const fused = job.dtype === 'float32' && job.eps === 0 && job.inner === 1 && !job.logProbs && !saved;
   let nll = 0,
     smooth = 0;
   forEachBlock(job, L, (b, p0, n, inner) => {
     const x = rowPointer(job.x, job, L, b, L.rows[0], true, h[job.dtype]);
     const gp = rowPointer(gx, job, L, b, L.rows[1], false, h[job.dtype]);
     const tp = targetPointer(t, L.positions[0], p0, n);
+    if (fused) {
+      const up = upstreamPointer(g, job, L.positions[1], p0, n);
+      kernels().ce_index_fused_f32(x, tp, L.w, b.slabs, job.classes, t.ignoreIndex, up, gs, gp, L.res);
+      nll += (h.float64 as Float64Array)[L.res / 8];
+      if (!inPlace) moveBlock(h[job.dtype], gp / BYTES[job.dtype], gx.data, job.classes, job.inner, b, true);
+      return;
+    }
     let st = 0;
     if (!job.logProbs) {
       if (saved) st = loadStats(saved, L, p0, n);

@@ -1,0 +1,132 @@
+// CrossEntropy's value and gradient in one pass for the common training call: float32 logits in contiguous rows
+// [rows, C] (inner == 1), class-index targets, no label smoothing, with or without class weights and ignore_index,
+// a scalar upstream gs or one per row (g). No statistics are taken or given: each row is read three times.
+//
+// Per row, with m = max_c x_c (rowMax) and e_c = e^(x_c − m):
+//   1. e_c in float32 lanes (`expDiffF4`: x − m exact as fl32(x − m) plus its TwoSum error folded into the exp's
+//      reduced argument; ≤ 1 ulp + 2^-25 relative, +0 below e^-87.3, e^0 = 1 exactly) stored straight into gx,
+//      s = Σ_c e_c accumulated in float64 (four f64x2 accumulators; NaN when m is NaN or ±Inf, as stats.ts);
+//   2. gx_c = 0 − e_c·(S/s) (invS·S, float64, rounded once), S = Σ_c g_c = −w_t·G (PyTorch's log-softmax
+//      backward gx_c = g_c − q_c·S with g = nll_loss's gradient: −w_t·G at the target, +0 elsewhere; a zero S takes
+//      PyTorch's sign through `zeroSum`), the same bits as ce_index_grad_f32's float32 rows given the same s;
+//   3. the target's element from scratch in float64: gx_t = −w_t·G − (e^(x_t − m)·invS)·S (expLseZ1). When t is
+//      the row's max, e_t = 1 and 1 − q_t = (s − 1)/s is carried by s's small part, which float64 holds to the
+//      float32 terms' own error (no cancellation beyond it); otherwise q_t ≤ 1/2 and nothing cancels.
+//   The loss: nll = w_t·(log s − (x_t − m)) over the non-ignored rows, res[0] = Σ nll (without weights as
+//   Σ (m − x_t) + log Π s, one Math.log per 64 rows, as ce_index_loss's plainSum), res[1] = 0.
+// Precision: every gradient element off the target ≤ 1 ulp + 2^-25 (e_c) plus s's relative error (a weighted mean
+// of its terms' ≤ 1 ulp errors) plus the final rounding; held to the fixture rule (DESIGN §2) with float32's
+// exact-difference exp — the float64 statistics of softmax_stats_wide are not needed here. Label smoothing and
+// probability targets cancel q against ε/C or y and keep the wide statistics (assembly/rows/cross_entropy.ts).
+//
+// Pointer contract: x and gx [rows, C] float32 (gx fully written; may not alias x); t: rows int32 indices already
+// validated by ce_targets (in [0, C) or == ignore); w: C float32 weights or 0; g: rows float32 upstream values or 0
+// (then gs); res: 2 float64. Any alignment. Lane layout: 4 classes per f32x4 (two per iteration of pass 1), float64
+// halves for the sum and the scaling; scalar tails (the scalar build runs them alone: its s sums in another order).
+import { expDiffF1, expDiffF4, expLseZ1 } from '../math/exp';
+import { hsum, pack32 } from '../lanes';
+import { rowMax } from './stats';
+import { weightAt, zeroSum } from './cross_entropy';
+
+/** Rows per Math.log in the product form of Σ log s (flushed earlier when the product nears float64's range). */
+const ROWS_PER_LOG: i32 = 64;
+
+/** e_c = e^(x_c − m) of one row stored to gx; returns Σ_c e_c in float64. Not inlined: once per row. */
+function expStore(x: usize, gx: usize, C: i32, m: f32): f64 {
+  let c = 0;
+  let s: f64 = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vm = f32x4.splat(m), vnm = f32x4.splat(-m);
+    let a0 = f64x2.splat(0), a1 = a0, a2 = a0, a3 = a0;
+    for (; c + 8 <= C; c += 8) {
+      const off = <usize>c << 2;
+      const e0 = expDiffF4(v128.load(x + off), vm, vnm);
+      const e1 = expDiffF4(v128.load(x + off, 16), vm, vnm);
+      v128.store(gx + off, e0);
+      v128.store(gx + off, e1, 16);
+      a0 = f64x2.add(a0, f64x2.promote_low_f32x4(e0));
+      a1 = f64x2.add(a1, f64x2.promote_low_f32x4(i32x4.shuffle(e0, e0, 2, 3, 0, 1)));
+      a2 = f64x2.add(a2, f64x2.promote_low_f32x4(e1));
+      a3 = f64x2.add(a3, f64x2.promote_low_f32x4(i32x4.shuffle(e1, e1, 2, 3, 0, 1)));
+    }
+    if (c + 4 <= C) {
+      const off = <usize>c << 2;
+      const e0 = expDiffF4(v128.load(x + off), vm, vnm);
+      v128.store(gx + off, e0);
+      a0 = f64x2.add(a0, f64x2.promote_low_f32x4(e0));
+      a1 = f64x2.add(a1, f64x2.promote_low_f32x4(i32x4.shuffle(e0, e0, 2, 3, 0, 1)));
+      c += 4;
+    }
+    s = hsum(f64x2.add(f64x2.add(a0, a1), f64x2.add(a2, a3)));
+  }
+  for (; c < C; c++) {
+    const e = expDiffF1(load<f32>(x + (<usize>c << 2)), m);
+    store<f32>(gx + (<usize>c << 2), e);
+    s += <f64>e;
+  }
+  return s;
+}
+
+/** gx_c = fl32(0 − e_c·k) in float64 for the row of e_c that expStore left in gx. Not inlined: once per row. */
+function scaleRow(gx: usize, C: i32, k: f64): void {
+  let c = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vk = f64x2.splat(k), zero = f64x2.splat(0);
+    for (; c + 4 <= C; c += 4) {
+      const off = <usize>c << 2;
+      const e = v128.load(gx + off);
+      const lo = f64x2.sub(zero, f64x2.mul(f64x2.promote_low_f32x4(e), vk));
+      const hi = f64x2.sub(zero, f64x2.mul(f64x2.promote_low_f32x4(i32x4.shuffle(e, e, 2, 3, 0, 1)), vk));
+      v128.store(gx + off, pack32(lo, hi));
+    }
+  }
+  for (; c < C; c++) {
+    const q = gx + (<usize>c << 2);
+    store<f32>(q, <f32>(0.0 - <f64>load<f32>(q) * k));
+  }
+}
+
+/**
+ * CrossEntropy over float32 rows [rows, C] with class-index targets and no smoothing: ∂loss/∂x into gx (scaled by
+ * g[r] when g != 0, else gs; ignored rows get 0 − e·0) and res[0] = Σ nll over the non-ignored rows, res[1] = 0
+ * (the layout of ce_index_loss's res). Formulas, precision and contract in the file header.
+ */
+export function ce_index_fused_f32(
+  x: usize, t: usize, w: usize, rows: i32, C: i32, ignore: i32, g: usize, gs: f64, gx: usize, res: usize,
+): void {
+  const rowBytes = <usize>C << 2;
+  let prod: f64 = 1, shift: f64 = 0, logs: f64 = 0, nll: f64 = 0;
+  let inProd = 0;
+  for (let r = 0; r < rows; r++) {
+    const row = x + <usize>r * rowBytes, grow = gx + <usize>r * rowBytes;
+    const ti = load<i32>(t + (<usize>r << 2));
+    const ignored = ti == ignore;
+    const G = ignored ? 0.0 : g == 0 ? gs : <f64>load<f32>(g + (<usize>r << 2));
+    const wt = ignored ? 0.0 : weightAt<f32>(w, ti);
+    const gt = -(wt * G);
+    let S = gt;
+    if (S == 0) S = zeroSum<f32>(w, C, ti, gt, 0, false, ignored, true);
+    const mf = rowMax<f32>(row, C);
+    const m = <f64>mf;
+    const sum = expStore(row, grow, C, mf);
+    const s = abs(m) < Infinity ? sum : NaN;
+    const invS = 1.0 / s;
+    scaleRow(grow, C, invS * S);
+    if (ignored) continue;
+    const xt = <f64>load<f32>(row + (<usize>ti << 2));
+    store<f32>(grow + (<usize>ti << 2), <f32>(gt - (expLseZ1(xt - m) * invS) * S));
+    if (w == 0) {
+      shift += m - xt;
+      prod *= s;
+      if (++inProd == ROWS_PER_LOG || prod > 1e270) {
+        logs += Math.log(prod);
+        prod = 1;
+        inProd = 0;
+      }
+    } else {
+      nll += -(((xt - m) - Math.log(s)) * wt);
+    }
+  }
+  store<f64>(res, w == 0 ? shift + (logs + Math.log(prod)) : nll);
+  store<f64>(res, 0, 8);
+}
