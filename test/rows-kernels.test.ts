@@ -11,6 +11,7 @@
 //                          (stats = 0) input
 //   ce_index_grad,         the analytic gradient, same tolerances; scalar and per-position upstream; only the span
 //   ce_prob_grad           columns written
+//   ce_index_fused         float32 rows: the gradient and Σ nll against the definitions with float64 statistics
 // The SIMD and scalar builds, given the same statistics, must give the same bits for every per-position output and
 // every gradient element (the statistics themselves are sums in different orders: s may differ in its last bits).
 import { describe, expect, it } from 'vitest';
@@ -289,14 +290,14 @@ function refIndexGrad(
   logProbs: boolean,
   g: Floats | null,
   gs: number,
-  f32: boolean,
+  fused: boolean,
 ): RefGrad {
   const C = geom.C,
     e = eps > 0 ? eps : 0;
-  // float32 rows without smoothing or log-probabilities take e^(x − m) off the target in float32 lanes
-  // (assembly/rows/cross_entropy.ts): ≤ 1 ulp of float32 plus the folded rounding error (2^-25 relative), and +0
-  // where e^(x − m) < 2^-126.
-  const lanes32 = f32 && !logProbs && e === 0 && geom.inner === 1;
+  // float32 rows without smoothing or log-probabilities take e^(x − m) off the target in float32 lanes in
+  // ce_index_fused_f32 (assembly/rows/ce_fused.ts): ≤ 1 ulp of float32 plus the folded rounding error (2^-25
+  // relative), and +0 where e^(x − m) < 2^-126. (ce_index_grad computes them in float64.)
+  const lanes32 = fused && !logProbs && e === 0 && geom.inner === 1;
   const n = geom.outer * C * geom.inner;
   const gx = new Float64Array(n).fill(NaN),
     tol = new Float64Array(n);
@@ -929,7 +930,7 @@ for (const prob of [false, true]) {
                 const gs = g ? 0 : 0.3;
                 const want = prob
                   ? refProbGrad(inp, geom, ref, w, cfg.eps, cfg.logProbs, g, gs)
-                  : refIndexGrad(inp, geom, ref, w, cfg.eps, cfg.logProbs, g, gs, dtype === 'f32');
+                  : refIndexGrad(inp, geom, ref, w, cfg.eps, cfg.logProbs, g, gs, false);
                 const wants = prob
                   ? [
                       { x: true, y: true },
@@ -987,7 +988,7 @@ for (const prob of [false, true]) {
           const w = cfg.weighted ? inp.w : null;
           const want = prob
             ? refProbGrad(inp, geom, ref, w, cfg.eps, false, null, 0.5)
-            : refIndexGrad(inp, geom, ref, w, cfg.eps, false, null, 0.5, dtype === 'f32');
+            : refIndexGrad(inp, geom, ref, w, cfg.eps, false, null, 0.5, false);
           const what = `${kernel}_${dtype} ${configLabel(cfg)}`;
           expect(want.gx.subarray(0, 14).every(Number.isNaN), what).toBe(true);
           expect(want.gx.subarray(14, 21).every(Number.isFinite), what).toBe(true);

@@ -8,7 +8,7 @@
 //      s = Σ_c e_c accumulated in float64 (four f64x2 accumulators; NaN when m is NaN or ±Inf, as stats.ts);
 //   2. gx_c = 0 − e_c·(S/s) (invS·S, float64, rounded once), S = Σ_c g_c = −w_t·G (PyTorch's log-softmax
 //      backward gx_c = g_c − q_c·S with g = nll_loss's gradient: −w_t·G at the target, +0 elsewhere; a zero S takes
-//      PyTorch's sign through `zeroSum`), the same bits as ce_index_grad_f32's float32 rows given the same s;
+//      PyTorch's sign through `zeroSum`, as in ce_index_grad);
 //   3. the target's element from scratch in float64: gx_t = −w_t·G − (e^(x_t − m)·invS)·S (expLseZ1). When t is
 //      the row's max, e_t = 1 and 1 − q_t = (s − 1)/s is carried by s's small part, which float64 holds to the
 //      float32 terms' own error (no cancellation beyond it); otherwise q_t ≤ 1/2 and nothing cancels.

@@ -299,8 +299,9 @@ export function indexLoss(job: RowsJob, t: IndexTargets, perPosition: boolean, s
   const loss = rowKernel('ce_index_loss', job.dtype);
   const flags = perPosition ? kernels().CE_WRITE_OUT.value : 0;
   const out = perPosition ? newFloats(job.dtype, job.outer * job.inner) : null;
-  // A float32 forward keeps no statistics: its loss takes float32 lanes, and the backward computes the
-  // float64-accurate ones it needs itself.
+  // A float32 forward keeps no statistics: its loss takes float32 lanes; the backward of rows without smoothing
+  // needs none (ce_index_fused_f32 recomputes m and s in the pass that writes the gradient, which costs less than
+  // reading e^(x − m) against saved ones), and the others compute the float64-accurate ones they need.
   const saved = save && job.dtype === 'float64' ? newStats(job) : null;
   const h = heap();
   let nll = 0,
