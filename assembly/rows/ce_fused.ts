@@ -1,6 +1,7 @@
 // CrossEntropy's value and gradient in one pass for the common training call: float32 logits in contiguous rows
-// [rows, C] (inner == 1), class-index targets, no label smoothing, with or without class weights and ignore_index,
-// a scalar upstream gs or one per row (g). No statistics are taken or given: each row is read three times.
+// [rows, C] (inner == 1; columns [outer, C, inner] at the end of the file), class-index targets, no label
+// smoothing, with or without class weights and ignore_index, a scalar upstream gs or one per position (g). No
+// statistics are taken or given: each row is read three times.
 //
 // Per row, with m = max_c x_c (rowMax) and e_c = e^(x_c − m):
 //   1. e_c in float32 lanes (`expDiffF4`: x − m exact as fl32(x − m) plus its TwoSum error folded into the exp's
@@ -86,6 +87,24 @@ function scaleRow(gx: usize, C: i32, k: f64): void {
   }
 }
 
+/** Σ_c g_c of a position with target ti: S = −w_t·G, or PyTorch's signed zero (`zeroSum`; `row` as there). */
+// @ts-ignore: decorator
+@inline function sumOfG(w: usize, C: i32, ti: i32, ignored: bool, gt: f64, row: bool): f64 {
+  return gt == 0 ? zeroSum<f32>(w, C, ti, gt, 0, false, ignored, row) : gt;
+}
+
+/** The upstream G of position p (0 when ignored): g[p] when g != 0, else gs. */
+// @ts-ignore: decorator
+@inline function upstream(g: usize, gs: f64, p: i32, ignored: bool): f64 {
+  return ignored ? 0.0 : g == 0 ? gs : <f64>load<f32>(g + (<usize>p << 2));
+}
+
+/** The target's element from scratch in float64: gt − (e^(x_t − m)·invS)·S, rounded once, stored at `at`. */
+// @ts-ignore: decorator
+@inline function putTarget(at: usize, xt: f64, m: f64, invS: f64, S: f64, gt: f64): void {
+  store<f32>(at, <f32>(gt - (expLseZ1(xt - m) * invS) * S));
+}
+
 /**
  * CrossEntropy over float32 rows [rows, C] with class-index targets and no smoothing: ∂loss/∂x into gx (scaled by
  * g[r] when g != 0, else gs; ignored rows get 0 − e·0) and res[0] = Σ nll over the non-ignored rows, res[1] = 0
@@ -101,11 +120,9 @@ export function ce_index_fused_f32(
     const row = x + <usize>r * rowBytes, grow = gx + <usize>r * rowBytes;
     const ti = load<i32>(t + (<usize>r << 2));
     const ignored = ti == ignore;
-    const G = ignored ? 0.0 : g == 0 ? gs : <f64>load<f32>(g + (<usize>r << 2));
     const wt = ignored ? 0.0 : weightAt<f32>(w, ti);
-    const gt = -(wt * G);
-    let S = gt;
-    if (S == 0) S = zeroSum<f32>(w, C, ti, gt, 0, false, ignored, true);
+    const gt = -(wt * upstream(g, gs, r, ignored));
+    const S = sumOfG(w, C, ti, ignored, gt, true);
     const mf = rowMax<f32>(row, C);
     const m = <f64>mf;
     const sum = expStore(row, grow, C, mf);
@@ -114,7 +131,7 @@ export function ce_index_fused_f32(
     scaleRow(grow, C, invS * S);
     if (ignored) continue;
     const xt = <f64>load<f32>(row + (<usize>ti << 2));
-    store<f32>(grow + (<usize>ti << 2), <f32>(gt - (expLseZ1(xt - m) * invS) * S));
+    putTarget(grow + (<usize>ti << 2), xt, m, invS, S, gt);
     if (w == 0) {
       shift += m - xt;
       prod *= s;
@@ -128,5 +145,128 @@ export function ce_index_fused_f32(
     }
   }
   store<f64>(res, w == 0 ? shift + (logs + Math.log(prod)) : nll);
+  store<f64>(res, 0, 8);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Columns: x [outer, C, inner] with inner > 1 (e.g. (N, C, H, W)), the classes of a position inner floats apart.
+// The same three steps per position, four neighbouring positions per f32x4 (one class of each): the max with pmax
+// and a NaN mask (as stats.ts's colGroup), e_c stored into gx with two float64 sums, then each lane scaled by its
+// own invS·S; PyTorch's Σg over strided classes starts at +0 (`zeroSum` with row false). One Math.log per position
+// for the loss. Positions j ≥ span of a slab are neither read nor written.
+
+/** invS·S of position p, whose softmax sum is s. */
+// @ts-ignore: decorator
+@inline function colScale(t: usize, w: usize, g: usize, gs: f64, C: i32, p: i32, ignore: i32, s: f64): f64 {
+  const ti = load<i32>(t + (<usize>p << 2));
+  const ignored = ti == ignore;
+  const wt = ignored ? 0.0 : weightAt<f32>(w, ti);
+  return (1.0 / s) * sumOfG(w, C, ti, ignored, -(wt * upstream(g, gs, p, ignored)), false);
+}
+
+/**
+ * The target's element of position p (column j of the slab at byte offset `slab`), after the scaling; returns
+ * its nll (0 when ignored).
+ */
+// @ts-ignore: decorator
+@inline function colTarget(
+  x: usize, gx: usize, t: usize, w: usize, g: usize, gs: f64, C: i32, stride: usize, at: usize, p: i32, ignore: i32,
+  s: f64, m: f64,
+): f64 {
+  const ti = load<i32>(t + (<usize>p << 2));
+  if (ti == ignore) return 0;
+  const wt = weightAt<f32>(w, ti);
+  const gt = -(wt * upstream(g, gs, p, false));
+  const off = at + <usize>ti * stride;
+  const xt = <f64>load<f32>(x + off);
+  putTarget(gx + off, xt, m, 1.0 / s, sumOfG(w, C, ti, false, gt, false), gt);
+  return -(((xt - m) - Math.log(s)) * wt);
+}
+
+/** gx_c = fl32(0 − gx_c·k) down one column (scalar). */
+// @ts-ignore: decorator
+@inline function colScaleDown(gx: usize, stride: usize, C: i32, k: f64): void {
+  for (let c = 0; c < C; c++) {
+    const q = gx + <usize>c * stride;
+    store<f32>(q, <f32>(0.0 - <f64>load<f32>(q) * k));
+  }
+}
+
+/**
+ * CrossEntropy over float32 columns [outer, C, inner] (inner > 1; positions j < span of each slab, p = o·span + j),
+ * index targets, no smoothing: ce_index_fused_f32's outputs (gx in x's layout, span columns only; res[0] = Σ nll,
+ * res[1] = 0). Targets, weights, g and res as there.
+ */
+export function ce_index_fused_cols_f32(
+  x: usize, t: usize, w: usize, outer: i32, C: i32, inner: i32, span: i32, ignore: i32, g: usize, gs: f64,
+  gx: usize, res: usize,
+): void {
+  const stride = <usize>inner << 2;
+  let nll: f64 = 0;
+  for (let o = 0; o < outer; o++) {
+    const slab = <usize>o * <usize>C * stride;
+    let j = 0;
+    if (ASC_FEATURE_SIMD) {
+      for (; j + 4 <= span; j += 4) {
+        const at = slab + (<usize>j << 2);
+        const px = x + at, pg = gx + at;
+        let vm = f32x4.splat(-Infinity), nan = i32x4.splat(0);
+        for (let c = 0; c < C; c++) {
+          const xv = v128.load(px + <usize>c * stride);
+          vm = f32x4.pmax(vm, xv);
+          nan = v128.or(nan, f32x4.ne(xv, xv));
+        }
+        vm = v128.bitselect(f32x4.splat(NaN), vm, nan);
+        const vnm = f32x4.neg(vm);
+        let lo = f64x2.splat(0), hi = lo;
+        for (let c = 0; c < C; c++) {
+          const e = expDiffF4(v128.load(px + <usize>c * stride), vm, vnm);
+          v128.store(pg + <usize>c * stride, e);
+          lo = f64x2.add(lo, f64x2.promote_low_f32x4(e));
+          hi = f64x2.add(hi, f64x2.promote_low_f32x4(i32x4.shuffle(e, e, 2, 3, 0, 1)));
+        }
+        // s per lane (NaN where m is NaN or ±Inf), then each lane's invS·S.
+        const inf = f64x2.splat(Infinity);
+        const mlo = f64x2.promote_low_f32x4(vm), mhi = f64x2.promote_low_f32x4(i32x4.shuffle(vm, vm, 2, 3, 0, 1));
+        lo = v128.bitselect(lo, f64x2.splat(NaN), f64x2.lt(f64x2.abs(mlo), inf));
+        hi = v128.bitselect(hi, f64x2.splat(NaN), f64x2.lt(f64x2.abs(mhi), inf));
+        const p = o * span + j;
+        const s0 = f64x2.extract_lane(lo, 0), s1 = f64x2.extract_lane(lo, 1);
+        const s2 = f64x2.extract_lane(hi, 0), s3 = f64x2.extract_lane(hi, 1);
+        let k01 = f64x2.splat(colScale(t, w, g, gs, C, p, ignore, s0));
+        k01 = f64x2.replace_lane(k01, 1, colScale(t, w, g, gs, C, p + 1, ignore, s1));
+        let k23 = f64x2.splat(colScale(t, w, g, gs, C, p + 2, ignore, s2));
+        k23 = f64x2.replace_lane(k23, 1, colScale(t, w, g, gs, C, p + 3, ignore, s3));
+        const zero = f64x2.splat(0);
+        for (let c = 0; c < C; c++) {
+          const q = pg + <usize>c * stride;
+          const e = v128.load(q);
+          const a = f64x2.sub(zero, f64x2.mul(f64x2.promote_low_f32x4(e), k01));
+          const b = f64x2.sub(zero, f64x2.mul(f64x2.promote_low_f32x4(i32x4.shuffle(e, e, 2, 3, 0, 1)), k23));
+          v128.store(q, pack32(a, b));
+        }
+        nll += colTarget(x, gx, t, w, g, gs, C, stride, at, p, ignore, s0, f64x2.extract_lane(mlo, 0));
+        nll += colTarget(x, gx, t, w, g, gs, C, stride, at + 4, p + 1, ignore, s1, f64x2.extract_lane(mlo, 1));
+        nll += colTarget(x, gx, t, w, g, gs, C, stride, at + 8, p + 2, ignore, s2, f64x2.extract_lane(mhi, 0));
+        nll += colTarget(x, gx, t, w, g, gs, C, stride, at + 12, p + 3, ignore, s3, f64x2.extract_lane(mhi, 1));
+      }
+    }
+    for (; j < span; j++) {
+      const at = slab + (<usize>j << 2);
+      let mf = <f32>-Infinity;
+      for (let c = 0; c < C; c++) mf = max<f32>(mf, load<f32>(x + at + <usize>c * stride));
+      let sum: f64 = 0;
+      for (let c = 0; c < C; c++) {
+        const e = expDiffF1(load<f32>(x + at + <usize>c * stride), mf);
+        store<f32>(gx + at + <usize>c * stride, e);
+        sum += <f64>e;
+      }
+      const s = abs(<f64>mf) < Infinity ? sum : NaN;
+      const p = o * span + j;
+      colScaleDown(gx + at, stride, C, colScale(t, w, g, gs, C, p, ignore, s));
+      nll += colTarget(x, gx, t, w, g, gs, C, stride, at, p, ignore, s, <f64>mf);
+    }
+  }
+  store<f64>(res, nll);
   store<f64>(res, 0, 8);
 }

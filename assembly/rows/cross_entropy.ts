@@ -23,9 +23,9 @@
 // gx (gy): gradients in x's (y's) layout, of T. Any alignment.
 //
 // Precision: everything in float64 (float32 elements promoted; e^ from assembly/math/exp.ts, log = Math.log),
-// each output rounded once to T. The common float32 training call (rows, index targets, no smoothing) does not
-// come here for its gradient: assembly/rows/ce_fused.ts computes it in float32 lanes with its loss, without
-// statistics. What remains here for float32 gradients (label smoothing, probability targets, columns) takes the
+// each output rounded once to T. The common float32 training call (index targets, no smoothing) does not come
+// here for its gradient: assembly/rows/ce_fused.ts computes it in float32 lanes with its loss, without
+// statistics. What remains here for float32 gradients (label smoothing, probability targets) takes the
 // float64-accurate statistics of softmax_stats_wide: smoothing and probabilities cancel q_c against ε/C or y_c,
 // where float32 statistics lost to PyTorch's own error on single elements (~2.6 ulp).
 // Lane layout: rows (inner == 1) are scalar per position (the statistics carry the heavy part,
