@@ -26,7 +26,7 @@
 // halves for the sum and the scaling; scalar tails (the scalar build runs them alone: its s sums in another order).
 import { expDiffF1, expDiffF4, expLseZ1 } from '../math/exp';
 import { hsum, pack32 } from '../lanes';
-import { rowMax } from './stats';
+import { colMax4, rowMax } from './stats';
 import { weightAt, zeroSum } from './cross_entropy';
 
 /** Rows per Math.log in the product form of Σ log s (flushed earlier when the product nears float64's range). */
@@ -150,8 +150,8 @@ export function ce_index_fused_f32(
 
 // ---------------------------------------------------------------------------------------------------------------
 // Columns: x [outer, C, inner] with inner > 1 (e.g. (N, C, H, W)), the classes of a position inner floats apart.
-// The same three steps per position, four neighbouring positions per f32x4 (one class of each): the max with pmax
-// and a NaN mask (as stats.ts's colGroup), e_c stored into gx with two float64 sums, then each lane scaled by its
+// The same three steps per position, four neighbouring positions per f32x4 (one class of each): the max by
+// stats.ts's colMax4 (pmax with a NaN mask), e_c stored into gx with two float64 sums, then each lane scaled by its
 // own invS·S; PyTorch's Σg over strided classes starts at +0 (`zeroSum` with row false). One Math.log per position
 // for the loss. Positions j ≥ span of a slab are neither read nor written.
 
@@ -210,13 +210,7 @@ export function ce_index_fused_cols_f32(
       for (; j + 4 <= span; j += 4) {
         const at = slab + (<usize>j << 2);
         const px = x + at, pg = gx + at;
-        let vm = f32x4.splat(-Infinity), nan = i32x4.splat(0);
-        for (let c = 0; c < C; c++) {
-          const xv = v128.load(px + <usize>c * stride);
-          vm = f32x4.pmax(vm, xv);
-          nan = v128.or(nan, f32x4.ne(xv, xv));
-        }
-        vm = v128.bitselect(f32x4.splat(NaN), vm, nan);
+        const vm = colMax4<f32>(px, stride, C);
         const vnm = f32x4.neg(vm);
         let lo = f64x2.splat(0), hi = lo;
         for (let c = 0; c < C; c++) {
