@@ -18,6 +18,7 @@ export * from './elementwise/terms/margin_ranking';
 export * from './elementwise/terms/hinge';
 export * from './rows/stats';
 export * from './rows/cross_entropy';
+export * from './rows/ce_fused';
 export * from './elementwise/terms/huber';
 export * from './elementwise/terms/bce_logits';
 export * from './elementwise/terms/kl_div';

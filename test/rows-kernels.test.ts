@@ -11,6 +11,8 @@
 //                          (stats = 0) input
 //   ce_index_grad,         the analytic gradient, same tolerances; scalar and per-position upstream; only the span
 //   ce_prob_grad           columns written
+//   ce_index_fused(_cols)  float32 rows and slabs: the gradient and Σ nll against the definitions with float64
+//                          statistics; only the span written
 // The SIMD and scalar builds, given the same statistics, must give the same bits for every per-position output and
 // every gradient element (the statistics themselves are sums in different orders: s may differ in its last bits).
 import { describe, expect, it } from 'vitest';
@@ -289,14 +291,14 @@ function refIndexGrad(
   logProbs: boolean,
   g: Floats | null,
   gs: number,
-  f32: boolean,
+  fused: boolean,
 ): RefGrad {
   const C = geom.C,
     e = eps > 0 ? eps : 0;
-  // float32 rows without smoothing or log-probabilities take e^(x − m) off the target in float32 lanes
-  // (assembly/rows/cross_entropy.ts): ≤ 1 ulp of float32 plus the folded rounding error (2^-25 relative), and +0
-  // where e^(x − m) < 2^-126.
-  const lanes32 = f32 && !logProbs && e === 0 && geom.inner === 1;
+  // float32 rows without smoothing or log-probabilities take e^(x − m) off the target in float32 lanes in
+  // ce_index_fused_f32 (assembly/rows/ce_fused.ts): ≤ 1 ulp of float32 plus the folded rounding error (2^-25
+  // relative), and +0 where e^(x − m) < 2^-126. (ce_index_grad computes them in float64.)
+  const lanes32 = fused && !logProbs && e === 0;
   const n = geom.outer * C * geom.inner;
   const gx = new Float64Array(n).fill(NaN),
     tol = new Float64Array(n);
@@ -929,7 +931,7 @@ for (const prob of [false, true]) {
                 const gs = g ? 0 : 0.3;
                 const want = prob
                   ? refProbGrad(inp, geom, ref, w, cfg.eps, cfg.logProbs, g, gs)
-                  : refIndexGrad(inp, geom, ref, w, cfg.eps, cfg.logProbs, g, gs, dtype === 'f32');
+                  : refIndexGrad(inp, geom, ref, w, cfg.eps, cfg.logProbs, g, gs, false);
                 const wants = prob
                   ? [
                       { x: true, y: true },
@@ -987,7 +989,7 @@ for (const prob of [false, true]) {
           const w = cfg.weighted ? inp.w : null;
           const want = prob
             ? refProbGrad(inp, geom, ref, w, cfg.eps, false, null, 0.5)
-            : refIndexGrad(inp, geom, ref, w, cfg.eps, false, null, 0.5, dtype === 'f32');
+            : refIndexGrad(inp, geom, ref, w, cfg.eps, false, null, 0.5, false);
           const what = `${kernel}_${dtype} ${configLabel(cfg)}`;
           expect(want.gx.subarray(0, 14).every(Number.isNaN), what).toBe(true);
           expect(want.gx.subarray(14, 21).every(Number.isFinite), what).toBe(true);
@@ -1057,6 +1059,97 @@ describe('signed zeros the headers state', () => {
       }
     });
   }
+});
+
+describe('ce_index_fused_f32, ce_index_fused_cols_f32', () => {
+  /**
+   * The fused kernel of the geometry (rows for inner = 1, else columns); gx poisoned first: every element of the
+   * span must be written, the others keep their poison.
+   */
+  function runFused(b: RawBuild, inp: Inputs, geom: Geometry, w: Floats | null, g: Floats | null, gs: number) {
+    const n = geom.outer * geom.C * geom.inner,
+      bytes = 4 * n;
+    b.reset();
+    const px = b.put(inp.x, g ? 1 : 0),
+      pt = b.put(inp.t),
+      pw = w ? b.put(w) : 0,
+      pg = g ? b.put(g, 3) : 0;
+    const gx = b.reserveBytes(bytes, g ? 2 : 0);
+    const res = b.reserve(Float64Array, 2);
+    b.poison(gx, bytes);
+    const rows = geom.inner === 1;
+    const what = `${rows ? 'ce_index_fused_f32' : 'ce_index_fused_cols_f32'} ${label(geom)}`;
+    if (rows) b.k.ce_index_fused_f32(px, pt, pw, geom.outer, geom.C, inp.ignore, pg, gs, gx, res);
+    else
+      b.k.ce_index_fused_cols_f32(px, pt, pw, geom.outer, geom.C, geom.inner, geom.span, inp.ignore, pg, gs, gx, res);
+    if (!b.guardsIntact(gx, bytes)) expect.fail(`${what}: wrote outside gx`);
+    const words = new Uint32Array(b.read(Uint8Array, gx, bytes).buffer);
+    for (let o = 0; o < geom.outer; o++)
+      for (let c = 0; c < geom.C; c++)
+        for (let j = geom.span; j < geom.inner; j++)
+          if (words[indexOf(geom, o, c, j)] !== 0xa5a5a5a5)
+            expect.fail(`${what}: wrote [${o}, ${c}, ${j}] outside the span`);
+    return { what, gx: new Float32Array(words.buffer), sums: b.read(Float64Array, res, 2) };
+  }
+
+  // Against the float64 definitions with float64 statistics: the float32-lane tolerance of refIndexGrad (e_c ≤ 1 ulp
+  // + 2^-25) plus s's own relative error (a weighted mean of its terms' errors, the same bound) on q_c·|G·w_t|, for
+  // the target's element too; Σ nll within the reference's tolerance plus that error of each log s.
+  it('rows and class slabs: the gradient and Σ nll against the float64 definitions; weights, ignore_index, scalar and per-position upstream; both builds', () => {
+    let seed = 7000;
+    for (const geom of [...ROWS, ...SLABS]) {
+      if (geom.C === 0) continue;
+      const inp = inputs(geom, 'f32', seed++);
+      if (positionsOf(geom) >= 3) {
+        inp.x[indexOf(geom, 0, geom.C - 1, 0)] = NaN; // position 0 NaN
+        inp.x[indexOf(geom, geom.inner === 1 ? 1 : 0, 0, geom.inner === 1 ? 0 : 1)] = -Infinity; // position 1: −Inf
+      }
+      const ref = refStats(inp.x, geom, true);
+      const dS = 2 ** -23 + 2 ** -25 + geom.C * U;
+      for (const w of [null, inp.w]) {
+        const wantLoss = refIndexLoss(inp, geom, ref, w, 0, false);
+        let lossTol = wantLoss.tol[0];
+        for (let p = 0; p < positionsOf(geom); p++)
+          if (inp.t[p] !== inp.ignore) lossTol += Math.abs(w ? w[inp.t[p]] : 1) * 2 * dS;
+        for (const g of [null, inp.g]) {
+          const gs = g ? 0 : 0.3;
+          const want = refIndexGrad(inp, geom, ref, w, 0, false, g, gs, true);
+          for (let o = 0; o < geom.outer; o++) {
+            for (let j = 0; j < geom.span; j++) {
+              const p = o * geom.span + j;
+              const ti = inp.t[p];
+              if (ti === inp.ignore) continue;
+              const Gw = Math.abs(upstreamAt(g, gs, p) * (w ? w[ti] : 1));
+              for (let c = 0; c < geom.C; c++) {
+                const i = indexOf(geom, o, c, j);
+                want.tol[i] += Gw * (Math.exp(inp.x[i] - ref.m[p]) / ref.s[p]) * dS;
+              }
+            }
+          }
+          for (const b of builds) {
+            const got = runFused(b, inp, geom, w, g, gs);
+            const what = `${got.what} ${w ? 'w' : 'no w'}, ${g ? 'per-position g' : `gs ${gs}`} (${b.name})`;
+            checkGrad(got.gx, want.gx, want.tol, 'f32', geom, what);
+            if (!near(got.sums[0], wantLoss.sums[0], lossTol, 'f64'))
+              expect.fail(`${what}: res[0] ${got.sums[0]}, reference ${wantLoss.sums[0]} (tolerance ${lossTol})`);
+            expect(got.sums[1], what).toBe(0);
+          }
+        }
+      }
+    }
+  });
+
+  it('ignored rows get +0 everywhere, the others finite values (C = 1000, weights)', () => {
+    const geom = { outer: 6, C: 1000, inner: 1, span: 1 };
+    const inp = { ...inputs(geom, 'f32', 71), t: Int32Array.from([-100, 3, 999, -100, 0, 500]) };
+    for (const b of builds) {
+      const got = runFused(b, inp, geom, inp.w, null, 0.25);
+      for (const p of [0, 3])
+        for (let c = 0; c < geom.C; c++)
+          expect(Object.is(got.gx[p * geom.C + c], 0), `[${p}, ${c}] (${b.name})`).toBe(true);
+      expect(got.gx.every(Number.isFinite), b.name).toBe(true);
+    }
+  });
 });
 
 describe('coverage', () => {

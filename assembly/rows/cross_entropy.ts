@@ -23,15 +23,15 @@
 // gx (gy): gradients in x's (y's) layout, of T. Any alignment.
 //
 // Precision: everything in float64 (float32 elements promoted; e^ from assembly/math/exp.ts, log = Math.log),
-// each output rounded once to T, except one case: a float32 row gradient of index targets with softmax
-// statistics and no smoothing takes e^(x − m) off the target in float32 lanes (`expDiffF4`: x − m exact via
-// TwoSum, ≤ 1 ulp + 2^-25 relative, +0 below e^-87.3), multiplied in float64 by invS·S and rounded once (≤ 1.6
-// ulp with the float64-accurate s of softmax_stats_wide; nothing cancels there, gx_c = 0 − q_c·S); the target's
-// element is computed in float64 as elsewhere. Lane layout: rows (inner == 1) are scalar per position (the
-// statistics carry the heavy part, assembly/rows/stats.ts) except the gradient, which runs over classes with
-// f64x2 lanes (f32: 4 classes per v128, promoted halves; or one f32x4 exp and two f64x2 products in the float32
-// case above); columns (inner > 1) are scalar per position and class.
-import { expDiffF1, expDiffF4, expLseZ1, expLseZ2x } from '../math/exp';
+// each output rounded once to T. The common float32 training call (index targets, no smoothing) does not come
+// here for its gradient: assembly/rows/ce_fused.ts computes it in float32 lanes with its loss, without
+// statistics. What remains here for float32 gradients (label smoothing, probability targets) takes the
+// float64-accurate statistics of softmax_stats_wide: smoothing and probabilities cancel q_c against ε/C or y_c,
+// where float32 statistics lost to PyTorch's own error on single elements (~2.6 ulp).
+// Lane layout: rows (inner == 1) are scalar per position (the statistics carry the heavy part,
+// assembly/rows/stats.ts) except the gradient, which runs over classes with f64x2 lanes (f32: 4 classes per v128,
+// promoted halves); columns (inner > 1) are scalar per position and class.
+import { expLseZ1, expLseZ2x } from '../math/exp';
 import { hi64, lo64, pack32 } from '../lanes';
 
 /** flags bit: write each position's loss to `out`. */
@@ -44,7 +44,7 @@ export const CE_WRITE_OUT: i32 = 1;
 
 /** Weight of class c (1 without weights). */
 // @ts-ignore: decorator
-@inline function weightAt<T>(w: usize, c: i32): f64 {
+@inline export function weightAt<T>(w: usize, c: i32): f64 {
   return w == 0 ? 1.0 : elem<T>(w, c);
 }
 
@@ -225,20 +225,7 @@ export function ce_index_loss_f64(
   x: usize, gx: usize, C: i32, m: f64, invS: f64, S: f64, sg: f64, w: usize, soft: bool, smooth: bool,
 ): void {
   let c = 0;
-  // float32 without smoothing: nothing cancels off the target (gx_c = 0 − q_c·S, one sign), so e^(x − m) takes
-  // float32 lanes (`expDiffF4`), scaled in float64 by invS·S (see the header's precision note).
-  const lanes32 = sizeof<T>() == 4 && soft && !smooth;
-  const kS = invS * S;
-  if (ASC_FEATURE_SIMD && lanes32) {
-    const vmf = f32x4.splat(<f32>m), vnm = f32x4.splat(-<f32>m), vk = f64x2.splat(kS), zero = f64x2.splat(0);
-    for (; c + 4 <= C; c += 4) {
-      const off = <usize>c << 2;
-      const e = expDiffF4(v128.load(x + off), vmf, vnm);
-      const lo = f64x2.sub(zero, f64x2.mul(f64x2.promote_low_f32x4(e), vk));
-      const hi = f64x2.sub(zero, f64x2.mul(f64x2.promote_low_f32x4(i32x4.shuffle(e, e, 2, 3, 0, 1)), vk));
-      v128.store(gx + off, pack32(lo, hi));
-    }
-  } else if (ASC_FEATURE_SIMD) {
+  if (ASC_FEATURE_SIMD) {
     const vS = f64x2.splat(S), vm = f64x2.splat(m), vi = f64x2.splat(invS), vsg = f64x2.splat(sg), zero = f64x2.splat(0);
     if (sizeof<T>() == 4) {
       for (; c + 4 <= C; c += 4) {
@@ -270,13 +257,6 @@ export function ce_index_loss_f64(
       }
     }
   }
-  if (lanes32) {
-    for (; c < C; c++) {
-      const e = expDiffF1(load<f32>(x + (<usize>c << 2)), <f32>m);
-      store<f32>(gx + (<usize>c << 2), <f32>(0.0 - <f64>e * kS));
-    }
-    return;
-  }
   for (; c < C; c++) {
     let v = smooth ? 0.0 + -(sg * weightAt<T>(w, c)) : 0.0;
     if (soft) v -= (expLseZ1(elem<T>(x, c) - m) * invS) * S;
@@ -287,7 +267,7 @@ export function ce_index_loss_f64(
 
 /** Σ_c g_c summed as PyTorch does (from the first class for a row, from +0 otherwise), for a zero sum's sign. */
 // @ts-ignore: decorator
-@inline function zeroSum<T>(w: usize, C: i32, ti: i32, gt: f64, sg: f64, smooth: bool, ignored: bool, row: bool): f64 {
+@inline export function zeroSum<T>(w: usize, C: i32, ti: i32, gt: f64, sg: f64, smooth: bool, ignored: bool, row: bool): f64 {
   let S: f64 = 0;
   for (let c = 0; c < C; c++) {
     const sm = smooth ? -(sg * weightAt<T>(w, c)) : 0.0;

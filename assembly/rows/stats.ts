@@ -40,7 +40,7 @@ const PAIR_MAX_C: i32 = 256;
 }
 
 /** max_c x_c of a contiguous row (NaN if any is NaN; −Inf for C = 0). Not inlined: once per row. */
-function rowMax<T>(p: usize, C: i32): T {
+export function rowMax<T>(p: usize, C: i32): T {
   let i = 0;
   let m = <T>-Infinity;
   if (ASC_FEATURE_SIMD) {
@@ -302,20 +302,29 @@ function rowPair<T>(p0: usize, p1: usize, C: i32, mOut: usize, sOut: usize): voi
 }
 
 /**
+ * The max over C classes `stride` bytes apart of the four neighbouring float32 positions at p (one per lane): pmax
+ * with a NaN mask instead of max, as in rowMax, so a lane with a NaN gives NaN. T is f32 (generic only so that the
+ * module does not export it). SIMD build only.
+ */
+// @ts-ignore: decorator
+@inline export function colMax4<T>(p: usize, stride: usize, C: i32): v128 {
+  let vm = f32x4.splat(-Infinity), nan = i32x4.splat(0);
+  for (let c = 0; c < C; c++) {
+    const x = v128.load(p + <usize>c * stride);
+    vm = f32x4.pmax(vm, x);
+    nan = v128.or(nan, f32x4.ne(x, x));
+  }
+  return v128.bitselect(f32x4.splat(NaN), vm, nan);
+}
+
+/**
  * m and s of the 4 (f32) or 2 (f64) neighbouring positions starting at `p` (classes `stride` bytes apart), stored
  * to mOut and sOut (one f64 per position). SIMD build only.
  */
 // @ts-ignore: decorator
 @inline function colGroup<T>(p: usize, stride: usize, C: i32, mOut: usize, sOut: usize): void {
   if (sizeof<T>() == 4) {
-    // pmax + NaN mask instead of max, as in rowMax.
-    let vm = f32x4.splat(-Infinity), nan = i32x4.splat(0);
-    for (let c = 0; c < C; c++) {
-      const x = v128.load(p + <usize>c * stride);
-      vm = f32x4.pmax(vm, x);
-      nan = v128.or(nan, f32x4.ne(x, x));
-    }
-    vm = v128.bitselect(f32x4.splat(NaN), vm, nan);
+    const vm = colMax4<T>(p, stride, C);
     const mlo = lo64(vm), mhi = hi64(vm);
     // float32 lanes (one position per lane), summed in float32 over blocks of BLOCK32/4 classes, then in float64.
     let s0 = f64x2.splat(0), s1 = s0;
@@ -500,14 +509,7 @@ function rowPairWide<T>(p0: usize, p1: usize, C: i32, mOut: usize, sOut: usize):
 // @ts-ignore: decorator
 @inline function colGroupWide<T>(p: usize, stride: usize, C: i32, mOut: usize, sOut: usize): void {
   if (sizeof<T>() == 4) {
-    // pmax + NaN mask instead of max, as in rowMax.
-    let vm = f32x4.splat(-Infinity), nan = i32x4.splat(0);
-    for (let c = 0; c < C; c++) {
-      const x = v128.load(p + <usize>c * stride);
-      vm = f32x4.pmax(vm, x);
-      nan = v128.or(nan, f32x4.ne(x, x));
-    }
-    vm = v128.bitselect(f32x4.splat(NaN), vm, nan);
+    const vm = colMax4<T>(p, stride, C);
     const mlo = lo64(vm), mhi = hi64(vm);
     let s0 = f64x2.splat(0), s1 = s0;
     for (let c = 0; c < C; c++) {

@@ -1,5 +1,5 @@
 // EXPERIMENT, not part of simdloss: ns per element of the CrossEntropy row kernels of a build (softmax_stats_f32,
-// softmax_stats_wide_f32, ce_index_grad_f32, and stats + grad as the backward runs them) on resident float32
+// softmax_stats_wide_f32, ce_index_grad_f32, and ce_index_fused_f32 where the build has it) on resident float32
 // logits, C = 1000 and 32000, at 10^5 (cache) and 10^6 / 10^7 elements. Run with
 // `node scripts/run-ts.mjs bench/experiments/ce-kernels.ts [build/simdloss.wasm] [filter]`. Median of 11 samples.
 import { readFileSync } from 'node:fs';
@@ -49,8 +49,8 @@ for (const [C, n] of [
     grad: () => k.ce_index_grad_f32(x, t, 0, st, rows, C, 1, 1, -100, 0, 0, 1 / rows, gx),
     'grad eps=0.1': () => k.ce_index_grad_f32(x, t, 0, st, rows, C, 1, 1, -100, 0.1, 0, 1 / rows, gx),
   };
-  if (typeof k.ce_index_grad_stats_f32 === 'function') {
-    runs['fused grad'] = () => k.ce_index_grad_stats_f32(x, t, 0, rows, C, -100, 0, 1 / rows, gx, res);
+  if (typeof k.ce_index_fused_f32 === 'function') {
+    runs.fused = () => k.ce_index_fused_f32(x, t, 0, rows, C, -100, 0, 1 / rows, gx, res);
   }
   for (const [name, run] of Object.entries(runs)) {
     const label = `C=${C} n=${n.toExponential(2)} ${name}`;

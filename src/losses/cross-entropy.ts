@@ -146,6 +146,7 @@ const ce: AnyLossDeclaration = {
     'ce_targets',
     'ce_index_loss',
     'ce_index_grad',
+    'ce_index_fused',
     'ce_prob_loss',
     'ce_prob_grad',
   ],

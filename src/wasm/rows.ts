@@ -299,8 +299,9 @@ export function indexLoss(job: RowsJob, t: IndexTargets, perPosition: boolean, s
   const loss = rowKernel('ce_index_loss', job.dtype);
   const flags = perPosition ? kernels().CE_WRITE_OUT.value : 0;
   const out = perPosition ? newFloats(job.dtype, job.outer * job.inner) : null;
-  // A float32 forward keeps no statistics: its loss takes float32 lanes, and the backward computes the
-  // float64-accurate ones it needs itself.
+  // A float32 forward keeps no statistics: its loss takes float32 lanes; the backward without smoothing needs none
+  // (ce_index_fused_* recompute m and s in the pass that writes the gradient, which costs less than reading
+  // e^(x − m) against saved ones), and the others compute the float64-accurate ones they need.
   const saved = save && job.dtype === 'float64' ? newStats(job) : null;
   const h = heap();
   let nll = 0,
@@ -352,12 +353,24 @@ export function indexGrad(
   const loss = rowKernel('ce_index_loss', job.dtype);
   const gs = typeof g === 'number' ? g : 0;
   const h = heap();
+  // float32 without smoothing: one kernel (assembly/rows/ce_fused.ts; rows, or columns when inner > 1) gives the
+  // gradient and the loss sum in float32 lanes, with no statistics.
+  const fused = job.dtype === 'float32' && job.eps === 0 && !job.logProbs && !saved;
   let nll = 0,
     smooth = 0;
   forEachBlock(job, L, (b, p0, n, inner) => {
     const x = rowPointer(job.x, job, L, b, L.rows[0], true, h[job.dtype]);
     const gp = rowPointer(gx, job, L, b, L.rows[1], false, h[job.dtype]);
     const tp = targetPointer(t, L.positions[0], p0, n);
+    if (fused) {
+      const up = upstreamPointer(g, job, L.positions[1], p0, n);
+      const k = kernels();
+      if (job.inner === 1) k.ce_index_fused_f32(x, tp, L.w, b.slabs, job.classes, t.ignoreIndex, up, gs, gp, L.res);
+      else k.ce_index_fused_cols_f32(x, tp, L.w, b.slabs, job.classes, inner, b.len, t.ignoreIndex, up, gs, gp, L.res);
+      nll += (h.float64 as Float64Array)[L.res / 8];
+      if (!inPlace) moveBlock(h[job.dtype], gp / BYTES[job.dtype], gx.data, job.classes, job.inner, b, true);
+      return;
+    }
     let st = 0;
     if (!job.logProbs) {
       if (saved) st = loadStats(saved, L, p0, n);
