@@ -10,6 +10,7 @@ import { residentOf, Tensor } from '../tensor/tensor.js';
 import type { TensorData } from '../tensor/dtype.js';
 import { ARRAY_OF, BYTES } from '../tensor/dtype.js';
 import { broadcastStrides } from '../tensor/shape.js';
+import type { KernelExports } from './instance.js';
 import { kernels } from './instance.js';
 import { CHUNK_BYTES, heap } from './memory.js';
 import type { Destination, FloatDType } from './plan.js';
@@ -32,27 +33,39 @@ export interface NormSpec {
 }
 
 /** The PD_* mode constants of the module, by name. */
-export function normModes(): {
-  L2: number;
-  L1: number;
-  MAX: number;
-  MIN: number;
-  ZERO: number;
-  LT1: number;
-  LT2: number;
-  GT2: number;
-} {
+export interface NormModes {
+  readonly L2: number;
+  readonly L1: number;
+  readonly MAX: number;
+  readonly MIN: number;
+  readonly ZERO: number;
+  readonly LT1: number;
+  readonly LT2: number;
+  readonly GT2: number;
+}
+
+// Read once per instance: each WebAssembly.Global `.value` is an API call, and a triplet call asked for these
+// several times (~1 µs of a 10-µs small call).
+let modesOf: KernelExports | undefined;
+let modes: NormModes | undefined;
+
+/** The PD_* mode constants of the module, by name. */
+export function normModes(): NormModes {
   const k = kernels();
-  return {
-    L2: k.PD_L2.value,
-    L1: k.PD_L1.value,
-    MAX: k.PD_MAX.value,
-    MIN: k.PD_MIN.value,
-    ZERO: k.PD_ZERO.value,
-    LT1: k.PD_POW_LT1.value,
-    LT2: k.PD_POW_LT2.value,
-    GT2: k.PD_POW_GT2.value,
-  };
+  if (modes === undefined || modesOf !== k) {
+    modesOf = k;
+    modes = {
+      L2: k.PD_L2.value,
+      L1: k.PD_L1.value,
+      MAX: k.PD_MAX.value,
+      MIN: k.PD_MIN.value,
+      ZERO: k.PD_ZERO.value,
+      LT1: k.PD_POW_LT1.value,
+      LT2: k.PD_POW_LT2.value,
+      GT2: k.PD_POW_GT2.value,
+    };
+  }
+  return modes;
 }
 
 /** Rows R and row length D of a call's shape. */
@@ -143,7 +156,7 @@ function callOf(
  */
 export function pairStats(job: RowJob, pairs: readonly (readonly [number, number])[], norm: NormSpec): Float64Array[] {
   const { rows, cols } = rowsOf(job.shape);
-  const init = norm.mode === kernels().PD_MIN.value ? Infinity : 0;
+  const init = norm.mode === normModes().MIN ? Infinity : 0;
   const out = pairs.map(() => new Float64Array(rows).fill(init));
   if (rows === 0 || cols === 0) return out;
   const call = callOf(job, pairs.length);
