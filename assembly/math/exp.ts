@@ -304,29 +304,45 @@ const EXPM_K: usize = memory.data<f32>([
   Q0_M, Q0_M, Q0_M, Q0_M, Q1_M, Q1_M, Q1_M, Q1_M, Q2_M, Q2_M, Q2_M, Q2_M, Q3_M, Q3_M, Q3_M, Q3_M,
   Q4_M, Q4_M, Q4_M, Q4_M,
 ], 16);
-const M_XMIN = 0, M_LOG2E = 1, M_MAGIC = 2, M_HI = 3, M_LO = 4, M_ONE = 5, M_Q0 = 6;
+/** Indices into EXPM_K for `expK4` (also math/softplus.ts's split exp). */
+export const M_XMIN = 0, M_LOG2E = 1, M_MAGIC = 2, M_HI = 3, M_LO = 4, M_ONE = 5, M_Q0 = 6;
 
-/** Constant `i` of EXPM_K in all four lanes (one load). */
+/** Constant `i` (an M_* index) of EXPM_K in all four lanes (one load). */
 // @ts-ignore: decorator
-@inline function k4(i: i32): v128 {
+@inline export function expK4(i: i32): v128 {
   return v128.load(EXPM_K + (<usize>i << 4));
+}
+
+/** Scalar twin of `expPolyF4` (the same operations on one float32). */
+// @ts-ignore: decorator
+@inline export function expPolyF1(r: f32): f32 {
+  let q = Q4_M * r + Q3_M;
+  q = q * r + Q2_M;
+  q = q * r + Q1_M;
+  return q * r + Q0_M;
+}
+
+/** The reduced polynomial Q4·r⁴ + … + Q0 by Horner on four float32 lanes, shared by every float32 exp here. */
+// @ts-ignore: decorator
+@inline export function expPolyF4(r: v128): v128 {
+  let q = f32x4.add(f32x4.mul(expK4(M_Q0 + 4), r), expK4(M_Q0 + 3));
+  q = f32x4.add(f32x4.mul(q, r), expK4(M_Q0 + 2));
+  q = f32x4.add(f32x4.mul(q, r), expK4(M_Q0 + 1));
+  return f32x4.add(f32x4.mul(q, r), expK4(M_Q0));
 }
 
 /** e^x on four float32 lanes for x ≤ 0 (the bound above; e^XMIN_M below XMIN_M). */
 // @ts-ignore: decorator
 @inline export function expMinusF4(x: v128): v128 {
-  x = f32x4.pmax(x, k4(M_XMIN)); // x < XMIN_M ? XMIN_M : x (NaN stays)
-  const magic = k4(M_MAGIC);
-  const kn = f32x4.add(f32x4.mul(x, k4(M_LOG2E)), magic);
+  x = f32x4.pmax(x, expK4(M_XMIN)); // x < XMIN_M ? XMIN_M : x (NaN stays)
+  const magic = expK4(M_MAGIC);
+  const kn = f32x4.add(f32x4.mul(x, expK4(M_LOG2E)), magic);
   const s = i32x4.shl(kn, 23);
   const n = f32x4.sub(kn, magic);
-  let r = f32x4.sub(x, f32x4.mul(n, k4(M_HI)));
-  r = f32x4.sub(r, f32x4.mul(n, k4(M_LO)));
-  let q = f32x4.add(f32x4.mul(k4(M_Q0 + 4), r), k4(M_Q0 + 3));
-  q = f32x4.add(f32x4.mul(q, r), k4(M_Q0 + 2));
-  q = f32x4.add(f32x4.mul(q, r), k4(M_Q0 + 1));
-  q = f32x4.add(f32x4.mul(q, r), k4(M_Q0));
-  const p = f32x4.add(f32x4.add(f32x4.mul(q, f32x4.mul(r, r)), r), k4(M_ONE));
+  let r = f32x4.sub(x, f32x4.mul(n, expK4(M_HI)));
+  r = f32x4.sub(r, f32x4.mul(n, expK4(M_LO)));
+  const q = expPolyF4(r);
+  const p = f32x4.add(f32x4.add(f32x4.mul(q, f32x4.mul(r, r)), r), expK4(M_ONE));
   return f32x4.mul(p, s);
 }
 
@@ -338,19 +354,16 @@ const M_XMIN = 0, M_LOG2E = 1, M_MAGIC = 2, M_HI = 3, M_LO = 4, M_ONE = 5, M_Q0 
  */
 // @ts-ignore: decorator
 @inline export function expMinusSplitF4(d: v128, lo: v128): v128 {
-  const keep = f32x4.ge(d, k4(M_XMIN));
-  const x = f32x4.pmax(d, k4(M_XMIN));
-  const magic = k4(M_MAGIC);
-  const kn = f32x4.add(f32x4.mul(x, k4(M_LOG2E)), magic);
+  const keep = f32x4.ge(d, expK4(M_XMIN));
+  const x = f32x4.pmax(d, expK4(M_XMIN));
+  const magic = expK4(M_MAGIC);
+  const kn = f32x4.add(f32x4.mul(x, expK4(M_LOG2E)), magic);
   const s = i32x4.shl(kn, 23);
   const n = f32x4.sub(kn, magic);
-  let r = f32x4.sub(x, f32x4.mul(n, k4(M_HI)));
-  r = f32x4.add(f32x4.sub(r, f32x4.mul(n, k4(M_LO))), lo);
-  let q = f32x4.add(f32x4.mul(k4(M_Q0 + 4), r), k4(M_Q0 + 3));
-  q = f32x4.add(f32x4.mul(q, r), k4(M_Q0 + 2));
-  q = f32x4.add(f32x4.mul(q, r), k4(M_Q0 + 1));
-  q = f32x4.add(f32x4.mul(q, r), k4(M_Q0));
-  const p = f32x4.add(f32x4.add(f32x4.mul(q, f32x4.mul(r, r)), r), k4(M_ONE));
+  let r = f32x4.sub(x, f32x4.mul(n, expK4(M_HI)));
+  r = f32x4.add(f32x4.sub(r, f32x4.mul(n, expK4(M_LO))), lo);
+  const q = expPolyF4(r);
+  const p = f32x4.add(f32x4.add(f32x4.mul(q, f32x4.mul(r, r)), r), expK4(M_ONE));
   return v128.and(f32x4.mul(p, s), keep);
 }
 
@@ -363,10 +376,7 @@ const M_XMIN = 0, M_LOG2E = 1, M_MAGIC = 2, M_HI = 3, M_LO = 4, M_ONE = 5, M_Q0 
   const n = kn - MAGIC_M;
   let r = d - n * LN2_HI_M;
   r = (r - n * LN2_LO_M) + lo;
-  let q = Q4_M * r + Q3_M;
-  q = q * r + Q2_M;
-  q = q * r + Q1_M;
-  q = q * r + Q0_M;
+  const q = expPolyF1(r);
   const p = (q * (r * r) + r) + <f32>1;
   return p * s;
 }
@@ -402,10 +412,7 @@ const M_XMIN = 0, M_LOG2E = 1, M_MAGIC = 2, M_HI = 3, M_LO = 4, M_ONE = 5, M_Q0 
   const n = kn - MAGIC_M;
   let r = x - n * LN2_HI_M;
   r = r - n * LN2_LO_M;
-  let q = Q4_M * r + Q3_M;
-  q = q * r + Q2_M;
-  q = q * r + Q1_M;
-  q = q * r + Q0_M;
+  const q = expPolyF1(r);
   const p = (q * (r * r) + r) + <f32>1;
   return p * s;
 }

@@ -22,8 +22,12 @@
 // Constants are loaded from static memory inside the loops (V8 rebuilds a v128.const at every use instead of
 // hoisting it; exp.ts, LSE_K).
 
-// exp.ts's expMinusF4 constants (magic-bias reduction, 16-bit Cody–Waite ln 2, the degree-4 Q), for the split exp.
-import { LN2_HI_M, LN2_LO_M, LOG2E_F as LOG2E_M, MAGIC_M, Q0_M, Q1_M, Q2_M, Q3_M, Q4_M, XMIN_M } from './exp';
+// exp.ts's expMinusF4 reduction for the split exp: its constants (expK4, M_*; scalar twins by name) and its polynomial
+// (expPolyF4 / expPolyF1).
+import {
+  expK4, expPolyF1, expPolyF4, LN2_HI_M, LN2_LO_M, LOG2E_F as LOG2E_M, M_HI, M_LO, M_LOG2E, M_MAGIC, M_XMIN,
+  MAGIC_M, XMIN_M,
+} from './exp';
 
 const SQRT2_F: f32 = 1.4142135623730951;
 const LN2_HI_F: f32 = 6.9313812256e-01; // 0x3f317180: k·LN2_HI_F exact for k ∈ {0, 1}
@@ -37,13 +41,8 @@ const L1P_K: usize = memory.data<f32>([
   1, 1, 1, 1, 0.5, 0.5, 0.5, 0.5, 2, 2, 2, 2, SQRT2_F, SQRT2_F, SQRT2_F, SQRT2_F,
   LN2_HI_F, LN2_HI_F, LN2_HI_F, LN2_HI_F, LN2_LO_F, LN2_LO_F, LN2_LO_F, LN2_LO_F,
   LG1_F, LG1_F, LG1_F, LG1_F, LG2_F, LG2_F, LG2_F, LG2_F, LG3_F, LG3_F, LG3_F, LG3_F, LG4_F, LG4_F, LG4_F, LG4_F,
-  XMIN_M, XMIN_M, XMIN_M, XMIN_M, LOG2E_M, LOG2E_M, LOG2E_M, LOG2E_M, MAGIC_M, MAGIC_M, MAGIC_M, MAGIC_M,
-  LN2_HI_M, LN2_HI_M, LN2_HI_M, LN2_HI_M, LN2_LO_M, LN2_LO_M, LN2_LO_M, LN2_LO_M,
-  Q0_M, Q0_M, Q0_M, Q0_M, Q1_M, Q1_M, Q1_M, Q1_M, Q2_M, Q2_M, Q2_M, Q2_M, Q3_M, Q3_M, Q3_M, Q3_M,
-  Q4_M, Q4_M, Q4_M, Q4_M,
 ], 16);
 const K_ONE = 0, K_HALF = 1, K_TWO = 2, K_SQRT2 = 3, K_HI = 4, K_LO = 5, K_LG = 6;
-const K_XMIN = 10, K_LOG2E = 11, K_MAGIC = 12, K_EHI = 13, K_ELO = 14, K_Q = 15;
 
 /** Constant `i` of L1P_K in all four lanes (one load). */
 // @ts-ignore: decorator
@@ -112,19 +111,16 @@ const K_XMIN = 10, K_LOG2E = 11, K_MAGIC = 12, K_EHI = 13, K_ELO = 14, K_Q = 15;
  */
 // @ts-ignore: decorator
 @inline export function expSplitF4(x: v128, lo: bool): v128 {
-  const a = f32x4.pmax(x, k4(K_XMIN));
-  const magic = k4(K_MAGIC);
-  const kn = f32x4.add(f32x4.mul(a, k4(K_LOG2E)), magic);
+  const a = f32x4.pmax(x, expK4(M_XMIN));
+  const magic = expK4(M_MAGIC);
+  const kn = f32x4.add(f32x4.mul(a, expK4(M_LOG2E)), magic);
   const scale = i32x4.shl(kn, 23);
   const n = f32x4.sub(kn, magic);
-  const r1 = f32x4.sub(a, f32x4.mul(n, k4(K_EHI)));
-  const nl = f32x4.mul(n, k4(K_ELO));
+  const r1 = f32x4.sub(a, f32x4.mul(n, expK4(M_HI)));
+  const nl = f32x4.mul(n, expK4(M_LO));
   const r = f32x4.sub(r1, nl);
   const rlo = f32x4.sub(f32x4.sub(r1, r), nl);
-  let q = f32x4.add(f32x4.mul(k4(K_Q + 4), r), k4(K_Q + 3));
-  q = f32x4.add(f32x4.mul(q, r), k4(K_Q + 2));
-  q = f32x4.add(f32x4.mul(q, r), k4(K_Q + 1));
-  q = f32x4.add(f32x4.mul(q, r), k4(K_Q));
+  const q = expPolyF4(r);
   const w = f32x4.mul(q, f32x4.mul(r, r));
   const v = f32x4.add(r, w);
   const one = k4(K_ONE);
@@ -145,10 +141,7 @@ const K_XMIN = 10, K_LOG2E = 11, K_MAGIC = 12, K_EHI = 13, K_ELO = 14, K_Q = 15;
   const nl = n * LN2_LO_M;
   const r = r1 - nl;
   const rlo = (r1 - r) - nl;
-  let q = Q4_M * r + Q3_M;
-  q = q * r + Q2_M;
-  q = q * r + Q1_M;
-  q = q * r + Q0_M;
+  const q = expPolyF1(r);
   const w = q * (r * r);
   const v = r + w;
   const p = <f32>1 + v;
