@@ -27,38 +27,70 @@
 import { expDiffF1, expDiffF4, expLseZ1 } from '../math/exp';
 import { hsum, pack32 } from '../lanes';
 import { colMax4, rowMax } from './stats';
+import { KEEP32 } from './sum32';
 import { weightAt, zeroSum } from './cross_entropy';
 
 /** Rows per Math.log in the product form of Σ log s (flushed earlier when the product nears float64's range). */
 const ROWS_PER_LOG: i32 = 64;
 
-/** e_c = e^(x_c − m) of one row stored to gx; returns Σ_c e_c in float64. Not inlined: once per row. */
+/** acc + the low two float32 lanes of e, promoted (exact) and added in float64. */
+// @ts-ignore: decorator
+@inline function addHalves(acc: v128, e: v128): v128 {
+  return f64x2.add(acc, f64x2.promote_low_f32x4(e));
+}
+
+/**
+ * e_c = e^(x_c − m) of one row stored to gx; returns Σ_c e_c in float64: four vectors per iteration into four
+ * f64x2 accumulators (each vector's low and high halves into their own two), then single vectors, then the row's
+ * last 1–3 classes by its last full v128 with the lanes already counted masked off (stored again, same bits). The
+ * sum stays float64 throughout: its error enters every gradient element, and at the target it is amplified by
+ * 1/(1 − q_t) (see the header), so float32 partial sums would not meet the accuracy rule. Not inlined: once per row.
+ */
 function expStore(x: usize, gx: usize, C: i32, m: f32): f64 {
   let c = 0;
   let s: f64 = 0;
+  // (ASC_FEATURE_SIMD alone in its condition: the scalar build must not see the v128 code.)
   if (ASC_FEATURE_SIMD) {
-    const vm = f32x4.splat(m), vnm = f32x4.splat(-m);
-    let a0 = f64x2.splat(0), a1 = a0, a2 = a0, a3 = a0;
-    for (; c + 8 <= C; c += 8) {
-      const off = <usize>c << 2;
-      const e0 = expDiffF4(v128.load(x + off), vm, vnm);
-      const e1 = expDiffF4(v128.load(x + off, 16), vm, vnm);
-      v128.store(gx + off, e0);
-      v128.store(gx + off, e1, 16);
-      a0 = f64x2.add(a0, f64x2.promote_low_f32x4(e0));
-      a1 = f64x2.add(a1, f64x2.promote_low_f32x4(i32x4.shuffle(e0, e0, 2, 3, 0, 1)));
-      a2 = f64x2.add(a2, f64x2.promote_low_f32x4(e1));
-      a3 = f64x2.add(a3, f64x2.promote_low_f32x4(i32x4.shuffle(e1, e1, 2, 3, 0, 1)));
+    if (C >= 4) {
+      const vm = f32x4.splat(m), vnm = f32x4.splat(-m);
+      let a0 = f64x2.splat(0), a1 = a0, a2 = a0, a3 = a0;
+      for (; c + 16 <= C; c += 16) {
+        const px = x + (<usize>c << 2), pg = gx + (<usize>c << 2);
+        const e0 = expDiffF4(v128.load(px), vm, vnm);
+        const e1 = expDiffF4(v128.load(px, 16), vm, vnm);
+        const e2 = expDiffF4(v128.load(px, 32), vm, vnm);
+        const e3 = expDiffF4(v128.load(px, 48), vm, vnm);
+        v128.store(pg, e0);
+        v128.store(pg, e1, 16);
+        v128.store(pg, e2, 32);
+        v128.store(pg, e3, 48);
+        a0 = addHalves(a0, e0);
+        a1 = addHalves(a1, high(e0));
+        a2 = addHalves(a2, e1);
+        a3 = addHalves(a3, high(e1));
+        a0 = addHalves(a0, e2);
+        a1 = addHalves(a1, high(e2));
+        a2 = addHalves(a2, e3);
+        a3 = addHalves(a3, high(e3));
+      }
+      for (; c + 4 <= C; c += 4) {
+        const off = <usize>c << 2;
+        const e = expDiffF4(v128.load(x + off), vm, vnm);
+        v128.store(gx + off, e);
+        a0 = addHalves(a0, e);
+        a1 = addHalves(a1, high(e));
+      }
+      if (c < C) {
+        const off = <usize>(C - 4) << 2;
+        const e = expDiffF4(v128.load(x + off), vm, vnm);
+        v128.store(gx + off, e); // lanes already stored get the same bits again
+        const fresh = v128.and(e, v128.load(KEEP32 + (<usize>(4 - (C - c)) << 4)));
+        a2 = addHalves(a2, fresh);
+        a3 = addHalves(a3, high(fresh));
+        c = C;
+      }
+      s = hsum(f64x2.add(f64x2.add(a0, a1), f64x2.add(a2, a3)));
     }
-    if (c + 4 <= C) {
-      const off = <usize>c << 2;
-      const e0 = expDiffF4(v128.load(x + off), vm, vnm);
-      v128.store(gx + off, e0);
-      a0 = f64x2.add(a0, f64x2.promote_low_f32x4(e0));
-      a1 = f64x2.add(a1, f64x2.promote_low_f32x4(i32x4.shuffle(e0, e0, 2, 3, 0, 1)));
-      c += 4;
-    }
-    s = hsum(f64x2.add(f64x2.add(a0, a1), f64x2.add(a2, a3)));
   }
   for (; c < C; c++) {
     const e = expDiffF1(load<f32>(x + (<usize>c << 2)), m);
@@ -68,17 +100,65 @@ function expStore(x: usize, gx: usize, C: i32, m: f32): f64 {
   return s;
 }
 
-/** gx_c = fl32(0 − e_c·k) in float64 for the row of e_c that expStore left in gx. Not inlined: once per row. */
+/** The high two float32 lanes of v moved to the low two (for promote_low). */
+// @ts-ignore: decorator
+@inline function high(v: v128): v128 {
+  return i32x4.shuffle(v, v, 2, 3, 0, 1);
+}
+
+/**
+ * gx_c = fl32(0 − e_c·k) in float64 for the row of e_c that expStore left in gx. When k's sign bit is set (k ≤ −0:
+ * every non-ignored row with a non-negative upstream) this is fl32(e_c·(−k)), the same product with its sign
+ * flipped (e_c ≥ +0: a zero product is +0 both ways), one subtraction fewer per lane; otherwise 0 − e_c·k keeps
+ * PyTorch's +0 where e_c·k is +0. Not inlined: once per row.
+ */
 function scaleRow(gx: usize, C: i32, k: f64): void {
+  if (reinterpret<i64>(k) < 0) scaleBy(gx, C, -k);
+  else subtractScaled(gx, C, k);
+}
+
+/** gx_c = fl32(e_c·k) for the e_c in gx (scaleRow's k ≤ −0 case, given −k). */
+// @ts-ignore: decorator
+@inline function scaleBy(gx: usize, C: i32, k: f64): void {
+  let c = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vk = f64x2.splat(k);
+    for (; c + 8 <= C; c += 8) {
+      const q = gx + (<usize>c << 2);
+      const e0 = v128.load(q), e1 = v128.load(q, 16);
+      const l0 = f64x2.mul(f64x2.promote_low_f32x4(e0), vk);
+      const h0 = f64x2.mul(f64x2.promote_low_f32x4(i32x4.shuffle(e0, e0, 2, 3, 0, 1)), vk);
+      const l1 = f64x2.mul(f64x2.promote_low_f32x4(e1), vk);
+      const h1 = f64x2.mul(f64x2.promote_low_f32x4(i32x4.shuffle(e1, e1, 2, 3, 0, 1)), vk);
+      v128.store(q, pack32(l0, h0));
+      v128.store(q, pack32(l1, h1), 16);
+    }
+    for (; c + 4 <= C; c += 4) {
+      const q = gx + (<usize>c << 2);
+      const e = v128.load(q);
+      const lo = f64x2.mul(f64x2.promote_low_f32x4(e), vk);
+      const hi = f64x2.mul(f64x2.promote_low_f32x4(i32x4.shuffle(e, e, 2, 3, 0, 1)), vk);
+      v128.store(q, pack32(lo, hi));
+    }
+  }
+  for (; c < C; c++) {
+    const q = gx + (<usize>c << 2);
+    store<f32>(q, <f32>(<f64>load<f32>(q) * k));
+  }
+}
+
+/** gx_c = fl32(0 − e_c·k) for the e_c in gx (scaleRow's other case). */
+// @ts-ignore: decorator
+@inline function subtractScaled(gx: usize, C: i32, k: f64): void {
   let c = 0;
   if (ASC_FEATURE_SIMD) {
     const vk = f64x2.splat(k), zero = f64x2.splat(0);
     for (; c + 4 <= C; c += 4) {
-      const off = <usize>c << 2;
-      const e = v128.load(gx + off);
+      const q = gx + (<usize>c << 2);
+      const e = v128.load(q);
       const lo = f64x2.sub(zero, f64x2.mul(f64x2.promote_low_f32x4(e), vk));
       const hi = f64x2.sub(zero, f64x2.mul(f64x2.promote_low_f32x4(i32x4.shuffle(e, e, 2, 3, 0, 1)), vk));
-      v128.store(gx + off, pack32(lo, hi));
+      v128.store(q, pack32(lo, hi));
     }
   }
   for (; c < C; c++) {

@@ -23,6 +23,7 @@
 // SIMD loop has a scalar tail; the scalar build runs the tails alone.
 import { expLse1, expLse2x, expMinusF1, expMinusF4 } from '../math/exp';
 import { hi64, hsum, lo64 } from '../lanes';
+import { BLOCK32, flush32, KEEP32 } from './sum32';
 
 /** Rows up to this many classes go through rowPair (two rows at a time); longer rows amortise per-row costs. */
 const PAIR_MAX_C: i32 = 256;
@@ -100,23 +101,6 @@ export function rowMax<T>(p: usize, C: i32): T {
   }
   for (; i < C; i++) m = max<T>(m, load<T>(p + (<usize>i * sizeof<T>())));
   return m;
-}
-
-/** Lane masks for float32 lanes: KEEP32 + 16·k keeps lanes k … 3 (the first k are already counted). */
-const KEEP32: usize = memory.data<u32>([
-  0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF,
-  0, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF,
-  0, 0, 0xFFFFFFFF, 0xFFFFFFFF,
-  0, 0, 0, 0xFFFFFFFF,
-], 16);
-
-/** Float32 classes summed per lane in float32 before the partial sums are flushed to float64 (see the header). */
-const BLOCK32: i32 = 64;
-
-/** a (f32x4) added into the float64 pair acc (f64x2): [acc0 + a0 + a2, acc1 + a1 + a3]. */
-// @ts-ignore: decorator
-@inline function flush32(acc: v128, a: v128): v128 {
-  return f64x2.add(acc, f64x2.add(f64x2.promote_low_f32x4(a), f64x2.promote_low_f32x4(i32x4.shuffle(a, a, 2, 3, 0, 1))));
 }
 
 /** Σ_c e^(x_c − m) of a contiguous row, accumulated in float64. Not inlined: once per row. */
