@@ -31,6 +31,8 @@ import type { KernelDType, TermInputs, TermParams, TermReference } from './helpe
 
 const f = Math.fround;
 const U = 2 ** -53;
+/** Unit roundoff of float32. */
+const U32 = 2 ** -24;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Which terms, and their references
@@ -206,9 +208,12 @@ function buildCase(
 /**
  * The exact sum of `terms` (to within 2u of its value, by Neumaier's compensated summation) and the bound any
  * float64 summation order meets: |Ŝ − S| ≤ (n − 1)·u·Σ|t| (to first order), plus the reference's own 2u·|S|.
+ * With `blocks32` (a non-negative term's unweighted float32 sum, see TermReference.float32Blocks) the float32
+ * pairwise adds of each block add 2·u32·(1 + u32)·Σ|t|: each term goes through two float32 additions, each
+ * rounding within u32 of a partial sum no larger than its block's, and no term is negative.
  * Non-finite terms: the sum is order-independent (NaN, or an infinity), and `bound` is 0.
  */
-function sumReference(terms: Float64Array): { sum: number; bound: number } {
+function sumReference(terms: Float64Array, blocks32 = false): { sum: number; bound: number } {
   let s = 0,
     c = 0,
     abs = 0,
@@ -222,7 +227,8 @@ function sumReference(terms: Float64Array): { sum: number; bound: number } {
   }
   if (!Number.isFinite(plain)) return { sum: plain, bound: 0 };
   const sum = s + c;
-  return { sum, bound: Math.max(terms.length - 1, 0) * U * abs * (1 + 1e-6) + 2 * U * Math.abs(sum) };
+  const blocks = blocks32 ? 2 * U32 * (1 + U32) * abs : 0;
+  return { sum, bound: Math.max(terms.length - 1, 0) * U * abs * (1 + 1e-6) + 2 * U * Math.abs(sum) + blocks };
 }
 
 function checkSum(got: number, want: { sum: number; bound: number }, what: string): void {
@@ -299,7 +305,9 @@ function runCase(build: RawBuild, c: Case, align: string, ref: TermReference): v
   const before = staticData(build);
   const k = build.k;
   const T = ref.term;
-  const sumRef = sumReference(c.terms);
+  const blocks32 = dtype === 'f32' && !c.w && !ref.wide && ref.float32Blocks === true;
+  if (blocks32 && c.terms.some((t) => t < 0)) expect.fail(`${what}: a float32Blocks term is negative`);
+  const sumRef = sumReference(c.terms, blocks32);
   const poisoned = new Uint8Array(bytes).fill(0xa5);
 
   // sum

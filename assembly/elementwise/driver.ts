@@ -11,6 +11,9 @@
 //   gradB<N>(…), gradBLanes<N>(…)                               ∂ℓ/∂b
 //   gradC<N>(…), gradCLanes<N>(…)                               ∂ℓ/∂c (a term without a gradient for an operand
 //                                                               returns 0 there: the facade then asks for none)
+//   nonNegative(): bool                                         optional: the term is never negative (NaN aside), so
+//                                                               its unweighted float32 sums may add float32 blocks
+//                                                               (see Precision)
 //   wide(): bool                                                true: float32 inputs are computed in float64 (the
 //                                                               f64 methods on promoted lanes, each result rounded
 //                                                               once), for terms whose float32 evaluation would
@@ -39,12 +42,19 @@
 //
 // Precision: terms and gradients are computed in N (float32 lanes for float32 inputs, as PyTorch computes them),
 // or in float64 for `wide` terms; sums accumulate in float64 across four f64x2 accumulators (float32 terms
-// promoted exactly), so a float32 sum carries only its terms' rounding, not a float32 summation's. The weight
+// promoted exactly), so a float32 sum carries only its terms' rounding, not a float32 summation's — except for
+// `nonNegative` terms without a weight: there each lane first adds its four terms of a 16-element block pairwise
+// in float32, ((t0 + t1) + (t2 + t3)), and the block is widened (MSE, L1, SmoothL1, Huber: the widening was most of
+// their cost). Two float32 roundings per term, of partial sums of non-negative terms, add at most 2·2^-24 of the
+// sum (relative; one to two float32 ulp of the result only if every rounding went the same way, a small fraction
+// of an ulp in practice, as they cancel); the float32 loss is then rounded once. The fixture rule (DESIGN §2:
+// within max(2 ulp, PyTorch's own error) of the float64 truth) is tested per case, and PyTorch's own float32
+// sums round at every level of its cascade. The weight
 // multiplies the term in N (PyTorch's `loss * weight`); gradients are ∂ℓ·(w·g), each product rounded in N.
 //
 // Lane layout: one v128 holds lanesOf<N>() elements (4 float32 or 2 float64); sums take four vectors per
 // iteration, then single vectors, then a scalar tail; maps and gradients one vector per iteration, then the tail.
-import { at, hi64, hsum, lanesOf, lo64, pack32, put, vat, vmul, vput, vsplat, widenAdd } from '../lanes';
+import { at, hi64, hsum, lanesOf, lo64, pack32, put, vadd, vat, vmul, vput, vsplat, widenAdd } from '../lanes';
 
 /** The third operand's lanes at element i, or zeros when there is none. */
 // @ts-ignore: decorator
@@ -146,6 +156,18 @@ import { at, hi64, hsum, lanesOf, lo64, pack32, put, vat, vmul, vput, vsplat, wi
   return d * s;
 }
 
+/** ((t0 + t1) + (t2 + t3)) in N lanes for the terms of the four vectors from element i (no weight). */
+// @ts-ignore: decorator
+@inline function block4<Op, N>(a: usize, b: usize, c: usize, i: i32, p: f64, q: f64, vp: v128, vq: v128): v128 {
+  const op = changetype<Op>(0);
+  const L = lanesOf<N>();
+  const t0 = op.lanes<N>(vat<N>(a, i), vat<N>(b, i), cLanes<N>(c, i), vp, vq);
+  const t1 = op.lanes<N>(vat<N>(a, i + L), vat<N>(b, i + L), cLanes<N>(c, i + L), vp, vq);
+  const t2 = op.lanes<N>(vat<N>(a, i + 2 * L), vat<N>(b, i + 2 * L), cLanes<N>(c, i + 2 * L), vp, vq);
+  const t3 = op.lanes<N>(vat<N>(a, i + 3 * L), vat<N>(b, i + 3 * L), cLanes<N>(c, i + 3 * L), vp, vq);
+  return vadd<N>(vadd<N>(t0, t1), vadd<N>(t2, t3));
+}
+
 /** Σ w_i·ℓ(a_i, b_i, c_i) in float64. */
 // @ts-ignore: decorator
 @inline export function sum<Op, N>(a: usize, b: usize, c: usize, w: usize, n: i32, p: f64, q: f64): f64 {
@@ -159,6 +181,13 @@ import { at, hi64, hsum, lanesOf, lo64, pack32, put, vat, vmul, vput, vsplat, wi
     // enough to hide it alone, and unrolling it would only multiply its code.
     if (changetype<Op>(0).wide()) {
       // the single-vector loop below
+    } else if (sizeof<N>() == 4 && isDefined(changetype<Op>(0).nonNegative) && w == 0) {
+      // Non-negative float32 terms: each lane adds its four terms of a 16-element block pairwise in float32,
+      // ((t0 + t1) + (t2 + t3)), before the block is widened into float64 (see the header's precision note).
+      for (; i + 8 * L <= n; i += 8 * L) {
+        s0 = widenAdd<N>(s0, block4<Op, N>(a, b, c, i, p, q, vp, vq));
+        s1 = widenAdd<N>(s1, block4<Op, N>(a, b, c, i + 4 * L, p, q, vp, vq));
+      }
     } else if (w == 0) {
       for (; i + 4 * L <= n; i += 4 * L) {
         s0 = f64x2.add(s0, termSum<Op, N>(vat<N>(a, i), vat<N>(b, i), cLanes<N>(c, i), 0, one, p, q, vp, vq));

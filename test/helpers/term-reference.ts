@@ -18,7 +18,8 @@
 //   N = f32, wide:     t = value64(a, b, c, p, q) (p, q not rounded); map = fround(t·w) (the product in float64);
 //                      s as for narrow terms (float32); grads fround(∂64(a, b, c, p, q)·s)
 //   N = f32, wide with value32 (narrowValue): t = value32(a, b, c, p, q); map = fround(t·w); grads as wide
-// Sums add the terms before any rounding to N for wide terms (t·w in float64), the float32 terms for narrow ones.
+// Sums add the terms before any rounding to N for wide terms (t·w in float64), the float32 terms for narrow ones
+// (in float32 blocks of four per lane first for `float32Blocks` terms, unweighted).
 
 /** The two element types of the kernels. */
 export type KernelDType = 'f32' | 'f64';
@@ -90,6 +91,12 @@ export interface NarrowTermReference extends Common {
   readonly gradC32?: TermFn;
   /** For a term with `scaledGrad`: its float32 result (inputs and s are float32 values). */
   readonly scaledGrad32?: ScaledGradFn;
+  /**
+   * The term is never negative (`nonNegative()` in its class): its unweighted float32 sums add each lane's four
+   * terms of a 16-element block pairwise in float32 before widening (assembly/elementwise/driver.ts), which adds
+   * at most 2·2^-24·Σ t to the float64 summation bound.
+   */
+  readonly float32Blocks?: true;
 }
 
 /** A term whose float32 inputs are computed in float64 (`wide()` in its class). */

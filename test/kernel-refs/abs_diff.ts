@@ -15,6 +15,8 @@ export const reference: TermReference = {
   term: 'abs_diff',
   operands: 2,
   wide: false,
+  // Never negative: float32 sums take float32 blocks (assembly/elementwise/driver.ts).
+  float32Blocks: true,
   params: [
     { p: 0, q: 0, label: 'p = q = 0' },
     { p: 7, q: NaN, label: 'ignored p = 7, q = NaN' },

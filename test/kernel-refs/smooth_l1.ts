@@ -19,6 +19,8 @@ export const reference: TermReference = {
   term: 'smooth_l1',
   operands: 2,
   wide: false,
+  // Never negative: float32 sums take float32 blocks (assembly/elementwise/driver.ts).
+  float32Blocks: true,
   params: [
     { p: 1, q: 0, label: 'β = 1 (default)' },
     { p: 0.7, q: 0, label: 'β = 0.7 (not a float32)' },

@@ -9,6 +9,8 @@ export const reference: TermReference = {
   term: 'sq_diff',
   operands: 2,
   wide: false,
+  // Never negative: float32 sums take float32 blocks (assembly/elementwise/driver.ts).
+  float32Blocks: true,
   // The term has no parameters: any p, q must leave it unchanged.
   params: [
     { p: 0, q: 0, label: 'p = q = 0' },

@@ -22,6 +22,8 @@ import { vabs, vgt, vlt, vneg, vsel, vsplat, vsub } from '../../lanes';
   // @ts-ignore: decorator
   @inline wide(): bool { return false; }
   // @ts-ignore: decorator
+  @inline nonNegative(): bool { return true; }
+  // @ts-ignore: decorator
   @inline value<N>(a: N, b: N, c: N, p: N, q: N): N { return abs<N>(a - b); }
   // @ts-ignore: decorator
   @inline lanes<N>(a: v128, b: v128, c: v128, p: v128, q: v128): v128 { return vabs<N>(vsub<N>(a, b)); }

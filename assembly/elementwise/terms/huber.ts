@@ -25,6 +25,8 @@ import { vabs, vge, vle, vmul, vneg, vsel, vsplat, vsub } from '../../lanes';
   // @ts-ignore: decorator
   @inline wide(): bool { return false; }
   // @ts-ignore: decorator
+  @inline nonNegative(): bool { return true; }
+  // @ts-ignore: decorator
   @inline value<N>(a: N, b: N, c: N, delta: N, q: N): N {
     const z = abs<N>(a - b);
     return z < delta ? <N>0.5 * z * z : delta * (z - <N>0.5 * delta);

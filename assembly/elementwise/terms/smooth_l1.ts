@@ -3,56 +3,126 @@
 //   ℓ = z < β ? 0.5·z·z/β : z − 0.5·β        (β = 0: every z takes the second branch, so ℓ = |a − b|)
 //   ∂ℓ/∂a = d ≤ −β ? −1 : d ≥ β ? 1 : d/β    with d = a − b; NaN d gives NaN/β = NaN
 //   ∂ℓ/∂b = the same with d = b − a           (PyTorch swaps the arguments: at d = 0 and β = 0 both are −1)
-// In the input's precision, in PyTorch's operation order. Drivers and contract: ../driver.ts.
+// In the input's precision, in PyTorch's operation order. When β is a normal power of two (the default 1), x/β is
+// x·(1/β) exactly (both are the correctly rounded x·2^-k), so the kernels multiply by q = 1/β instead (SmoothL1Pow2:
+// the same bits, and f32x4.div is several times a multiply's cost). Drivers and contract: ../driver.ts.
 import { grad, map, sum, sumGrad } from '../driver';
 import { vabs, vdiv, vge, vle, vlt, vmul, vneg, vsel, vsplat, vsub } from '../../lanes';
 
+/** x/β, computed as x/β (Div) or, for a power-of-two β, as x·q with q = 1/β exact (ByRecip): the same value. */
+// @ts-ignore: decorator
+@final @unmanaged class Div {
+  // @ts-ignore: decorator
+  @inline over<N>(x: N, beta: N, q: N): N { return x / beta; }
+  // @ts-ignore: decorator
+  @inline overLanes<N>(x: v128, beta: v128, q: v128): v128 { return vdiv<N>(x, beta); }
+}
+
+// @ts-ignore: decorator
+@final @unmanaged class ByRecip {
+  // @ts-ignore: decorator
+  @inline over<N>(x: N, beta: N, q: N): N { return x * q; }
+  // @ts-ignore: decorator
+  @inline overLanes<N>(x: v128, beta: v128, q: v128): v128 { return vmul<N>(x, q); }
+}
+
 /** ∂ℓ/∂d for the difference `d` (PyTorch's branch order: −β first, so d = 0 with β = 0 gives −1). */
 // @ts-ignore: decorator
-@inline function slope<N>(d: N, beta: N): N {
-  return d <= -beta ? <N>-1 : d >= beta ? <N>1 : d / beta;
+@inline function slope<D, N>(d: N, beta: N, q: N): N {
+  return d <= -beta ? <N>-1 : d >= beta ? <N>1 : changetype<D>(0).over<N>(d, beta, q);
 }
 
 // @ts-ignore: decorator
-@inline function slopeLanes<N>(d: v128, beta: v128): v128 {
+@inline function slopeLanes<D, N>(d: v128, beta: v128, q: v128): v128 {
   const one = vsplat<N>(1);
-  return vsel(vneg<N>(one), vsel(one, vdiv<N>(d, beta), vge<N>(d, beta)), vle<N>(d, vneg<N>(beta)));
+  const inner = changetype<D>(0).overLanes<N>(d, beta, q);
+  return vsel(vneg<N>(one), vsel(one, inner, vge<N>(d, beta)), vle<N>(d, vneg<N>(beta)));
 }
 
+/** The term with its division by β done by D (Div, or ByRecip with q = 1/β). */
 // @ts-ignore: decorator
-@final @unmanaged class SmoothL1 {
+@final @unmanaged class SmoothL1Of<D> {
   // @ts-ignore: decorator
   @inline wide(): bool { return false; }
   // @ts-ignore: decorator
+  @inline nonNegative(): bool { return true; }
+  // @ts-ignore: decorator
   @inline value<N>(a: N, b: N, c: N, beta: N, q: N): N {
     const z = abs<N>(a - b);
-    return z < beta ? <N>0.5 * z * z / beta : z - <N>0.5 * beta;
+    return z < beta ? changetype<D>(0).over<N>(<N>0.5 * z * z, beta, q) : z - <N>0.5 * beta;
   }
   // @ts-ignore: decorator
   @inline lanes<N>(a: v128, b: v128, c: v128, beta: v128, q: v128): v128 {
     const z = vabs<N>(vsub<N>(a, b));
     const half = vsplat<N>(0.5);
-    return vsel(vdiv<N>(vmul<N>(vmul<N>(half, z), z), beta), vsub<N>(z, vmul<N>(half, beta)), vlt<N>(z, beta));
+    const quad = changetype<D>(0).overLanes<N>(vmul<N>(vmul<N>(half, z), z), beta, q);
+    return vsel(quad, vsub<N>(z, vmul<N>(half, beta)), vlt<N>(z, beta));
   }
   // @ts-ignore: decorator
-  @inline gradA<N>(a: N, b: N, c: N, beta: N, q: N): N { return slope<N>(a - b, beta); }
+  @inline gradA<N>(a: N, b: N, c: N, beta: N, q: N): N { return slope<D, N>(a - b, beta, q); }
   // @ts-ignore: decorator
-  @inline gradALanes<N>(a: v128, b: v128, c: v128, beta: v128, q: v128): v128 { return slopeLanes<N>(vsub<N>(a, b), beta); }
+  @inline gradALanes<N>(a: v128, b: v128, c: v128, beta: v128, q: v128): v128 { return slopeLanes<D, N>(vsub<N>(a, b), beta, q); }
   // @ts-ignore: decorator
-  @inline gradB<N>(a: N, b: N, c: N, beta: N, q: N): N { return slope<N>(b - a, beta); }
+  @inline gradB<N>(a: N, b: N, c: N, beta: N, q: N): N { return slope<D, N>(b - a, beta, q); }
   // @ts-ignore: decorator
-  @inline gradBLanes<N>(a: v128, b: v128, c: v128, beta: v128, q: v128): v128 { return slopeLanes<N>(vsub<N>(b, a), beta); }
+  @inline gradBLanes<N>(a: v128, b: v128, c: v128, beta: v128, q: v128): v128 { return slopeLanes<D, N>(vsub<N>(b, a), beta, q); }
   // @ts-ignore: decorator
   @inline gradC<N>(a: N, b: N, c: N, p: N, q: N): N { return <N>0; }
   // @ts-ignore: decorator
   @inline gradCLanes<N>(a: v128, b: v128, c: v128, p: v128, q: v128): v128 { return vsplat<N>(0); }
 }
 
-export function smooth_l1_sum_f32(a: usize, b: usize, c: usize, w: usize, n: i32, p: f64, q: f64): f64 { return sum<SmoothL1, f32>(a, b, c, w, n, p, q); }
-export function smooth_l1_sum_f64(a: usize, b: usize, c: usize, w: usize, n: i32, p: f64, q: f64): f64 { return sum<SmoothL1, f64>(a, b, c, w, n, p, q); }
-export function smooth_l1_map_f32(a: usize, b: usize, c: usize, w: usize, out: usize, n: i32, p: f64, q: f64): void { map<SmoothL1, f32>(a, b, c, w, out, n, p, q); }
-export function smooth_l1_map_f64(a: usize, b: usize, c: usize, w: usize, out: usize, n: i32, p: f64, q: f64): void { map<SmoothL1, f64>(a, b, c, w, out, n, p, q); }
-export function smooth_l1_grad_f32(a: usize, b: usize, c: usize, w: usize, g: usize, gs: f64, ga: usize, gb: usize, gc: usize, n: i32, p: f64, q: f64): void { grad<SmoothL1, f32>(a, b, c, w, g, gs, ga, gb, gc, n, p, q); }
-export function smooth_l1_grad_f64(a: usize, b: usize, c: usize, w: usize, g: usize, gs: f64, ga: usize, gb: usize, gc: usize, n: i32, p: f64, q: f64): void { grad<SmoothL1, f64>(a, b, c, w, g, gs, ga, gb, gc, n, p, q); }
-export function smooth_l1_sumgrad_f32(a: usize, b: usize, c: usize, w: usize, gs: f64, ga: usize, gb: usize, gc: usize, n: i32, p: f64, q: f64): f64 { return sumGrad<SmoothL1, f32>(a, b, c, w, gs, ga, gb, gc, n, p, q); }
-export function smooth_l1_sumgrad_f64(a: usize, b: usize, c: usize, w: usize, gs: f64, ga: usize, gb: usize, gc: usize, n: i32, p: f64, q: f64): f64 { return sumGrad<SmoothL1, f64>(a, b, c, w, gs, ga, gb, gc, n, p, q); }
+/** β (as N) is a normal power of two, so that 1/β is exact and x/β = x·(1/β) for every x. */
+// @ts-ignore: decorator
+@inline function pow2<N>(beta: f64): bool {
+  if (sizeof<N>() == 4) {
+    const bits = reinterpret<u32>(<f32>beta);
+    const e = (bits >> 23) & 0xff;
+    return (bits & 0x807fffff) == 0 && e != 0 && e != 0xff;
+  }
+  const bits = reinterpret<u64>(beta);
+  const e = (bits >> 52) & 0x7ff;
+  return (bits & 0x800fffffffffffff) == 0 && e != 0 && e != 0x7ff;
+}
+
+/** 1/β for ByRecip (exact for a power of two; in N's precision). */
+// @ts-ignore: decorator
+@inline function recip<N>(beta: f64): f64 {
+  return sizeof<N>() == 4 ? <f64>(<f32>1 / <f32>beta) : 1.0 / beta;
+}
+
+type SmoothL1 = SmoothL1Of<Div>;
+type SmoothL1Pow2 = SmoothL1Of<ByRecip>;
+
+export function smooth_l1_sum_f32(a: usize, b: usize, c: usize, w: usize, n: i32, p: f64, q: f64): f64 {
+  return pow2<f32>(p) ? sum<SmoothL1Pow2, f32>(a, b, c, w, n, p, recip<f32>(p)) : sum<SmoothL1, f32>(a, b, c, w, n, p, q);
+}
+export function smooth_l1_sum_f64(a: usize, b: usize, c: usize, w: usize, n: i32, p: f64, q: f64): f64 {
+  return pow2<f64>(p) ? sum<SmoothL1Pow2, f64>(a, b, c, w, n, p, recip<f64>(p)) : sum<SmoothL1, f64>(a, b, c, w, n, p, q);
+}
+export function smooth_l1_map_f32(a: usize, b: usize, c: usize, w: usize, out: usize, n: i32, p: f64, q: f64): void {
+  if (pow2<f32>(p)) map<SmoothL1Pow2, f32>(a, b, c, w, out, n, p, recip<f32>(p));
+  else map<SmoothL1, f32>(a, b, c, w, out, n, p, q);
+}
+export function smooth_l1_map_f64(a: usize, b: usize, c: usize, w: usize, out: usize, n: i32, p: f64, q: f64): void {
+  if (pow2<f64>(p)) map<SmoothL1Pow2, f64>(a, b, c, w, out, n, p, recip<f64>(p));
+  else map<SmoothL1, f64>(a, b, c, w, out, n, p, q);
+}
+export function smooth_l1_grad_f32(a: usize, b: usize, c: usize, w: usize, g: usize, gs: f64, ga: usize, gb: usize, gc: usize, n: i32, p: f64, q: f64): void {
+  if (pow2<f32>(p)) grad<SmoothL1Pow2, f32>(a, b, c, w, g, gs, ga, gb, gc, n, p, recip<f32>(p));
+  else grad<SmoothL1, f32>(a, b, c, w, g, gs, ga, gb, gc, n, p, q);
+}
+export function smooth_l1_grad_f64(a: usize, b: usize, c: usize, w: usize, g: usize, gs: f64, ga: usize, gb: usize, gc: usize, n: i32, p: f64, q: f64): void {
+  if (pow2<f64>(p)) grad<SmoothL1Pow2, f64>(a, b, c, w, g, gs, ga, gb, gc, n, p, recip<f64>(p));
+  else grad<SmoothL1, f64>(a, b, c, w, g, gs, ga, gb, gc, n, p, q);
+}
+export function smooth_l1_sumgrad_f32(a: usize, b: usize, c: usize, w: usize, gs: f64, ga: usize, gb: usize, gc: usize, n: i32, p: f64, q: f64): f64 {
+  return pow2<f32>(p)
+    ? sumGrad<SmoothL1Pow2, f32>(a, b, c, w, gs, ga, gb, gc, n, p, recip<f32>(p))
+    : sumGrad<SmoothL1, f32>(a, b, c, w, gs, ga, gb, gc, n, p, q);
+}
+export function smooth_l1_sumgrad_f64(a: usize, b: usize, c: usize, w: usize, gs: f64, ga: usize, gb: usize, gc: usize, n: i32, p: f64, q: f64): f64 {
+  return pow2<f64>(p)
+    ? sumGrad<SmoothL1Pow2, f64>(a, b, c, w, gs, ga, gb, gc, n, p, recip<f64>(p))
+    : sumGrad<SmoothL1, f64>(a, b, c, w, gs, ga, gb, gc, n, p, q);
+}

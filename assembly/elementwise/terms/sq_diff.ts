@@ -8,6 +8,8 @@ import { vadd, vmul, vsub, vsplat } from '../../lanes';
   // @ts-ignore: decorator
   @inline wide(): bool { return false; }
   // @ts-ignore: decorator
+  @inline nonNegative(): bool { return true; }
+  // @ts-ignore: decorator
   @inline value<N>(a: N, b: N, c: N, p: N, q: N): N {
     const d = a - b;
     return d * d;
