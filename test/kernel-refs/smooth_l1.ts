@@ -26,6 +26,10 @@ export const reference: TermReference = {
     { p: 0.7, q: 0, label: 'β = 0.7 (not a float32)' },
     { p: 0, q: 0, label: 'β = 0 (L1)' },
     { p: 1e-3, q: 5, label: 'β = 1e-3, q ignored' },
+    // Powers of two multiply by 1/β in the kernel (the same bits as dividing): q is replaced, not read.
+    { p: 0.25, q: 7, label: 'β = 0.25 (a power of two), q ignored' },
+    { p: 2 ** -126, q: 0, label: 'β = 2^-126 (smallest normal float32)' },
+    { p: 2 ** 100, q: 0, label: 'β = 2^100' },
   ],
   value64: (a, b, _c, beta) => {
     const z = Math.abs(a - b);
