@@ -4,8 +4,9 @@
 //   ∂ℓ/∂a = d ≤ −β ? −1 : d ≥ β ? 1 : d/β    with d = a − b; NaN d gives NaN/β = NaN
 //   ∂ℓ/∂b = the same with d = b − a           (PyTorch swaps the arguments: at d = 0 and β = 0 both are −1)
 // In the input's precision, in PyTorch's operation order. When β is a normal power of two (the default 1), x/β is
-// x·(1/β) exactly (both are the correctly rounded x·2^-k), so the kernels multiply by q = 1/β instead (SmoothL1Pow2:
-// the same bits, and f32x4.div is several times a multiply's cost). Drivers and contract: ../driver.ts.
+// x·(1/β) exactly (both are the correctly rounded x·2^-k), so the float32 kernels multiply by q = 1/β instead
+// (SmoothL1Pow2: the same bits, and f32x4.div costs several multiplies; float64 keeps the division, for size).
+// Drivers and contract: ../driver.ts.
 import { grad, map, sum, sumGrad } from '../driver';
 import { vabs, vdiv, vge, vle, vlt, vmul, vneg, vsel, vsplat, vsub } from '../../lanes';
 
@@ -72,57 +73,40 @@ import { vabs, vdiv, vge, vle, vlt, vmul, vneg, vsel, vsplat, vsub } from '../..
   @inline gradCLanes<N>(a: v128, b: v128, c: v128, p: v128, q: v128): v128 { return vsplat<N>(0); }
 }
 
-/** β (as N) is a normal power of two, so that 1/β is exact and x/β = x·(1/β) for every x. */
+/** β as a float32 is a normal power of two, so that 1/β is exact and x/β = x·(1/β) for every float32 x. */
 // @ts-ignore: decorator
-@inline function pow2<N>(beta: f64): bool {
-  if (sizeof<N>() == 4) {
-    const bits = reinterpret<u32>(<f32>beta);
-    const e = (bits >> 23) & 0xff;
-    return (bits & 0x807fffff) == 0 && e != 0 && e != 0xff;
-  }
-  const bits = reinterpret<u64>(beta);
-  const e = (bits >> 52) & 0x7ff;
-  return (bits & 0x800fffffffffffff) == 0 && e != 0 && e != 0x7ff;
+@inline function pow2(beta: f64): bool {
+  const bits = reinterpret<u32>(<f32>beta);
+  const e = (bits >> 23) & 0xff;
+  return (bits & 0x807fffff) == 0 && e != 0 && e != 0xff;
 }
 
-/** 1/β for ByRecip (exact for a power of two; in N's precision). */
+/** 1/β in float32 for ByRecip (exact for a power of two). */
 // @ts-ignore: decorator
-@inline function recip<N>(beta: f64): f64 {
-  return sizeof<N>() == 4 ? <f64>(<f32>1 / <f32>beta) : 1.0 / beta;
+@inline function recip(beta: f64): f64 {
+  return <f64>(<f32>1 / <f32>beta);
 }
 
 type SmoothL1 = SmoothL1Of<Div>;
 type SmoothL1Pow2 = SmoothL1Of<ByRecip>;
 
 export function smooth_l1_sum_f32(a: usize, b: usize, c: usize, w: usize, n: i32, p: f64, q: f64): f64 {
-  return pow2<f32>(p) ? sum<SmoothL1Pow2, f32>(a, b, c, w, n, p, recip<f32>(p)) : sum<SmoothL1, f32>(a, b, c, w, n, p, q);
+  return pow2(p) ? sum<SmoothL1Pow2, f32>(a, b, c, w, n, p, recip(p)) : sum<SmoothL1, f32>(a, b, c, w, n, p, q);
 }
-export function smooth_l1_sum_f64(a: usize, b: usize, c: usize, w: usize, n: i32, p: f64, q: f64): f64 {
-  return pow2<f64>(p) ? sum<SmoothL1Pow2, f64>(a, b, c, w, n, p, recip<f64>(p)) : sum<SmoothL1, f64>(a, b, c, w, n, p, q);
-}
+export function smooth_l1_sum_f64(a: usize, b: usize, c: usize, w: usize, n: i32, p: f64, q: f64): f64 { return sum<SmoothL1, f64>(a, b, c, w, n, p, q); }
 export function smooth_l1_map_f32(a: usize, b: usize, c: usize, w: usize, out: usize, n: i32, p: f64, q: f64): void {
-  if (pow2<f32>(p)) map<SmoothL1Pow2, f32>(a, b, c, w, out, n, p, recip<f32>(p));
+  if (pow2(p)) map<SmoothL1Pow2, f32>(a, b, c, w, out, n, p, recip(p));
   else map<SmoothL1, f32>(a, b, c, w, out, n, p, q);
 }
-export function smooth_l1_map_f64(a: usize, b: usize, c: usize, w: usize, out: usize, n: i32, p: f64, q: f64): void {
-  if (pow2<f64>(p)) map<SmoothL1Pow2, f64>(a, b, c, w, out, n, p, recip<f64>(p));
-  else map<SmoothL1, f64>(a, b, c, w, out, n, p, q);
-}
+export function smooth_l1_map_f64(a: usize, b: usize, c: usize, w: usize, out: usize, n: i32, p: f64, q: f64): void { map<SmoothL1, f64>(a, b, c, w, out, n, p, q); }
 export function smooth_l1_grad_f32(a: usize, b: usize, c: usize, w: usize, g: usize, gs: f64, ga: usize, gb: usize, gc: usize, n: i32, p: f64, q: f64): void {
-  if (pow2<f32>(p)) grad<SmoothL1Pow2, f32>(a, b, c, w, g, gs, ga, gb, gc, n, p, recip<f32>(p));
+  if (pow2(p)) grad<SmoothL1Pow2, f32>(a, b, c, w, g, gs, ga, gb, gc, n, p, recip(p));
   else grad<SmoothL1, f32>(a, b, c, w, g, gs, ga, gb, gc, n, p, q);
 }
-export function smooth_l1_grad_f64(a: usize, b: usize, c: usize, w: usize, g: usize, gs: f64, ga: usize, gb: usize, gc: usize, n: i32, p: f64, q: f64): void {
-  if (pow2<f64>(p)) grad<SmoothL1Pow2, f64>(a, b, c, w, g, gs, ga, gb, gc, n, p, recip<f64>(p));
-  else grad<SmoothL1, f64>(a, b, c, w, g, gs, ga, gb, gc, n, p, q);
-}
+export function smooth_l1_grad_f64(a: usize, b: usize, c: usize, w: usize, g: usize, gs: f64, ga: usize, gb: usize, gc: usize, n: i32, p: f64, q: f64): void { grad<SmoothL1, f64>(a, b, c, w, g, gs, ga, gb, gc, n, p, q); }
 export function smooth_l1_sumgrad_f32(a: usize, b: usize, c: usize, w: usize, gs: f64, ga: usize, gb: usize, gc: usize, n: i32, p: f64, q: f64): f64 {
-  return pow2<f32>(p)
-    ? sumGrad<SmoothL1Pow2, f32>(a, b, c, w, gs, ga, gb, gc, n, p, recip<f32>(p))
+  return pow2(p)
+    ? sumGrad<SmoothL1Pow2, f32>(a, b, c, w, gs, ga, gb, gc, n, p, recip(p))
     : sumGrad<SmoothL1, f32>(a, b, c, w, gs, ga, gb, gc, n, p, q);
 }
-export function smooth_l1_sumgrad_f64(a: usize, b: usize, c: usize, w: usize, gs: f64, ga: usize, gb: usize, gc: usize, n: i32, p: f64, q: f64): f64 {
-  return pow2<f64>(p)
-    ? sumGrad<SmoothL1Pow2, f64>(a, b, c, w, gs, ga, gb, gc, n, p, recip<f64>(p))
-    : sumGrad<SmoothL1, f64>(a, b, c, w, gs, ga, gb, gc, n, p, q);
-}
+export function smooth_l1_sumgrad_f64(a: usize, b: usize, c: usize, w: usize, gs: f64, ga: usize, gb: usize, gc: usize, n: i32, p: f64, q: f64): f64 { return sumGrad<SmoothL1, f64>(a, b, c, w, gs, ga, gb, gc, n, p, q); }
