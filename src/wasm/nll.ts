@@ -41,6 +41,26 @@ const SUFFIX = { float32: 'f32', float64: 'f64' } as const;
 
 type Kernel = (...args: number[]) => number;
 
+/**
+ * The JS-side chunk buffers (targets narrowed from int64, gathered or scattered values), allocated once per module
+ * and reused by every call: a typed array over 64 bytes lives off V8's heap, and allocating one per call (then
+ * collecting it) cost more than the whole gather at 10^3 to 10^5 elements. Calls are synchronous and use them within
+ * one chunk, so sharing is safe.
+ */
+let jsTargets: Int32Array | undefined;
+const jsValues: { float32?: Float64Array; float64?: Float64Array } = {};
+
+function targetBuffer(): Int32Array {
+  jsTargets ??= new Int32Array(CHUNK);
+  return jsTargets;
+}
+
+/** CHUNK values of `dtype` (typed as Float64Array, like the heap views the runners index). */
+function valueBuffer(dtype: FloatDType): Float64Array {
+  jsValues[dtype] ??= new ARRAY_OF[dtype](CHUNK) as Float64Array;
+  return jsValues[dtype];
+}
+
 function kernel(name: string, dtype: FloatDType): Kernel {
   return (kernels() as unknown as Record<string, Kernel>)[`${name}_${SUFFIX[dtype]}`];
 }
@@ -71,8 +91,9 @@ function slotsOf(job: NllJob, extra: boolean): Slots {
 }
 
 /**
- * Stages targets [p0, p0 + n) as int32 at `slot` (int64 narrowed in wasm) and returns them as JS int32: the caller's
- * own Int32Array range, or `js` holding the narrowed values (JS loops over wasm's shared views are slow; see top).
+ * Stages targets [p0, p0 + n) as int32 at `slot` (int64 narrowed in wasm) and returns them as JS int32 (elements
+ * [0, n) are the chunk's): the caller's own Int32Array range, or `js` (of at least n elements) holding the narrowed
+ * values (JS loops over wasm's shared views are slow; see top).
  */
 function stageTargets(
   job: NllJob,
@@ -88,9 +109,8 @@ function stageTargets(
     (h.int64 as BigInt64Array).set(whole ? data : data.subarray(p0, p0 + n), slot / 8);
     // Values outside int32 become a sentinel that is neither a class nor ignore_index (so always reported).
     kernels().narrow_i64_i32(slot, slot, n, job.ignoreIndex === -2147483648 ? -2147483647 : -2147483648);
-    const t = n === js.length ? js : js.subarray(0, n);
-    t.set((h.int32 as Int32Array).subarray(slot / 4, slot / 4 + n));
-    return t;
+    js.set((h.int32 as Int32Array).subarray(slot / 4, slot / 4 + n));
+    return js;
   }
   const t = whole ? data : data.subarray(p0, p0 + n);
   (h.int32 as Int32Array).set(t, slot / 4);
@@ -129,8 +149,8 @@ export function nllSums(job: NllJob, perPosition: boolean): NllSums {
   const loss = kernel('nll_loss', job.dtype);
   const flags = perPosition ? kernels().NLL_WRITE_OUT.value : 0;
   const out = perPosition ? new ARRAY_OF[job.dtype](P) : null;
-  const tJs = new Int32Array(Math.min(CHUNK, P)),
-    vJs = new ARRAY_OF[job.dtype](Math.min(CHUNK, P)) as Float64Array;
+  const tJs = targetBuffer(),
+    vJs = valueBuffer(job.dtype);
   const h = heap(); // the memory does not grow below: the scratch is reserved
   const hv = h[job.dtype] as Float64Array,
     f64 = h.float64 as Float64Array;
@@ -166,8 +186,8 @@ export function nllGrad(job: NllJob, g: number | Float32Array | Float64Array, in
   const C = job.classes,
     inner = job.inner,
     ignore = job.ignoreIndex;
-  const tJs = new Int32Array(Math.min(CHUNK, P)),
-    v = new ARRAY_OF[job.dtype](Math.min(CHUNK, P)) as Float64Array;
+  const tJs = targetBuffer(),
+    v = valueBuffer(job.dtype);
   const h = heap();
   const hv = h[job.dtype] as Float64Array;
   for (let p0 = 0; p0 < P; p0 += CHUNK) {
