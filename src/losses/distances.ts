@@ -9,6 +9,8 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { FloatDType } from '../wasm/plan.js';
 import type { NormSpec, RowJob } from '../wasm/pairwise.js';
 import { normModes, pairStats, pairTies, rowsOf } from '../wasm/pairwise.js';
+import type { F64Alloc } from '../wasm/work.js';
+import { fresh } from '../wasm/work.js';
 
 /** The float dtype of float tensors together (float64 when any is; PyTorch's promotion). */
 export function promoteFloats(fn: string, names: readonly string[], ts: readonly Tensor[]): FloatDType {
@@ -66,10 +68,13 @@ export function normSpec(p: number, eps: number): NormSpec {
   return { mode, p, eps };
 }
 
-/** The p-norms of rows from their statistics (`pairStats`): √ for p = 2, ^(1/p) for general p; 0 for empty rows. */
-export function normsOf(stats: Float64Array, spec: NormSpec, cols: number): Float64Array {
+/**
+ * The p-norms of rows from their statistics (`pairStats`): √ for p = 2, ^(1/p) for general p; 0 for empty rows.
+ * In an array from `alloc` (default: a new one).
+ */
+export function normsOf(stats: Float64Array, spec: NormSpec, cols: number, alloc: F64Alloc = fresh): Float64Array {
   const m = normModes();
-  const out = new Float64Array(stats.length);
+  const out = alloc(stats.length);
   if (cols === 0) return out; // PyTorch: the norm of an empty row is 0, whatever p
   for (let i = 0; i < stats.length; i++) {
     const s = stats[i];
@@ -83,10 +88,15 @@ export function normsOf(stats: Float64Array, spec: NormSpec, cols: number): Floa
   return out;
 }
 
-/** Norms of pairs (i, j) of a job's operands, per row. */
-export function pairNorms(job: RowJob, pairs: readonly (readonly [number, number])[], spec: NormSpec): Float64Array[] {
+/** Norms of pairs (i, j) of a job's operands, per row; `alloc` gives the arrays (default: new ones). */
+export function pairNorms(
+  job: RowJob,
+  pairs: readonly (readonly [number, number])[],
+  spec: NormSpec,
+  alloc: F64Alloc = fresh,
+): Float64Array[] {
   const { cols } = rowsOf(job.shape);
-  return pairStats(job, pairs, spec).map((s) => normsOf(s, spec, cols));
+  return pairStats(job, pairs, spec, alloc).map((s) => normsOf(s, spec, cols, alloc));
 }
 
 /**
