@@ -31,10 +31,14 @@ function problem(
   const C = shape.length === 1 ? shape[0] : shape[1];
   const tShape = shape.length === 1 ? [] : [shape[0], ...shape.slice(2)];
   const P = tShape.reduce((a, b) => a * b, 1);
-  const Arr = dtype === 'float32' ? Float32Array : Float64Array;
-  const x = Arr.from({ length: shape.reduce((a, b) => a * b, 1) }, () => -8 * r());
+  const floats = (n: number, f: () => number): Float32Array | Float64Array =>
+    dtype === 'float32' ? Float32Array.from({ length: n }, f) : Float64Array.from({ length: n }, f);
+  const x = floats(
+    shape.reduce((a, b) => a * b, 1),
+    () => -8 * r(),
+  );
   const t = Int32Array.from({ length: P }, () => (r() < 0.1 ? ignore : Math.floor(r() * C)));
-  const w = weighted ? Arr.from({ length: C }, () => 0.25 + 2 * r()) : null;
+  const w = weighted ? floats(C, () => 0.25 + 2 * r()) : null;
   return { shape, tShape, x, t, w };
 }
 
@@ -78,7 +82,7 @@ describe('NLLLoss: the gather runner (JS memory) against the in-place runner (re
                 if (reduction === 'none') continue;
                 const ga = valueAndGrad(F.nllLoss)(tensor(p.x, { shape: p.shape }), t, o),
                   gb = valueAndGrad(F.nllLoss)(xr, t, o);
-                expect(sameValue(ga.value, gb.value)).toBe(true);
+                expect(sameValue(ga.value as number, gb.value as number)).toBe(true);
                 expect(same(ga.grads[0]!.data as Float64Array, gb.grads[0]!.data as Float64Array)).toBe(true);
               }
             }

@@ -3,7 +3,7 @@
 // nested scopes that do not share slots, slots given back on a throw, and results that equal the unpooled path's
 // (nn forward) bit for bit and are never overwritten by a later call.
 import { describe, expect, it } from 'vitest';
-import { F, nn, tensor } from '../src/index.js';
+import { F, nn, tensor, valueAndGrad } from '../src/index.js';
 import type { Tensor } from '../src/index.js';
 import { scoped } from '../src/wasm/work.js';
 import { rng } from '../bench/lib/data.js';
@@ -142,5 +142,49 @@ describe('losses on pooled work arrays', () => {
     expect(Object.is(nested, plain)).toBe(true);
     // And the built-in distance gives the same bits as the explicit pairwiseDistance function.
     expect(Object.is(F.tripletMarginWithDistanceLoss(a, p, q), plain)).toBe(true);
+  });
+
+  it('valueAndGrad (pooled per-row arrays) equals nn forward + backward bit for bit; gradients stay as returned', () => {
+    const sameBits = (a: ArrayLike<number>, b: ArrayLike<number>): boolean =>
+      a.length === b.length && Array.from(a).every((v, i) => Object.is(v, b[i]));
+    const losses = [
+      { f: F.cosineEmbeddingLoss, m: () => new nn.CosineEmbeddingLoss({ margin: 0.1 }), o: { margin: 0.1 }, cos: true },
+      { f: F.tripletMarginLoss, m: () => new nn.TripletMarginLoss({ swap: true }), o: { swap: true }, cos: false },
+      { f: F.tripletMarginLoss, m: () => new nn.TripletMarginLoss({ p: 1 }), o: { p: 1 }, cos: false },
+      {
+        f: F.tripletMarginWithDistanceLoss,
+        m: () => new nn.TripletMarginWithDistanceLoss({ margin: 0.5 }),
+        o: { margin: 0.5 },
+        cos: false,
+      },
+    ] as const;
+    for (const { f, m, o, cos } of losses) {
+      const held: { grads: ArrayLike<number>[]; copy: number[][] }[] = [];
+      cases.forEach(([n, d], k) => {
+        const a = rows(k + 1, n, d),
+          b = rows(k + 2, n, d);
+        const third: unknown = cos ? signs(k + 3, n) : rows(k + 3, n, d);
+        const fused = (valueAndGrad(f as never) as (...x: unknown[]) => { value: number; grads: (Tensor | null)[] })(
+          a,
+          b,
+          third,
+          o,
+        );
+        const mod = m() as unknown as { forward(...x: unknown[]): number; backward(): (Tensor | null)[] };
+        const value = mod.forward(a, b, third);
+        const grads = mod.backward();
+        expect(Object.is(fused.value, value)).toBe(true);
+        for (const i of [0, 1])
+          expect(sameBits(fused.grads[i]!.data as Float32Array, grads[i]!.data as Float32Array)).toBe(true);
+        const gs = [fused.grads[0]!.data, fused.grads[1]!.data] as ArrayLike<number>[];
+        held.push({ grads: gs, copy: gs.map((g) => Array.from(g)) });
+      });
+      // Later calls (above) reused the pool: the gradients handed out before are unchanged.
+      for (const h of held) {
+        h.grads.forEach((g, i) => {
+          expect(sameBits(g, h.copy[i])).toBe(true);
+        });
+      }
+    }
   });
 });

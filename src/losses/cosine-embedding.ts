@@ -140,13 +140,21 @@ function reducedValue(call: Call, reduction: Reduction): number | Tensor {
  * The gradients of x1 and x2 (and zeros for a float target) for per-output-row upstream `g`, following autograd
  * through PyTorch's graph: the where() masks and clamp_min's (cos − margin ≥ 0 passes), summed back to the cosine
  * rows, then cos = prod / denom (DivBackward: grad / denom and −grad·((prod / denom) / denom)), denom = √(m1·m2)
- * (grad / (2·denom)), m1·m2, and the sums of x1·x2, x1·x1, x2·x2.
+ * (grad / (2·denom)), m1·m2, and the sums of x1·x2, x1·x1, x2·x2. The per-row arrays come from `alloc`, the
+ * gradients are new (or `into`).
  */
-function grads(call: Call, s: Settings, g: Float64Array, into: GradInto): (Tensor | null)[] {
+function grads(
+  call: Call,
+  s: Settings,
+  g: Float64Array,
+  into: GradInto,
+  alloc: F64Alloc,
+  job: RowJob = call.job,
+): (Tensor | null)[] {
   const n = g.length,
     R = call.cos.length;
-  const gp = new Float64Array(n),
-    gn = new Float64Array(n);
+  const gp = alloc(n),
+    gn = alloc(n);
   const yd = call.y.data;
   for (let i = 0; i < n; i++) {
     const t = Number(yd[call.ymap ? call.ymap[i] : i]);
@@ -154,11 +162,11 @@ function grads(call: Call, s: Settings, g: Float64Array, into: GradInto): (Tenso
     gn[i] = t === -1 ? g[i] : 0;
   }
   // Summed back to the cosine rows before the negation of 1 − cos and the clamp's mask, as autograd does.
-  const sp = sumBack(gp, call.rmap, R),
-    sn = sumBack(gn, call.rmap, R);
-  const alpha = new Float64Array(R),
-    beta = new Float64Array(R),
-    gamma = new Float64Array(R);
+  const sp = sumBack(gp, call.rmap, R, alloc),
+    sn = sumBack(gn, call.rmap, R, alloc);
+  const alpha = alloc(R),
+    beta = alloc(R),
+    gamma = alloc(R);
   for (let r = 0; r < R; r++) {
     const gcos = -sp[r] + (call.cos[r] - s.margin >= 0 ? sn[r] : 0);
     const den = call.denom[r];
@@ -168,7 +176,7 @@ function grads(call: Call, s: Settings, g: Float64Array, into: GradInto): (Tenso
     beta[r] = gMM * call.m2[r];
     gamma[r] = gMM * call.m1[r];
   }
-  const [g1, g2] = cosineGrads(call.job, alpha, beta, gamma, [true, true], into);
+  const [g1, g2] = cosineGrads(job, alpha, beta, gamma, [true, true], into);
   let gy: Tensor | null = null;
   if (isFloat(call.y.dtype)) {
     gy =
@@ -210,15 +218,22 @@ const cosine: AnyLossDeclaration = {
   },
   backward(fn, f: Forward<Call>, s: Settings, upstream, into: GradInto) {
     const call = f.saved;
-    return grads({ ...call, job: { ...call.job, fn } }, s, upstreamRows(upstream, s.reduction, call.loss.length), into);
+    // The job renamed for this caller's errors, built whole (a spread with new keys is slow on Node 20's V8).
+    const job: RowJob = { fn, dtype: call.job.dtype, shape: call.job.shape, operands: call.job.operands };
+    return scoped((alloc) =>
+      grads(call, s, upstreamRows(upstream, s.reduction, call.loss.length, alloc), into, alloc, job),
+    );
   },
   fused(fn, args, s: Settings, upstream, intoRaw) {
-    const { call, ts } = prepare(fn, args, s, fresh);
-    const into = checkInto(fn, intoRaw, [ts[0], ts[1], isFloat(ts[2].dtype) ? ts[2] : null]);
-    return {
-      value: reducedValue(call, s.reduction) as number,
-      grads: grads(call, s, upstreamRows(upstream, s.reduction, call.loss.length), into),
-    };
+    // A reduced value and new gradients: every per-row array is scratch.
+    return scoped((alloc) => {
+      const { call, ts } = prepare(fn, args, s, alloc);
+      const into = checkInto(fn, intoRaw, [ts[0], ts[1], isFloat(ts[2].dtype) ? ts[2] : null]);
+      return {
+        value: reducedValue(call, s.reduction) as number,
+        grads: grads(call, s, upstreamRows(upstream, s.reduction, call.loss.length, alloc), into, alloc),
+      };
+    });
   },
 };
 registry.push(cosine);

@@ -247,17 +247,26 @@ const tmwd: AnyLossDeclaration = {
   backward(fn, f: Forward<Saved>, s: Settings, upstream, into: GradInto) {
     const saved = f.saved;
     const rows = saved.kind === 'norm' ? saved.t.rows : saved.rows;
-    const g = upstreamRows(upstream, s.reduction, rows.loss.length);
-    return saved.kind === 'norm' ? normTripletGrads(saved.t, g, into, fn) : customGrads(fn, s.distance, saved, g, into);
+    if (saved.kind !== 'norm') {
+      return customGrads(fn, s.distance, saved, upstreamRows(upstream, s.reduction, rows.loss.length), into);
+    }
+    return scoped((alloc) =>
+      normTripletGrads(saved.t, upstreamRows(upstream, s.reduction, rows.loss.length, alloc), into, fn, alloc),
+    );
   },
   fused(fn, args, s: Settings, upstream, intoRaw) {
-    const { saved, ts, dtype } = prepare(fn, args, s, fresh);
-    const into = checkInto(fn, intoRaw, ts);
-    const rows = saved.kind === 'norm' ? saved.t.rows : saved.rows;
-    const g = upstreamRows(upstream, s.reduction, rows.loss.length);
-    const grads =
-      saved.kind === 'norm' ? normTripletGrads(saved.t, g, into, fn) : customGrads(fn, s.distance, saved, g, into);
-    return { value: reducedValue(rows, s.reduction, dtype) as number, grads };
+    // A reduced value and new gradients: the built-in distances' per-row arrays are scratch.
+    return scoped((alloc) => {
+      const { saved, ts, dtype } = prepare(fn, args, s, alloc);
+      const into = checkInto(fn, intoRaw, ts);
+      const rows = saved.kind === 'norm' ? saved.t.rows : saved.rows;
+      const g = upstreamRows(upstream, s.reduction, rows.loss.length, alloc);
+      const grads =
+        saved.kind === 'norm'
+          ? normTripletGrads(saved.t, g, into, fn, alloc)
+          : customGrads(fn, s.distance, saved, g, into);
+      return { value: reducedValue(rows, s.reduction, dtype) as number, grads };
+    });
   },
 };
 registry.push(tmwd);

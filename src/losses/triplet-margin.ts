@@ -82,13 +82,19 @@ const triplet: AnyLossDeclaration = {
   },
   backward(fn, f: Forward<NormTriplet>, s: Settings, upstream, into: GradInto) {
     const t = f.saved;
-    return normTripletGrads(t, upstreamRows(upstream, s.reduction, t.rows.loss.length), into, fn);
+    return scoped((alloc) =>
+      normTripletGrads(t, upstreamRows(upstream, s.reduction, t.rows.loss.length, alloc), into, fn, alloc),
+    );
   },
   fused(fn, args, s: Settings, upstream, intoRaw) {
-    const { t, ts } = prepare(fn, args, s, fresh);
-    const into = checkInto(fn, intoRaw, ts);
-    const grads = normTripletGrads(t, upstreamRows(upstream, s.reduction, t.rows.loss.length), into, fn);
-    return { value: reducedValue(t, s.reduction) as number, grads };
+    // A reduced value and new gradients: every per-row array is scratch.
+    return scoped((alloc) => {
+      const { t, ts } = prepare(fn, args, s, alloc);
+      const into = checkInto(fn, intoRaw, ts);
+      const g = upstreamRows(upstream, s.reduction, t.rows.loss.length, alloc);
+      const grads = normTripletGrads(t, g, into, fn, alloc);
+      return { value: reducedValue(t, s.reduction) as number, grads };
+    });
   },
 };
 registry.push(triplet);

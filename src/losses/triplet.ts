@@ -92,16 +92,17 @@ export function combine(
 /**
  * The gradients of Σ g·loss with respect to the distances (per distance row, summed over broadcast output rows as
  * PyTorch's sum_to_size does): clamp_min's mask u ≥ 0, then min's split (PyTorch 1.13's min.other backward:
- * where(a == b, g/2, g) masked to 0 on the larger side).
+ * where(a == b, g/2, g) masked to 0 on the larger side). In arrays from `alloc` (default: new ones).
  */
 export function distanceGrads(
   t: TripletRows,
   g: Float64Array,
+  alloc: F64Alloc = fresh,
 ): { gp: Float64Array; gn: Float64Array; gs: Float64Array | null } {
   const n = t.u.length;
-  const gp = new Float64Array(n),
-    gn = new Float64Array(n),
-    gs = t.ds ? new Float64Array(n) : null;
+  const gp = alloc(n),
+    gn = alloc(n),
+    gs = t.ds ? alloc(n) : null;
   for (let i = 0; i < n; i++) {
     const gu = t.u[i] >= 0 ? g[i] : 0;
     gp[i] = gu;
@@ -117,9 +118,9 @@ export function distanceGrads(
     gs![i] = a < b ? 0 : half;
   }
   return {
-    gp: sumBack(gp, t.mp, t.dp.length),
-    gn: sumBack(gn, t.mn, t.dn.length),
-    gs: gs && sumBack(gs, t.ms, t.ds!.length),
+    gp: sumBack(gp, t.mp, t.dp.length, alloc),
+    gn: sumBack(gn, t.mn, t.dn.length, alloc),
+    gs: gs && sumBack(gs, t.ms, t.ds!.length, alloc),
   };
 }
 
@@ -192,9 +193,18 @@ export function normTriplet(
   return { dtype, spec, swap, operands, fused, jobs, norms, rows };
 }
 
-/** Gradients of the three operands for per-output-row upstream `g`. */
-export function normTripletGrads(t: NormTriplet, g: Float64Array, into: GradInto, fn: string): (Tensor | null)[] {
-  const d = distanceGrads(t.rows, g);
+/**
+ * Gradients of the three operands for per-output-row upstream `g`; the per-row steps take their arrays from `alloc`
+ * (default: new ones), the gradients are always new (or `into`).
+ */
+export function normTripletGrads(
+  t: NormTriplet,
+  g: Float64Array,
+  into: GradInto,
+  fn: string,
+  alloc: F64Alloc = fresh,
+): (Tensor | null)[] {
+  const d = distanceGrads(t.rows, g, alloc);
   const perPair = [d.gp, d.gn, ...(d.gs ? [d.gs] : [])];
   const coefs = perPair.map((gk, k) => {
     const job = t.fused ?? t.jobs[k];
@@ -207,7 +217,7 @@ export function normTripletGrads(t: NormTriplet, g: Float64Array, into: GradInto
           ] as [number, number][]
         )[k]
       : [0, 1];
-    return normCoefficients(t.spec, gk, t.norms[k], () => pairTieCounts(job, pair, t.spec, t.norms[k]));
+    return normCoefficients(t.spec, gk, t.norms[k], () => pairTieCounts(job, pair, t.spec, t.norms[k]), alloc);
   });
   if (t.fused) {
     const flat = coefs.flat();
