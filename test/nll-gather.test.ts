@@ -1,12 +1,12 @@
-// NLLLoss from JS memory runs its gather runner (src/wasm/nll.ts: targets staged per chunk of 2048 positions, the
-// one element per position gathered, the gradient scattered), with chunk buffers kept per module; alloc()ed inputs
-// run CrossEntropy's runner, which reads them in place. The two must agree bit for bit — values, 'none' losses,
+// NLLLoss from JS memory runs its own runner (src/wasm/nll.ts: targets staged per chunk of 2048 positions; for
+// (N, C) input with C ≤ 16 the chunk's rows copied and read by nll_loss_rows_*, otherwise the one element per
+// position gathered in JS; the gradient scattered), with chunk buffers kept per module; alloc()ed inputs run
+// CrossEntropy's runner, which reads them in place. The two must agree bit for bit — values, 'none' losses,
 // gradients, errors — whatever the target encoding, across chunk boundaries, and for a small call after a large one
 // (the reused buffers hold the large call's values beyond the small one's length). One known difference: the two
 // runners sum their float64 partial sums over different chunks (2048 positions here, 16 KiB of rows there), so a
 // reduced value over more positions than the smaller chunk can differ in its last bits; those are compared to 1e-12
 // relative (every per-position value, 'none' loss and gradient element still bit for bit).
-const SMALLEST_ROWS_CHUNK = 16384 / (8 * 10); // float64 rows of 10 classes per 16 KiB block (src/wasm/rows.ts)
 import { describe, expect, it } from 'vitest';
 import { alloc, F, tensor, valueAndGrad } from '../src/index.js';
 import type { Tensor } from '../src/index.js';
@@ -49,10 +49,30 @@ function resident(x: Float32Array | Float64Array, shape: number[]): Tensor {
   return a;
 }
 
+/** Positions in the in-place runner's smallest block (float64: 16 KiB of whole [C, inner] slabs, src/wasm/rows.ts). */
+function rowsChunk(shape: readonly number[]): number {
+  const C = shape.length === 1 ? shape[0] : shape[1];
+  const inner = shape.slice(2).reduce((a, b) => a * b, 1);
+  return Math.max(1, Math.floor(16384 / (8 * C * inner))) * inner;
+}
+
 const same = (a: ArrayLike<number>, b: ArrayLike<number>): boolean =>
   a.length === b.length && Array.from(a).every((v, i) => Object.is(v, b[i]));
 
-const SHAPES = [[5], [1, 4], [3, 10], [2047, 3], [2048, 2], [2049, 3], [5000, 10], [3, 4, 700], [2, 3, 1100]];
+// (N, C) with C ≤ 16 copies rows; C > 16 and (N, C, d) gather.
+const SHAPES = [
+  [5],
+  [1, 4],
+  [3, 10],
+  [2047, 3],
+  [2048, 2],
+  [2049, 3],
+  [5000, 10],
+  [40, 17],
+  [2500, 40],
+  [3, 4, 700],
+  [2, 3, 1100],
+];
 
 describe('NLLLoss: the gather runner (JS memory) against the in-place runner (resident)', () => {
   for (const dtype of ['float32', 'float64'] as const) {
@@ -75,7 +95,7 @@ describe('NLLLoss: the gather runner (JS memory) against the in-place runner (re
                 const a = F.nllLoss(tensor(p.x, { shape: p.shape }), t, o),
                   b = F.nllLoss(xr, t, o);
                 const sameValue = (u: number, v: number): boolean =>
-                  p.t.length <= SMALLEST_ROWS_CHUNK ? Object.is(u, v) : Math.abs(u - v) <= 1e-12 * Math.abs(v);
+                  p.t.length <= rowsChunk(p.shape) ? Object.is(u, v) : Math.abs(u - v) <= 1e-12 * Math.abs(v);
                 if (typeof a === 'number')
                   expect(sameValue(a, b as number), `${shape} ${reduction}: ${a} vs ${b}`).toBe(true);
                 else expect(same(a.data as Float64Array, (b as Tensor).data as Float64Array)).toBe(true);
