@@ -366,6 +366,54 @@ describe('nll_loss and nll_backward (gathered log-probabilities)', () => {
   }
 });
 
+describe('nll_loss_rows (whole rows) against nll_loss (gathered values)', () => {
+  for (const [name, b] of Object.entries(builds)) {
+    for (const d of DTYPES) {
+      it(`${name} ${d}: the same sums, losses and first bad target, bit for bit, at every length`, () => {
+        const ctor = ctorOf(d),
+          B = bytesOf(d);
+        const r = mulberry(7);
+        for (const n of LENGTHS) {
+          for (const C of [1, 3, 10, 16]) {
+            for (const weighted of [false, true]) {
+              const ignore = C > 2 ? 2 : -100;
+              b.reset();
+              const x = ctor.from({ length: n * C }, (_, i) => (i % 11 === 4 ? -0 : -r() * 9));
+              const t = Int32Array.from({ length: n }, (_, i) => (i % 5 === 1 ? ignore : Math.floor(r() * C)));
+              const w = weighted ? ctor.from({ length: C }, () => r() * 2 - 0.5) : null;
+              const v = ctor.from({ length: n }, (_, p) => (t[p] >= 0 && t[p] < C ? x[p * C + t[p]] : 0));
+              const px = b.put(x, 4),
+                pv = b.put(v, 4),
+                pt = b.put(t),
+                pw = w ? b.put(w) : 0;
+              const outR = reserveOut(b, n * B, 4),
+                outG = reserveOut(b, n * B, 4),
+                resR = reserveOut(b, 16),
+                resG = reserveOut(b, 16);
+              const f = flag(b, 'NLL_WRITE_OUT');
+              expect(b.k[`nll_loss_rows_${d}`](px, pt, pw, n, C, ignore, f, outR, resR), `n=${n}`).toBe(-1);
+              expect(b.k[`nll_loss_${d}`](pv, pt, pw, n, C, ignore, f, outG, resG)).toBe(-1);
+              expect(sameBits(b.read(Float64Array, resR, 2), b.read(Float64Array, resG, 2)), `n=${n} C=${C}`).toBe(-1);
+              expect(sameBits(b.read(ctor, outR, n), b.read(ctor, outG, n)), `n=${n} C=${C} out`).toBe(-1);
+              expect(b.guardsIntact(outR, n * B), `n=${n} guards`).toBe(true);
+              for (const at of n > 0 ? [0, n >> 1, n - 1] : []) {
+                const tb = Int32Array.from(t);
+                tb[at] = at % 2 ? C : -3;
+                if (at + 1 < n) tb[at + 1] = 99; // a later bad one is not the one reported
+                b.reset();
+                expect(
+                  b.k[`nll_loss_rows_${d}`](b.put(x), b.put(tb), 0, n, C, ignore, 0, 0, reserveOut(b, 16)),
+                  `n=${n} bad at ${at}`,
+                ).toBe(at);
+              }
+            }
+          }
+        }
+      });
+    }
+  }
+});
+
 for (const d of DTYPES) {
   const ctor = ctorOf(d);
   const B = bytesOf(d);

@@ -7,7 +7,12 @@
 // grad = G/Σw for 'mean', which the caller folds into G). Σ w_t over the kept positions is the 'mean' divisor
 // (0 when every target is ignored: PyTorch's NaN mean). Matches assembly/rows/cross_entropy.ts with stats = 0.
 //
-// Pointer contract: v: n gathered values of T (any value where t_p is ignored or out of range: not read); t: n int32
+// `nll_loss_rows_*` is the same loss over n whole rows of C values instead (v = x, v_p read as x[p·C + t_p] after
+// the target's checks): for small C the facade copies the rows (a memcpy) rather than gather in JS, and the kernel's
+// gather loads overlap its serial float64 sum. Same operations in the same order, so the same bits.
+//
+// Pointer contract: v: n gathered values of T (any value where t_p is ignored or out of range: not read), or for
+// nll_loss_rows_* n rows of C values of T (n·C < 2^31); t: n int32
 // targets; w: C weights of T or 0; out: n losses of T (with NLL_WRITE_OUT); res: two float64 the loss kernel
 // overwrites (Σ loss_p, Σ w_t); g: n upstream gradients of T or 0 (then gs); gv: n gradient values of T for the
 // facade to scatter. Any alignment; nothing allocated, nothing thrown, no state.
@@ -23,8 +28,9 @@ export const NLL_WRITE_OUT: i32 = 1;
   return <f64>load<T>(p + (<usize>i * sizeof<T>()));
 }
 
+/** The loss kernels; `rows` (a compile-time constant): v holds n rows of C values, read at [p·C + t_p]. */
 // @ts-ignore: decorator
-@inline function loss<T>(v: usize, t: usize, w: usize, n: i32, C: i32, ignore: i32, flags: i32, out: usize, res: usize): i32 {
+@inline function loss<T>(v: usize, t: usize, w: usize, n: i32, C: i32, ignore: i32, flags: i32, out: usize, res: usize, rows: bool): i32 {
   const write = (flags & NLL_WRITE_OUT) != 0;
   let sum: f64 = 0, sw: f64 = 0;
   for (let p = 0; p < n; p++) {
@@ -35,7 +41,7 @@ export const NLL_WRITE_OUT: i32 = 1;
     }
     if (<u32>ti >= <u32>C) return p;
     const wt = w == 0 ? 1.0 : at<T>(w, ti);
-    const l = -(at<T>(v, p) * wt);
+    const l = -(at<T>(v, rows ? p * C + ti : p) * wt);
     sum += l;
     sw += wt;
     if (write) store<T>(out + (<usize>p * sizeof<T>()), <T>l);
@@ -51,11 +57,19 @@ export const NLL_WRITE_OUT: i32 = 1;
  * (then res is not written), or −1.
  */
 export function nll_loss_f32(v: usize, t: usize, w: usize, n: i32, C: i32, ignore: i32, flags: i32, out: usize, res: usize): i32 {
-  return loss<f32>(v, t, w, n, C, ignore, flags, out, res);
+  return loss<f32>(v, t, w, n, C, ignore, flags, out, res, false);
 }
 /** nll_loss_f32 over float64 values and weights. */
 export function nll_loss_f64(v: usize, t: usize, w: usize, n: i32, C: i32, ignore: i32, flags: i32, out: usize, res: usize): i32 {
-  return loss<f64>(v, t, w, n, C, ignore, flags, out, res);
+  return loss<f64>(v, t, w, n, C, ignore, flags, out, res, false);
+}
+/** nll_loss_f32 over n whole float32 rows of C log-probabilities at x (x[p·C + t_p] for each kept position). */
+export function nll_loss_rows_f32(x: usize, t: usize, w: usize, n: i32, C: i32, ignore: i32, flags: i32, out: usize, res: usize): i32 {
+  return loss<f32>(x, t, w, n, C, ignore, flags, out, res, true);
+}
+/** nll_loss_rows_f32 over float64 rows and weights. */
+export function nll_loss_rows_f64(x: usize, t: usize, w: usize, n: i32, C: i32, ignore: i32, flags: i32, out: usize, res: usize): i32 {
+  return loss<f64>(x, t, w, n, C, ignore, flags, out, res, true);
 }
 
 // @ts-ignore: decorator

@@ -15,6 +15,8 @@ import { Tensor } from '../tensor/tensor.js';
 import type { FloatDType } from '../wasm/plan.js';
 import type { RowJob } from '../wasm/pairwise.js';
 import { cosineGrads, cosineStats } from '../wasm/pairwise.js';
+import type { F64Alloc } from '../wasm/work.js';
+import { fresh, scoped } from '../wasm/work.js';
 import { at, indexMap, jointShape, promoteFloats, reduceRows, sumBack, upstreamRows } from './distances.js';
 import type { MSELossOptions } from './mse.js';
 
@@ -56,7 +58,11 @@ interface Call {
   readonly loss: Float64Array;
 }
 
-function prepare(fn: string, args: readonly unknown[], s: Settings): { call: Call; ts: Tensor[] } {
+/**
+ * Validates a call and computes its per-row values, in arrays from `alloc` (pooled scratch when the call keeps none
+ * of them: src/wasm/work.ts).
+ */
+function prepare(fn: string, args: readonly unknown[], s: Settings, alloc: F64Alloc): { call: Call; ts: Tensor[] } {
   const x1 = asTensor(fn, 'input1', args[0]);
   const plain = x1.dtype === 'float64' ? 'float64' : 'float32';
   const x2 = asTensor(fn, 'input2', args[1], plain);
@@ -97,12 +103,12 @@ function prepare(fn: string, args: readonly unknown[], s: Settings): { call: Cal
     );
   }
   const job: RowJob = { fn, dtype, shape, operands: [x1, x2] };
-  const { dot, sx, sy } = cosineStats(job);
+  const { dot, sx, sy } = cosineStats(job, alloc);
   const R = dot.length;
-  const m1 = new Float64Array(R),
-    m2 = new Float64Array(R),
-    denom = new Float64Array(R),
-    cos = new Float64Array(R);
+  const m1 = alloc(R),
+    m2 = alloc(R),
+    denom = alloc(R),
+    cos = alloc(R);
   for (let r = 0; r < R; r++) {
     m1[r] = sx[r] + EPSILON;
     m2[r] = sy[r] + EPSILON;
@@ -112,7 +118,8 @@ function prepare(fn: string, args: readonly unknown[], s: Settings): { call: Cal
   const rmap = indexMap(rowsShape, outShape),
     ymap = indexMap(y.shape, outShape);
   const n = outShape.reduce((a, b) => a * b, 1);
-  const loss = new Float64Array(n);
+  // 'none' hands the float64 losses out as the result's data: never pooled.
+  const loss = s.reduction === 'none' ? fresh(n) : alloc(n);
   const yd = y.data;
   for (let i = 0; i < n; i++) {
     const c = at(cos, rmap, i);
@@ -133,13 +140,21 @@ function reducedValue(call: Call, reduction: Reduction): number | Tensor {
  * The gradients of x1 and x2 (and zeros for a float target) for per-output-row upstream `g`, following autograd
  * through PyTorch's graph: the where() masks and clamp_min's (cos − margin ≥ 0 passes), summed back to the cosine
  * rows, then cos = prod / denom (DivBackward: grad / denom and −grad·((prod / denom) / denom)), denom = √(m1·m2)
- * (grad / (2·denom)), m1·m2, and the sums of x1·x2, x1·x1, x2·x2.
+ * (grad / (2·denom)), m1·m2, and the sums of x1·x2, x1·x1, x2·x2. The per-row arrays come from `alloc`, the
+ * gradients are new (or `into`).
  */
-function grads(call: Call, s: Settings, g: Float64Array, into: GradInto): (Tensor | null)[] {
+function grads(
+  call: Call,
+  s: Settings,
+  g: Float64Array,
+  into: GradInto,
+  alloc: F64Alloc,
+  job: RowJob = call.job,
+): (Tensor | null)[] {
   const n = g.length,
     R = call.cos.length;
-  const gp = new Float64Array(n),
-    gn = new Float64Array(n);
+  const gp = alloc(n),
+    gn = alloc(n);
   const yd = call.y.data;
   for (let i = 0; i < n; i++) {
     const t = Number(yd[call.ymap ? call.ymap[i] : i]);
@@ -147,11 +162,11 @@ function grads(call: Call, s: Settings, g: Float64Array, into: GradInto): (Tenso
     gn[i] = t === -1 ? g[i] : 0;
   }
   // Summed back to the cosine rows before the negation of 1 − cos and the clamp's mask, as autograd does.
-  const sp = sumBack(gp, call.rmap, R),
-    sn = sumBack(gn, call.rmap, R);
-  const alpha = new Float64Array(R),
-    beta = new Float64Array(R),
-    gamma = new Float64Array(R);
+  const sp = sumBack(gp, call.rmap, R, alloc),
+    sn = sumBack(gn, call.rmap, R, alloc);
+  const alpha = alloc(R),
+    beta = alloc(R),
+    gamma = alloc(R);
   for (let r = 0; r < R; r++) {
     const gcos = -sp[r] + (call.cos[r] - s.margin >= 0 ? sn[r] : 0);
     const den = call.denom[r];
@@ -161,7 +176,7 @@ function grads(call: Call, s: Settings, g: Float64Array, into: GradInto): (Tenso
     beta[r] = gMM * call.m2[r];
     gamma[r] = gMM * call.m1[r];
   }
-  const [g1, g2] = cosineGrads(call.job, alpha, beta, gamma, [true, true], into);
+  const [g1, g2] = cosineGrads(job, alpha, beta, gamma, [true, true], into);
   let gy: Tensor | null = null;
   if (isFloat(call.y.dtype)) {
     gy =
@@ -186,25 +201,39 @@ const cosine: AnyLossDeclaration = {
   settings(_fn, o: ParsedOptions<typeof OPTIONS, Reduction>): Settings {
     return { reduction: o.reduction, margin: o.margin };
   },
-  forward(fn, args, s: Settings): Forward<Call> {
-    const { call, ts } = prepare(fn, args, s);
-    return {
-      value: reducedValue(call, s.reduction),
-      operands: [ts[0], ts[1], isFloat(ts[2].dtype) ? ts[2] : null],
-      saved: call,
+  forward(fn, args, s: Settings, save: boolean): Forward<Call> {
+    const run = (alloc: F64Alloc): Forward<Call> => {
+      const { call, ts } = prepare(fn, args, s, alloc);
+      return {
+        value: reducedValue(call, s.reduction),
+        operands: [ts[0], ts[1], isFloat(ts[2].dtype) ? ts[2] : null],
+        saved: call,
+      };
     };
+    if (save) return run(fresh);
+    // F.cosineEmbeddingLoss takes the value and drops the rest (src/core/loss.ts `functional`), so the per-row
+    // arrays can be pooled scratch; the saved state is not returned, as its arrays are reused after the scope.
+    const f = scoped(run);
+    return { value: f.value, operands: f.operands, saved: undefined as unknown as Call };
   },
   backward(fn, f: Forward<Call>, s: Settings, upstream, into: GradInto) {
     const call = f.saved;
-    return grads({ ...call, job: { ...call.job, fn } }, s, upstreamRows(upstream, s.reduction, call.loss.length), into);
+    // The job renamed for this caller's errors, built whole (a spread with new keys is slow on Node 20's V8).
+    const job: RowJob = { fn, dtype: call.job.dtype, shape: call.job.shape, operands: call.job.operands };
+    return scoped((alloc) =>
+      grads(call, s, upstreamRows(upstream, s.reduction, call.loss.length, alloc), into, alloc, job),
+    );
   },
   fused(fn, args, s: Settings, upstream, intoRaw) {
-    const { call, ts } = prepare(fn, args, s);
-    const into = checkInto(fn, intoRaw, [ts[0], ts[1], isFloat(ts[2].dtype) ? ts[2] : null]);
-    return {
-      value: reducedValue(call, s.reduction) as number,
-      grads: grads(call, s, upstreamRows(upstream, s.reduction, call.loss.length), into),
-    };
+    // A reduced value and new gradients: every per-row array is scratch.
+    return scoped((alloc) => {
+      const { call, ts } = prepare(fn, args, s, alloc);
+      const into = checkInto(fn, intoRaw, [ts[0], ts[1], isFloat(ts[2].dtype) ? ts[2] : null]);
+      return {
+        value: reducedValue(call, s.reduction) as number,
+        grads: grads(call, s, upstreamRows(upstream, s.reduction, call.loss.length, alloc), into, alloc),
+      };
+    });
   },
 };
 registry.push(cosine);

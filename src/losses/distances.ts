@@ -9,6 +9,8 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { FloatDType } from '../wasm/plan.js';
 import type { NormSpec, RowJob } from '../wasm/pairwise.js';
 import { normModes, pairStats, pairTies, rowsOf } from '../wasm/pairwise.js';
+import type { F64Alloc } from '../wasm/work.js';
+import { fresh } from '../wasm/work.js';
 
 /** The float dtype of float tensors together (float64 when any is; PyTorch's promotion). */
 export function promoteFloats(fn: string, names: readonly string[], ts: readonly Tensor[]): FloatDType {
@@ -66,10 +68,13 @@ export function normSpec(p: number, eps: number): NormSpec {
   return { mode, p, eps };
 }
 
-/** The p-norms of rows from their statistics (`pairStats`): √ for p = 2, ^(1/p) for general p; 0 for empty rows. */
-export function normsOf(stats: Float64Array, spec: NormSpec, cols: number): Float64Array {
+/**
+ * The p-norms of rows from their statistics (`pairStats`): √ for p = 2, ^(1/p) for general p; 0 for empty rows.
+ * In an array from `alloc` (default: a new one).
+ */
+export function normsOf(stats: Float64Array, spec: NormSpec, cols: number, alloc: F64Alloc = fresh): Float64Array {
   const m = normModes();
-  const out = new Float64Array(stats.length);
+  const out = alloc(stats.length);
   if (cols === 0) return out; // PyTorch: the norm of an empty row is 0, whatever p
   for (let i = 0; i < stats.length; i++) {
     const s = stats[i];
@@ -83,21 +88,28 @@ export function normsOf(stats: Float64Array, spec: NormSpec, cols: number): Floa
   return out;
 }
 
-/** Norms of pairs (i, j) of a job's operands, per row. */
-export function pairNorms(job: RowJob, pairs: readonly (readonly [number, number])[], spec: NormSpec): Float64Array[] {
+/** Norms of pairs (i, j) of a job's operands, per row; `alloc` gives the arrays (default: new ones). */
+export function pairNorms(
+  job: RowJob,
+  pairs: readonly (readonly [number, number])[],
+  spec: NormSpec,
+  alloc: F64Alloc = fresh,
+): Float64Array[] {
   const { cols } = rowsOf(job.shape);
-  return pairStats(job, pairs, spec).map((s) => normsOf(s, spec, cols));
+  return pairStats(job, pairs, spec, alloc).map((s) => normsOf(s, spec, cols, alloc));
 }
 
 /**
  * The per-row coefficients of norm_backward for upstream `g` (per row) and norms `n` (see
- * assembly/rows/pairwise.ts): [coef0, coef1]; `ties` (the ∞-norm mask counts) is computed when needed.
+ * assembly/rows/pairwise.ts): [coef0, coef1]; `ties` (the ∞-norm mask counts) is computed when needed. New
+ * arrays come from `alloc` (default: new ones).
  */
 export function normCoefficients(
   spec: NormSpec,
   g: Float64Array,
   n: Float64Array,
   ties: () => Float64Array,
+  alloc: F64Alloc = fresh,
 ): [Float64Array, Float64Array | null] {
   const m = normModes();
   const { mode, p } = spec;
@@ -107,17 +119,17 @@ export function normCoefficients(
   if (mode === m.L2) return [g, n];
   if (mode === m.MAX || mode === m.MIN) {
     const c = ties();
-    const k0 = new Float64Array(R);
+    const k0 = alloc(R);
     for (let r = 0; r < R; r++) k0[r] = g[r] / c[r];
     return [k0, n];
   }
   if (mode === m.LT1) {
-    const k1 = new Float64Array(R);
+    const k1 = alloc(R);
     for (let r = 0; r < R; r++) k1[r] = n[r] ** (1 - p);
     return [g, k1];
   }
   // 1 < p < 2 and p > 2: scale_v = grad / norm^(p − 1), masked to 0 where the norm is 0.
-  const k0 = new Float64Array(R);
+  const k0 = alloc(R);
   for (let r = 0; r < R; r++) k0[r] = n[r] === 0 ? 0 : g[r] / n[r] ** (p - 1);
   return [k0, null];
 }
@@ -164,18 +176,26 @@ export function at(values: ArrayLike<number>, map: Int32Array | null, i: number)
 
 /**
  * Gradients of per-output values summed back to the source rows: `g[i]` added to row map[i] (from +0, as PyTorch's
- * sum_to_size), or, for the identity map, taken as they are (so −0 stays −0).
+ * sum_to_size), or, for the identity map, taken as they are (so −0 stays −0). The sums go to an array from `alloc`.
  */
-export function sumBack(g: Float64Array, map: Int32Array | null, rows: number): Float64Array {
+export function sumBack(g: Float64Array, map: Int32Array | null, rows: number, alloc: F64Alloc = fresh): Float64Array {
   if (!map) return g;
-  const out = new Float64Array(rows);
+  const out = alloc(rows);
   for (let i = 0; i < g.length; i++) out[map[i]] += g[i];
   return out;
 }
 
-/** Per-output-row upstream gradients of a loss: g/N for 'mean', g for 'sum', the tensor's values for 'none'. */
-export function upstreamRows(upstream: number | Tensor, reduction: string, n: number): Float64Array {
-  const out = new Float64Array(n);
+/**
+ * Per-output-row upstream gradients of a loss: g/N for 'mean', g for 'sum', the tensor's values for 'none'; in an
+ * array from `alloc` (default: a new one).
+ */
+export function upstreamRows(
+  upstream: number | Tensor,
+  reduction: string,
+  n: number,
+  alloc: F64Alloc = fresh,
+): Float64Array {
+  const out = alloc(n);
   if (typeof upstream === 'number') out.fill(reduction === 'mean' ? upstream / n : upstream);
   else for (let i = 0; i < n; i++) out[i] = Number(upstream.data[i]);
   return out;

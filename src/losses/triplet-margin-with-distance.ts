@@ -16,6 +16,8 @@ import { sameShape, shapeStr } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { FloatDType } from '../wasm/plan.js';
 import type { NormSpec } from '../wasm/pairwise.js';
+import type { F64Alloc } from '../wasm/work.js';
+import { fresh, scoped } from '../wasm/work.js';
 import { normSpec, promoteFloats, reduceRows, upstreamRows } from './distances.js';
 import { PairwiseDistance, pairwiseDistance } from './pairwise-distance.js';
 import type { NormTriplet, TripletRows } from './triplet.js';
@@ -126,10 +128,20 @@ function as64(t: Tensor): Float64Array {
   return t.dtype === 'float64' ? (t.data as Float64Array) : Float64Array.from(t.data as Float32Array);
 }
 
-function prepare(fn: string, args: readonly unknown[], s: Settings): { saved: Saved; ts: Tensor[]; dtype: FloatDType } {
+/**
+ * Validates a call and computes its rows; built-in distances take their per-row arrays from `alloc` (pooled: valid
+ * only in its scope, src/wasm/work.ts), custom ones new arrays.
+ */
+function prepare(
+  fn: string,
+  args: readonly unknown[],
+  s: Settings,
+  alloc: F64Alloc,
+): { saved: Saved; ts: Tensor[]; dtype: FloatDType } {
   const ts = tripletArgs(fn, args);
   if (s.distance.kind === 'norm') {
-    const t = normTriplet(fn, ts, s.distance.spec, s.swap, s.margin, 'margin-last');
+    const own = alloc === fresh || s.reduction === 'none';
+    const t = normTriplet(fn, ts, s.distance.spec, s.swap, s.margin, 'margin-last', alloc, own);
     return { saved: { kind: 'norm', t }, ts, dtype: t.dtype };
   }
   promoteFloats(fn, ['anchor', 'positive', 'negative'], ts);
@@ -220,25 +232,41 @@ const tmwd: AnyLossDeclaration = {
   settings(_fn, o: ParsedOptions<typeof OPTIONS, Reduction>): Settings {
     return { reduction: o.reduction, margin: o.margin, swap: o.swap, distance: distanceOf(o.distanceFunction) };
   },
-  forward(fn, args, s: Settings): Forward<Saved> {
-    const { saved, ts, dtype } = prepare(fn, args, s);
-    const rows = saved.kind === 'norm' ? saved.t.rows : saved.rows;
-    return { value: reducedValue(rows, s.reduction, dtype), operands: ts, saved };
+  forward(fn, args, s: Settings, save: boolean): Forward<Saved> {
+    const run = (alloc: F64Alloc): Forward<Saved> => {
+      const { saved, ts, dtype } = prepare(fn, args, s, alloc);
+      const rows = saved.kind === 'norm' ? saved.t.rows : saved.rows;
+      return { value: reducedValue(rows, s.reduction, dtype), operands: ts, saved };
+    };
+    if (save) return run(fresh);
+    // F.tripletMarginWithDistanceLoss takes the value and drops the rest (src/core/loss.ts `functional`): the
+    // per-row arrays are pooled scratch, so the saved state is not returned.
+    const f = scoped(run);
+    return { value: f.value, operands: f.operands, saved: undefined as unknown as Saved };
   },
   backward(fn, f: Forward<Saved>, s: Settings, upstream, into: GradInto) {
     const saved = f.saved;
     const rows = saved.kind === 'norm' ? saved.t.rows : saved.rows;
-    const g = upstreamRows(upstream, s.reduction, rows.loss.length);
-    return saved.kind === 'norm' ? normTripletGrads(saved.t, g, into, fn) : customGrads(fn, s.distance, saved, g, into);
+    if (saved.kind !== 'norm') {
+      return customGrads(fn, s.distance, saved, upstreamRows(upstream, s.reduction, rows.loss.length), into);
+    }
+    return scoped((alloc) =>
+      normTripletGrads(saved.t, upstreamRows(upstream, s.reduction, rows.loss.length, alloc), into, fn, alloc),
+    );
   },
   fused(fn, args, s: Settings, upstream, intoRaw) {
-    const { saved, ts, dtype } = prepare(fn, args, s);
-    const into = checkInto(fn, intoRaw, ts);
-    const rows = saved.kind === 'norm' ? saved.t.rows : saved.rows;
-    const g = upstreamRows(upstream, s.reduction, rows.loss.length);
-    const grads =
-      saved.kind === 'norm' ? normTripletGrads(saved.t, g, into, fn) : customGrads(fn, s.distance, saved, g, into);
-    return { value: reducedValue(rows, s.reduction, dtype) as number, grads };
+    // A reduced value and new gradients: the built-in distances' per-row arrays are scratch.
+    return scoped((alloc) => {
+      const { saved, ts, dtype } = prepare(fn, args, s, alloc);
+      const into = checkInto(fn, intoRaw, ts);
+      const rows = saved.kind === 'norm' ? saved.t.rows : saved.rows;
+      const g = upstreamRows(upstream, s.reduction, rows.loss.length, alloc);
+      const grads =
+        saved.kind === 'norm'
+          ? normTripletGrads(saved.t, g, into, fn, alloc)
+          : customGrads(fn, s.distance, saved, g, into);
+      return { value: reducedValue(rows, s.reduction, dtype) as number, grads };
+    });
   },
 };
 registry.push(tmwd);

@@ -10,6 +10,8 @@ import type { TensorInput } from '../tensor/coerce.js';
 import { asTensor } from '../tensor/coerce.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { NormSpec } from '../wasm/pairwise.js';
+import type { F64Alloc } from '../wasm/work.js';
+import { fresh, scoped } from '../wasm/work.js';
 import { normSpec, reduceRows, upstreamRows } from './distances.js';
 import type { MSELossOptions } from './mse.js';
 import type { NormTriplet } from './triplet.js';
@@ -48,10 +50,12 @@ function reducedValue(t: NormTriplet, reduction: Reduction): number | Tensor {
   return typeof v === 'number' ? v : new Tensor(v.data, v.shape, t.dtype);
 }
 
-function prepare(fn: string, args: readonly unknown[], s: Settings): { t: NormTriplet; ts: Tensor[] } {
+/** Validates a call and computes its rows, in arrays from `alloc` (pooled: valid only in its scope, src/wasm/work.ts). */
+function prepare(fn: string, args: readonly unknown[], s: Settings, alloc: F64Alloc): { t: NormTriplet; ts: Tensor[] } {
   const ts = tripletArgs(fn, args);
   checkSameRank(fn, ts);
-  return { t: normTriplet(fn, ts, s.spec, s.swap, s.margin, 'margin-first'), ts };
+  const own = alloc === fresh || s.reduction === 'none';
+  return { t: normTriplet(fn, ts, s.spec, s.swap, s.margin, 'margin-first', alloc, own), ts };
 }
 
 const triplet: AnyLossDeclaration = {
@@ -64,19 +68,33 @@ const triplet: AnyLossDeclaration = {
   settings(_fn, o: ParsedOptions<typeof OPTIONS, Reduction>): Settings {
     return { reduction: o.reduction, margin: o.margin, spec: normSpec(o.p, o.eps), swap: o.swap };
   },
-  forward(fn, args, s: Settings): Forward<NormTriplet> {
-    const { t, ts } = prepare(fn, args, s);
-    return { value: reducedValue(t, s.reduction), operands: ts, saved: t };
+  forward(fn, args, s: Settings, save: boolean): Forward<NormTriplet> {
+    if (save) {
+      const { t, ts } = prepare(fn, args, s, fresh);
+      return { value: reducedValue(t, s.reduction), operands: ts, saved: t };
+    }
+    // F.tripletMarginLoss takes the value and drops the rest (src/core/loss.ts `functional`): the per-row arrays
+    // are pooled scratch, so the saved state is not returned.
+    return scoped((alloc) => {
+      const { t, ts } = prepare(fn, args, s, alloc);
+      return { value: reducedValue(t, s.reduction), operands: ts, saved: undefined as unknown as NormTriplet };
+    });
   },
   backward(fn, f: Forward<NormTriplet>, s: Settings, upstream, into: GradInto) {
     const t = f.saved;
-    return normTripletGrads(t, upstreamRows(upstream, s.reduction, t.rows.loss.length), into, fn);
+    return scoped((alloc) =>
+      normTripletGrads(t, upstreamRows(upstream, s.reduction, t.rows.loss.length, alloc), into, fn, alloc),
+    );
   },
   fused(fn, args, s: Settings, upstream, intoRaw) {
-    const { t, ts } = prepare(fn, args, s);
-    const into = checkInto(fn, intoRaw, ts);
-    const grads = normTripletGrads(t, upstreamRows(upstream, s.reduction, t.rows.loss.length), into, fn);
-    return { value: reducedValue(t, s.reduction) as number, grads };
+    // A reduced value and new gradients: every per-row array is scratch.
+    return scoped((alloc) => {
+      const { t, ts } = prepare(fn, args, s, alloc);
+      const into = checkInto(fn, intoRaw, ts);
+      const g = upstreamRows(upstream, s.reduction, t.rows.loss.length, alloc);
+      const grads = normTripletGrads(t, g, into, fn, alloc);
+      return { value: reducedValue(t, s.reduction) as number, grads };
+    });
   },
 };
 registry.push(triplet);

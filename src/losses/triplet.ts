@@ -16,6 +16,8 @@ import { Tensor } from '../tensor/tensor.js';
 import type { FloatDType } from '../wasm/plan.js';
 import type { NormSpec, RowJob } from '../wasm/pairwise.js';
 import { PAIR_AB, PAIR_AC, PAIR_BC, pairGrads } from '../wasm/pairwise.js';
+import type { F64Alloc } from '../wasm/work.js';
+import { fresh } from '../wasm/work.js';
 import {
   at,
   indexMap,
@@ -47,7 +49,10 @@ export interface TripletRows {
   readonly loss: Float64Array;
 }
 
-/** Combines the distances per output row (float64): u, then max(u, 0). */
+/**
+ * Combines the distances per output row (float64): u, then max(u, 0); u from `alloc` (default: a new array), the
+ * losses always new when `ownLoss` (they become the data of a 'none' result).
+ */
 export function combine(
   fn: string,
   margin: number,
@@ -56,6 +61,8 @@ export function combine(
   dn: Float64Array,
   ds: Float64Array | null,
   shapes: readonly (readonly number[])[],
+  alloc: F64Alloc = fresh,
+  ownLoss = true,
 ): TripletRows {
   let joint: number[] | undefined = [...shapes[0]];
   for (const s of shapes.slice(1)) joint = joint && broadcastShapes(joint, s);
@@ -68,8 +75,8 @@ export function combine(
     mn = indexMap(shapes[1], outShape);
   const ms = ds ? indexMap(shapes[2], outShape) : null;
   const n = outShape.reduce((a, b) => a * b, 1);
-  const u = new Float64Array(n),
-    loss = new Float64Array(n);
+  const u = alloc(n),
+    loss = ownLoss ? fresh(n) : alloc(n);
   for (let i = 0; i < n; i++) {
     const p = at(dp, mp, i);
     let q = at(dn, mn, i);
@@ -85,16 +92,17 @@ export function combine(
 /**
  * The gradients of Σ g·loss with respect to the distances (per distance row, summed over broadcast output rows as
  * PyTorch's sum_to_size does): clamp_min's mask u ≥ 0, then min's split (PyTorch 1.13's min.other backward:
- * where(a == b, g/2, g) masked to 0 on the larger side).
+ * where(a == b, g/2, g) masked to 0 on the larger side). In arrays from `alloc` (default: new ones).
  */
 export function distanceGrads(
   t: TripletRows,
   g: Float64Array,
+  alloc: F64Alloc = fresh,
 ): { gp: Float64Array; gn: Float64Array; gs: Float64Array | null } {
   const n = t.u.length;
-  const gp = new Float64Array(n),
-    gn = new Float64Array(n),
-    gs = t.ds ? new Float64Array(n) : null;
+  const gp = alloc(n),
+    gn = alloc(n),
+    gs = t.ds ? alloc(n) : null;
   for (let i = 0; i < n; i++) {
     const gu = t.u[i] >= 0 ? g[i] : 0;
     gp[i] = gu;
@@ -110,9 +118,9 @@ export function distanceGrads(
     gs![i] = a < b ? 0 : half;
   }
   return {
-    gp: sumBack(gp, t.mp, t.dp.length),
-    gn: sumBack(gn, t.mn, t.dn.length),
-    gs: gs && sumBack(gs, t.ms, t.ds!.length),
+    gp: sumBack(gp, t.mp, t.dp.length, alloc),
+    gn: sumBack(gn, t.mn, t.dn.length, alloc),
+    gs: gs && sumBack(gs, t.ms, t.ds!.length, alloc),
   };
 }
 
@@ -134,7 +142,10 @@ export interface NormTriplet {
 
 const NAMES = ['anchor', 'positive', 'negative'];
 
-/** The distances of a triplet under the built-in p-norm, combined (see the file header). */
+/**
+ * The distances of a triplet under the built-in p-norm, combined (see the file header). With a pooled `alloc`
+ * (src/wasm/work.ts) the result is valid only inside its scope, and its losses too unless `ownLoss`.
+ */
 export function normTriplet(
   fn: string,
   args: readonly Tensor[],
@@ -142,6 +153,8 @@ export function normTriplet(
   swap: boolean,
   margin: number,
   order: MarginOrder,
+  alloc: F64Alloc = fresh,
+  ownLoss = true,
 ): NormTriplet {
   const [a, p, n] = args;
   const dtype = promoteFloats(fn, NAMES, args);
@@ -165,7 +178,7 @@ export function normTriplet(
   if (shapes.every((s) => sameShape(s, all))) {
     fused = { fn, dtype, shape: pairRows(all).kernel, operands };
     jobs = [fused];
-    norms = pairNorms(fused, pairs, spec);
+    norms = pairNorms(fused, pairs, spec, alloc);
   } else {
     // Pairs of different shapes: each on its own, in float64 (their gradients are summed in JS).
     jobs = pairs.map(([i, j], k) => ({
@@ -174,15 +187,24 @@ export function normTriplet(
       shape: pairRows(shapes[k]).kernel,
       operands: [args[i], args[j]],
     }));
-    norms = jobs.map((job) => pairNorms(job, [[0, 1]], spec)[0]);
+    norms = jobs.map((job) => pairNorms(job, [[0, 1]], spec, alloc)[0]);
   }
-  const rows = combine(fn, margin, order, norms[0], norms[1], swap ? norms[2] : null, outs);
+  const rows = combine(fn, margin, order, norms[0], norms[1], swap ? norms[2] : null, outs, alloc, ownLoss);
   return { dtype, spec, swap, operands, fused, jobs, norms, rows };
 }
 
-/** Gradients of the three operands for per-output-row upstream `g`. */
-export function normTripletGrads(t: NormTriplet, g: Float64Array, into: GradInto, fn: string): (Tensor | null)[] {
-  const d = distanceGrads(t.rows, g);
+/**
+ * Gradients of the three operands for per-output-row upstream `g`; the per-row steps take their arrays from `alloc`
+ * (default: new ones), the gradients are always new (or `into`).
+ */
+export function normTripletGrads(
+  t: NormTriplet,
+  g: Float64Array,
+  into: GradInto,
+  fn: string,
+  alloc: F64Alloc = fresh,
+): (Tensor | null)[] {
+  const d = distanceGrads(t.rows, g, alloc);
   const perPair = [d.gp, d.gn, ...(d.gs ? [d.gs] : [])];
   const coefs = perPair.map((gk, k) => {
     const job = t.fused ?? t.jobs[k];
@@ -195,7 +217,7 @@ export function normTripletGrads(t: NormTriplet, g: Float64Array, into: GradInto
           ] as [number, number][]
         )[k]
       : [0, 1];
-    return normCoefficients(t.spec, gk, t.norms[k], () => pairTieCounts(job, pair, t.spec, t.norms[k]));
+    return normCoefficients(t.spec, gk, t.norms[k], () => pairTieCounts(job, pair, t.spec, t.norms[k]), alloc);
   });
   if (t.fused) {
     const flat = coefs.flat();

@@ -1,11 +1,13 @@
 // Running NLLLoss (assembly/rows/nll.ts) over log-probabilities in JS memory, viewed as [outer, C, inner]: NLL reads
 // one element per position, so instead of staging whole rows (src/wasm/rows.ts) the targets are staged chunk by chunk
 // (int64 narrowed to int32 in wasm), the one element x[o, t, j] of each position is gathered into scratch, and the
-// kernel validates the targets and sums −w_t·x_t and Σ w_t. The gradient is zero but at the targets: the kernel gives
-// each position's value and it is scattered into a zeroed gradient. Memory never grows with N (one chunk of positions
-// at a time). The gather and scatter loops run over JS arrays, with the chunks moved to and from wasm memory by
-// TypedArray.set: element access to a shared memory's views (Node 20's 'shared' kind) is ~20x slower than to JS
-// memory. Resident (alloc()ed) tensors take CrossEntropy's runner instead, which reads them in place.
+// kernel validates the targets and sums −w_t·x_t and Σ w_t; for (N, C) input of few classes the chunk's whole rows
+// are copied instead and the kernel reads x[p, t_p] itself (see ROWS_MAX_CLASSES). The gradient is zero but at the
+// targets: the kernel gives each position's value and it is scattered into a zeroed gradient. Memory never grows
+// with N (one chunk of positions at a time). The gather and scatter loops run over JS arrays, with the chunks moved
+// to and from wasm memory by TypedArray.set: element access to a shared memory's views (Node 20's 'shared' kind) is
+// ~20x slower than to JS memory. Resident (alloc()ed) tensors take CrossEntropy's runner instead, which reads them
+// in place.
 import { ARRAY_OF, BYTES } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { kernels } from './instance.js';
@@ -37,9 +39,42 @@ export interface NllSums {
 /** Positions per chunk: a chunk of int64 targets. */
 const CHUNK = CHUNK_BYTES / 8;
 
+/**
+ * Up to this many classes, (N, C) input (inner 1) is copied row by row (a memcpy of C values per position) and read
+ * by `nll_loss_rows_*`, whose gather loads overlap its serial float64 sum; beyond it, gathering one value per
+ * position in JS costs less than copying the row. The chunks are the same CHUNK positions either way, so the sums,
+ * and the bits, are the same.
+ */
+const ROWS_MAX_CLASSES = 16;
+
+/** True when a forward copies whole rows instead of gathering (see ROWS_MAX_CLASSES). */
+function copiesRows(job: NllJob): boolean {
+  return job.inner === 1 && job.classes <= ROWS_MAX_CLASSES;
+}
+
 const SUFFIX = { float32: 'f32', float64: 'f64' } as const;
 
 type Kernel = (...args: number[]) => number;
+
+/**
+ * The JS-side chunk buffers (targets narrowed from int64, gathered or scattered values), allocated once per module
+ * and reused by every call: a typed array over 64 bytes lives off V8's heap, and allocating one per call (then
+ * collecting it) cost more than the whole gather at 10^3 to 10^5 elements. Calls are synchronous and use them within
+ * one chunk, so sharing is safe.
+ */
+let jsTargets: Int32Array | undefined;
+const jsValues: { float32?: Float64Array; float64?: Float64Array } = {};
+
+function targetBuffer(): Int32Array {
+  jsTargets ??= new Int32Array(CHUNK);
+  return jsTargets;
+}
+
+/** CHUNK values of `dtype` (typed as Float64Array, like the heap views the runners index). */
+function valueBuffer(dtype: FloatDType): Float64Array {
+  jsValues[dtype] ??= new ARRAY_OF[dtype](CHUNK) as Float64Array;
+  return jsValues[dtype];
+}
 
 function kernel(name: string, dtype: FloatDType): Kernel {
   return (kernels() as unknown as Record<string, Kernel>)[`${name}_${SUFFIX[dtype]}`];
@@ -54,14 +89,16 @@ interface Slots {
   res: number;
 }
 
-function slotsOf(job: NllJob, extra: boolean): Slots {
+/** Scratch of a call; `rows`: the value slot holds a chunk's whole rows (C values per position). */
+function slotsOf(job: NllJob, extra: boolean, rows = false): Slots {
   const b = BYTES[job.dtype];
   const n = Math.min(CHUNK, Math.max(job.outer * job.inner, 1));
+  const vBytes = n * b * (rows ? job.classes : 1);
   const wBytes = job.weight ? scratchBytes(job.classes * b) : 0;
-  beginScratch(job.fn, scratchBytes(n * 8) + 2 * scratchBytes(n * b) + wBytes + scratchBytes(16));
+  beginScratch(job.fn, scratchBytes(n * 8) + scratchBytes(vBytes) + scratchBytes(n * b) + wBytes + scratchBytes(16));
   const s: Slots = {
     t: takeScratch(n * 8),
-    v: takeScratch(n * b),
+    v: takeScratch(vBytes),
     extra: extra ? takeScratch(n * b) : 0,
     w: job.weight ? takeScratch(job.classes * b) : 0,
     res: takeScratch(16),
@@ -71,8 +108,9 @@ function slotsOf(job: NllJob, extra: boolean): Slots {
 }
 
 /**
- * Stages targets [p0, p0 + n) as int32 at `slot` (int64 narrowed in wasm) and returns them as JS int32: the caller's
- * own Int32Array range, or `js` holding the narrowed values (JS loops over wasm's shared views are slow; see top).
+ * Stages targets [p0, p0 + n) as int32 at `slot` (int64 narrowed in wasm) and returns them as JS int32 (elements
+ * [0, n) are the chunk's): the caller's own Int32Array range, or `js` (of at least n elements) holding the narrowed
+ * values (JS loops over wasm's shared views are slow; see top).
  */
 function stageTargets(
   job: NllJob,
@@ -88,9 +126,8 @@ function stageTargets(
     (h.int64 as BigInt64Array).set(whole ? data : data.subarray(p0, p0 + n), slot / 8);
     // Values outside int32 become a sentinel that is neither a class nor ignore_index (so always reported).
     kernels().narrow_i64_i32(slot, slot, n, job.ignoreIndex === -2147483648 ? -2147483647 : -2147483648);
-    const t = n === js.length ? js : js.subarray(0, n);
-    t.set((h.int32 as Int32Array).subarray(slot / 4, slot / 4 + n));
-    return t;
+    js.set((h.int32 as Int32Array).subarray(slot / 4, slot / 4 + n));
+    return js;
   }
   const t = whole ? data : data.subarray(p0, p0 + n);
   (h.int32 as Int32Array).set(t, slot / 4);
@@ -124,13 +161,16 @@ function gather(job: NllJob, t: Int32Array, t0: number, p0: number, n: number, d
 /** Validates the targets and sums the loss (and each position's loss with `perPosition`). */
 export function nllSums(job: NllJob, perPosition: boolean): NllSums {
   const P = job.outer * job.inner;
-  const s = slotsOf(job, perPosition);
+  const rows = copiesRows(job);
+  const s = slotsOf(job, perPosition, rows);
   const b = BYTES[job.dtype];
-  const loss = kernel('nll_loss', job.dtype);
+  const C = job.classes;
+  const loss = kernel(rows ? 'nll_loss_rows' : 'nll_loss', job.dtype);
+  const x = job.x.data as Float64Array;
   const flags = perPosition ? kernels().NLL_WRITE_OUT.value : 0;
   const out = perPosition ? new ARRAY_OF[job.dtype](P) : null;
-  const tJs = new Int32Array(Math.min(CHUNK, P)),
-    vJs = new ARRAY_OF[job.dtype](Math.min(CHUNK, P)) as Float64Array;
+  const tJs = targetBuffer(),
+    vJs = valueBuffer(job.dtype);
   const h = heap(); // the memory does not grow below: the scratch is reserved
   const hv = h[job.dtype] as Float64Array,
     f64 = h.float64 as Float64Array;
@@ -139,9 +179,12 @@ export function nllSums(job: NllJob, perPosition: boolean): NllSums {
   for (let p0 = 0; p0 < P; p0 += CHUNK) {
     const n = Math.min(CHUNK, P - p0);
     const t = stageTargets(job, h, s.t, p0, n, tJs);
-    gather(job, t, 0, p0, n, vJs, 0);
-    hv.set(n === vJs.length ? vJs : vJs.subarray(0, n), s.v / b);
-    const bad = loss(s.v, s.t, s.w, n, job.classes, job.ignoreIndex, flags, s.extra, s.res);
+    if (rows) hv.set(p0 === 0 && n * C === x.length ? x : x.subarray(p0 * C, (p0 + n) * C), s.v / b);
+    else {
+      gather(job, t, 0, p0, n, vJs, 0);
+      hv.set(n === vJs.length ? vJs : vJs.subarray(0, n), s.v / b);
+    }
+    const bad = loss(s.v, s.t, s.w, n, C, job.ignoreIndex, flags, s.extra, s.res);
     if (bad >= 0) return { bad: p0 + bad, nll: NaN, weightSum: NaN, out: null };
     nll += f64[s.res / 8];
     weightSum += f64[s.res / 8 + 1];
@@ -166,8 +209,8 @@ export function nllGrad(job: NllJob, g: number | Float32Array | Float64Array, in
   const C = job.classes,
     inner = job.inner,
     ignore = job.ignoreIndex;
-  const tJs = new Int32Array(Math.min(CHUNK, P)),
-    v = new ARRAY_OF[job.dtype](Math.min(CHUNK, P)) as Float64Array;
+  const tJs = targetBuffer(),
+    v = valueBuffer(job.dtype);
   const h = heap();
   const hv = h[job.dtype] as Float64Array;
   for (let p0 = 0; p0 < P; p0 += CHUNK) {

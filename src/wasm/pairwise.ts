@@ -15,6 +15,8 @@ import { kernels } from './instance.js';
 import { CHUNK_BYTES, heap } from './memory.js';
 import type { Destination, FloatDType } from './plan.js';
 import { ChunkedCall, operandOf } from './plan.js';
+import type { F64Alloc } from './work.js';
+import { fresh } from './work.js';
 
 /** Operands of a row call: each broadcasts to `shape` (rank ≥ 1; its last dimension holds the rows' elements). */
 export interface RowJob {
@@ -152,12 +154,17 @@ function callOf(
 /**
  * The per-row statistic of each pair (i, j) of the job's operands: Σ or max/min over the row of the mode's term of
  * d = x_i − x_j + eps (assembly/rows/pairwise.ts), before any root. Rows of length 0 give the initial value (0,
- * or +∞ for PD_MIN).
+ * or +∞ for PD_MIN). The results come from `alloc` (default: new arrays).
  */
-export function pairStats(job: RowJob, pairs: readonly (readonly [number, number])[], norm: NormSpec): Float64Array[] {
+export function pairStats(
+  job: RowJob,
+  pairs: readonly (readonly [number, number])[],
+  norm: NormSpec,
+  alloc: F64Alloc = fresh,
+): Float64Array[] {
   const { rows, cols } = rowsOf(job.shape);
   const init = norm.mode === normModes().MIN ? Infinity : 0;
-  const out = pairs.map(() => new Float64Array(rows).fill(init));
+  const out = pairs.map(() => alloc(rows).fill(init));
   if (rows === 0 || cols === 0) return out;
   const call = callOf(job, pairs.length);
   const k = kernel('pd_acc', job.dtype);
@@ -303,12 +310,18 @@ export function pairGrads(
   return grads;
 }
 
-/** Per row: Σ x·y, Σ x² and Σ y² of the job's two operands (cosine similarity's statistics), float64. */
-export function cosineStats(job: RowJob): { dot: Float64Array; sx: Float64Array; sy: Float64Array } {
+/**
+ * Per row: Σ x·y, Σ x² and Σ y² of the job's two operands (cosine similarity's statistics), float64, in arrays from
+ * `alloc` (default: new arrays).
+ */
+export function cosineStats(
+  job: RowJob,
+  alloc: F64Alloc = fresh,
+): { dot: Float64Array; sx: Float64Array; sy: Float64Array } {
   const { rows, cols } = rowsOf(job.shape);
-  const dot = new Float64Array(rows),
-    sx = new Float64Array(rows),
-    sy = new Float64Array(rows);
+  const dot = alloc(rows),
+    sx = alloc(rows),
+    sy = alloc(rows);
   if (rows === 0 || cols === 0) return { dot, sx, sy };
   const call = callOf(job, 3);
   const k = kernel('cos_acc', job.dtype);

@@ -192,6 +192,7 @@ export const KERNEL_FAMILIES: Record<string, (name: string) => boolean> = {
    */
   classRows: (n) =>
     /^(multi_margin|multilabel_margin|multilabel_soft_margin|nll)_(loss|backward)_f(32|64)$/.test(n) ||
+    /^nll_loss_rows_f(32|64)$/.test(n) ||
     n === 'index_outside_i32' ||
     n === 'MARGIN_WRITE_OUT' ||
     n === 'NLL_WRITE_OUT',
