@@ -11,10 +11,28 @@
 //             where m = (t > 1 or t is NaN) ? s : +0, the masked upstream: at t ≤ 1 the bracket is +0 (or NaN at
 //             t ≤ 0, where 0·log t is), so PyTorch's target gradient there is NaN for t ≤ 0 with full.
 // Wide: float32 inputs are computed in float64 and rounded once (e^x − t·x, x − t·log(x + eps) and the Stirling
-// term all cancel near their minimum). Only the f64 methods are ever compiled (see ../driver.ts). log: math/log.ts
-// (< 1 ulp), exp: math/exp.ts exp2x (≤ 1 ulp). Drivers and contract: ../driver.ts.
+// term all cancel near their minimum). log: math/log.ts (< 1 ulp), exp: math/exp.ts exp2x (≤ 1 ulp).
+// poisson_nll_log's float32 values (narrowValue) take e^x from a cheaper float64 exp instead: a float32 e^x
+// cannot carry them, since its error (≤ 1 ulp; 0.29·2^-24 relative even as a split hi + lo, math/softplus.ts)
+// reaches ℓ undamped where e^x and t·x cancel, and |ℓ| < 0.31·e^x would have to fall back to float64 — 17% of
+// the elements (52% of the vectors) of the benchmark's x ∈ [−2, 2), t ∈ [0, 5). So for |x| ≤ 88 (float32 x):
+// E = math/exp.ts expLse2x (no Cody–Waite low part, degree-10 Estrin polynomial; |E − e^x| ≤ e^x·(8·2^-53 +
+// |x|·1.6e-16) ≤ 1.5e-14·e^x there, test/exp.test.ts), t·x exact in float64, ℓ = E − t·x [+ S(t)] in float64,
+// rounded once: before the rounding |ℓ − ℓ64| ≤ 1.5e-14·e^x + 2^-53·|ℓ| (ℓ64: the same formula with the exact
+// e^x), within 2 ulp of ℓ wherever |ℓ| ≥ 2^-21.9·e^x (checked per element: |ℓ| ≥ 2^-21·E). Elsewhere (|x| > 88,
+// where float32 e^x overflows or PyTorch's float32 value is t·x alone; NaN; the rare elements cancelling to
+// 2^-21) the float64 formula above, rounded once; a vector with such a lane computes both halves' float64
+// formula only where one of its lanes needs it and selects per lane, so lanes, tails and the scalar build agree.
+// Drivers and contract: ../driver.ts.
 import { grad, map, sum, sumGrad } from '../driver';
 import { exp_f64_call, exp_f64x2_call, log_f64_call, log_f64x2_call } from '../../math/calls';
+import { expLse1, expLse2x } from '../../math/exp';
+import { hi64, lo64, pack32 } from '../../lanes';
+
+/** |x| ≤ X_FAST: expLse holds its bound and e^x is a finite float32 (see the header). */
+const X_FAST: f32 = 88;
+/** |ℓ| ≥ CANCEL·E: the float32 value is within the accuracy rule (see the header). */
+const CANCEL: f64 = 1.0 / 2097152.0; // 2^-21
 
 const TWO_PI: f64 = 2 * Math.PI; // PyTorch's `2 * c10::pi<double>`
 
@@ -61,6 +79,37 @@ function logInput(x: f64, t: f64, full: f64): f64 {
   return full != 0 ? l + stirling(t) : l;
 }
 
+/** A half of the float32 value (two lanes promoted): E − t·x [+ S(t)], and where it may be used. */
+// @ts-ignore: decorator
+@inline function fastHalf(x: v128, t: v128, full: v128, inRange: v128): v128 {
+  const e = expLse2x(x);
+  let l = f64x2.sub(e, f64x2.mul(t, x));
+  if (f64x2.extract_lane(full, 0) != 0) l = f64x2.add(l, stirlingLanes(t));
+  const ok = v128.and(inRange, f64x2.ge(f64x2.abs(l), f64x2.mul(e, f64x2.splat(CANCEL))));
+  // The float64 formula only when one of the two lanes needs it.
+  return i64x2.all_true(ok) ? l : v128.bitselect(l, logInputLanes(x, t, full), ok);
+}
+
+/** poisson_nll_log's value on four float32 lanes (see the header); full as f32 lanes. */
+function logInput32Lanes(x: v128, t: v128, full: v128): v128 {
+  const inRange = f32x4.le(f32x4.abs(x), f32x4.splat(X_FAST));
+  const fl = f64x2.promote_low_f32x4(full);
+  return pack32(fastHalf(lo64(x), lo64(t), fl, i64x2.extend_low_i32x4_s(inRange)),
+    fastHalf(hi64(x), hi64(t), fl, i64x2.extend_high_i32x4_s(inRange)));
+}
+
+/** The scalar twin of `logInput32Lanes`. */
+function logInput32(x: f32, t: f32, full: f32): f32 {
+  const X = <f64>x, T = <f64>t, F = <f64>full;
+  if (abs<f32>(x) <= X_FAST) {
+    const e = expLse1(X);
+    let l = e - T * X;
+    if (F != 0) l = l + stirling(T);
+    if (abs(l) >= e * CANCEL) return <f32>l;
+  }
+  return <f32>logInput(X, T, F);
+}
+
 function logInputGradLanes(x: v128, t: v128, s: v128): v128 {
   return f64x2.add(f64x2.mul(s, exp_f64x2_call(x)), f64x2.mul(f64x2.neg(s), t));
 }
@@ -95,13 +144,15 @@ function rateTargetGrad(x: f64, t: f64, s: f64, eps: f64, full: f64): f64 {
   // @ts-ignore: decorator
   @inline wide(): bool { return true; }
   // @ts-ignore: decorator
+  @inline narrowValue(): bool { return true; }
+  // @ts-ignore: decorator
   @inline value<N>(x: N, t: N, c: N, eps: N, full: N): N {
-    if (sizeof<N>() == 4) ERROR('poisson_nll_log: a wide term, float64 only');
+    if (sizeof<N>() == 4) return <N>logInput32(<f32>x, <f32>t, <f32>full);
     return <N>logInput(<f64>x, <f64>t, <f64>full);
   }
   // @ts-ignore: decorator
   @inline lanes<N>(x: v128, t: v128, c: v128, eps: v128, full: v128): v128 {
-    return logInputLanes(x, t, full);
+    return sizeof<N>() == 4 ? logInput32Lanes(x, t, full) : logInputLanes(x, t, full);
   }
   // @ts-ignore: decorator
   @inline scaledGrad<N>(which: i32, x: N, t: N, c: N, s: N, eps: N, full: N): N {
