@@ -30,7 +30,19 @@ export function poissonInputs(n: number, rng: () => number, rate: boolean): Term
     { name: 'finite', a: x, b: t },
     { name: 'edge', a: ex, b: et },
   ];
-  if (!rate) {
+  if (rate) {
+    // The rate's float32 values: x next to t·log(x + eps) (t = x/log x rounded, then ±0.01% … ±20%: the float64
+    // fallback and the float32 lanes around |ℓ| = 0.06·|t|), rates whose x + eps is subnormal, zero or negative.
+    const cx: number[] = [];
+    const ct: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const xi = Math.fround(i % 2 ? 0.05 + rng() * 0.9 : 1.1 + rng() * 5);
+      const rel = [0, 1e-4, 0.05, 0.2][i % 4] * (rng() - 0.5);
+      cx.push(i % 11 === 5 ? [1e-40, 0, -1e-8, -2, 3e38, 1e-30][i % 6] : xi);
+      ct.push(Math.fround((xi / Math.log(xi)) * (1 + rel)));
+    }
+    inputs.push({ name: 'cancelling', a: cx, b: ct });
+  } else {
     // logInput's float32 values: e^x next to t·x (t = e^x/x rounded, so ℓ ≈ 2^-24·e^x: the float64 fallback),
     // near it (ℓ just above and below 2^-21·e^x), and |x| around 88, where the float32 path ends.
     const cx: number[] = [];
