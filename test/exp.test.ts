@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { ulp32, ulp64 } from './helpers/ulp.js';
 import { BUILDS, firstBitDifference, RawBuild, rng, uncalled } from './helpers/builds.js';
-import { exp64 } from './helpers/math64.js';
+import { exp64, expLse64 } from './helpers/math64.js';
 
 const EXHAUSTIVE = process.env.SIMDLOSS_EXHAUSTIVE === '1';
 
@@ -279,6 +279,25 @@ for (const name of BUILDS) {
             if (!(Math.abs(ys[i] - e) <= bound)) expect.fail(`exp_lse(${xs[i]}) = ${ys[i]}, Math.exp ${e}`);
           }
         }
+      }
+    });
+
+    it('keeps that bound on [0, 88.8] too, where PoissonNLL takes its float32 values from it (elementwise/terms)', () => {
+      const r = rng(19);
+      for (const n of [0, 1, 3, 4, 5, 15, 16, 17, 33, 1000, 65537]) {
+        const xs = Float64Array.from({ length: n }, (_, i) => (i % 2 ? Math.fround(r() * 88.8) : r() * 3));
+        const ys = expLseOf(b, xs);
+        for (let i = 0; i < n; i++) {
+          const e = Math.exp(xs[i]);
+          const bound = e * (8 * 2 ** -53 + Math.abs(xs[i]) * 1.6e-16) + ulp64(e);
+          if (!(Math.abs(ys[i] - e) <= bound)) expect.fail(`exp_lse(${xs[i]}) = ${ys[i]}, Math.exp ${e}`);
+        }
+      }
+      // Its TypeScript twin (test/helpers/math64.ts) gives the same bits, for x ∈ [−88, 88].
+      const xs = Float64Array.from({ length: 100_003 }, () => Math.fround((r() - 0.5) * 176));
+      const ys = expLseOf(b, xs);
+      for (let i = 0; i < xs.length; i++) {
+        if (!Object.is(ys[i], expLse64(xs[i]))) expect.fail(`exp_lse(${xs[i]}) = ${ys[i]}, twin ${expLse64(xs[i])}`);
       }
     });
 

@@ -22,6 +22,11 @@
 //                                                               N after all (float32 lanes for float32; the term
 //                                                               falls back to float64 itself where it must), only
 //                                                               the gradients are wide (bce.ts)
+//   wideParams(): bool                                          optional, with narrowValue: the value methods take
+//                                                               p and q as given, in float64 (value<N>(…, p: f64,
+//                                                               q: f64), lanes<N>(…) with f64x2 splats), not
+//                                                               rounded to N (gaussian_nll.ts: a float64 eps for its
+//                                                               float64 fallback)
 //   scaledGrad<N>(which: i32, a: N, b: N, c: N, s: N, p: N, q: N): N        optional: ∂ℓ/∂(operand `which`: 0 a,
 //   scaledGradLanes<N>(which, a, b, c, s: v128, p, q: v128): v128           1 b, 2 c) times the upstream s, computed
 //                                                               by the term itself. For terms whose PyTorch gradient
@@ -84,7 +89,9 @@ import { at, hi64, hsum, lanesOf, lo64, pack32, put, vadd, vat, vmul, vput, vspl
     }
     return f64x2.add(lo, hi);
   }
-  let t = op.lanes<N>(a, b, c, vp, vq);
+  let t: v128;
+  if (isDefined(op.wideParams)) t = op.lanes<N>(a, b, c, f64x2.splat(p), f64x2.splat(q));
+  else t = op.lanes<N>(a, b, c, vp, vq);
   if (w != 0) t = vmul<N>(t, wv);
   return widenAdd<N>(f64x2.splat(0), t);
 }
@@ -102,7 +109,9 @@ import { at, hi64, hsum, lanesOf, lo64, pack32, put, vadd, vat, vmul, vput, vspl
     }
     return pack32(lo, hi);
   }
-  const t = op.lanes<N>(a, b, c, vp, vq);
+  let t: v128;
+  if (isDefined(op.wideParams)) t = op.lanes<N>(a, b, c, f64x2.splat(p), f64x2.splat(q));
+  else t = op.lanes<N>(a, b, c, vp, vq);
   return w != 0 ? vmul<N>(t, wv) : t;
 }
 
@@ -114,7 +123,9 @@ import { at, hi64, hsum, lanesOf, lo64, pack32, put, vadd, vat, vmul, vput, vspl
     const t = op.value<f64>(<f64>a, <f64>b, <f64>c, p, q);
     return w != 0 ? t * <f64>wi : t;
   }
-  const t = op.value<N>(a, b, c, <N>p, <N>q);
+  let t: N;
+  if (isDefined(op.wideParams)) t = op.value<N>(a, b, c, p, q);
+  else t = op.value<N>(a, b, c, <N>p, <N>q);
   return <f64>(w != 0 ? t * wi : t);
 }
 

@@ -4,7 +4,7 @@
 import { exp1 } from '../math/exp';
 import { log1p_f64, log_f64 } from '../math/log';
 import { expSplitF1, expSplitF4, log1pUnitF1, log1pUnitF4, softplusTailF1, softplusTailF4 } from '../math/softplus';
-import { logExponentF1, logFractionF1, logJoin1, logSmallF1 } from '../math/log_split';
+import { logExponentF1, logFractionF1, logJoin1, logJoinHf1, logRF1, logSF1, logSmallF1 } from '../math/log_split';
 
 /** out[i] = log1p(x[i]) for x[i] ∈ [0, 1], float32 (log1pUnitF4). */
 export function log1p_unit_f32_map(x: usize, out: usize, n: i32): void {
@@ -101,6 +101,21 @@ export function split_log_f32_max_abs_error(firstBits: i32, count: i32, stride: 
     const x = reinterpret<f32>(firstBits + i * stride);
     const f = logFractionF1(x);
     const L = logJoin1(<f64>logExponentF1(x), <f64>f, <f64>logSmallF1(f));
+    worst = max<f64>(worst, abs(L - log_f64(<f64>x)) * 16777216.0);
+  }
+  return worst;
+}
+
+/**
+ * The same for math/log_split.ts's tighter join (logJoinHf1: float32 s and R, f²/2 and small in float64; the lanes
+ * are the same operations, their bits checked through GaussianNLL's kernels).
+ */
+export function split_log_hf_f32_max_abs_error(firstBits: i32, count: i32, stride: i32): f64 {
+  let worst: f64 = 0;
+  for (let i = 0; i < count; i++) {
+    const x = reinterpret<f32>(firstBits + i * stride);
+    const f = logFractionF1(x), s = logSF1(f);
+    const L = logJoinHf1(<f64>logExponentF1(x), <f64>f, <f64>s, <f64>logRF1(s));
     worst = max<f64>(worst, abs(L - log_f64(<f64>x)) * 16777216.0);
   }
   return worst;

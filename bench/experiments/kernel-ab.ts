@@ -3,13 +3,21 @@
 // minimum) ns per element each and their ratio; values compared first.
 //   node scripts/run-ts.mjs bench/experiments/kernel-ab.ts <old.wasm> <new.wasm> [case-id ...] [--rounds=N]
 // Case ids as the bench's (bce-f32-1e5, ce10-f32-1e5, …): float32 BCE sum and CE index loss (stats + loss);
-// `ce10-f32-1e5:stats` or `:loss` times one of the two CE kernels alone.
+// `ce10-f32-1e5:stats` or `:loss` times one of the two CE kernels alone. Issue 10's elementwise losses
+// (poissonnll-f32-1e5, gaussiannll-f32-1e5) time their term's sum kernel with default options (`:map` its map,
+// `:grad` its gradient of the input).
 import { allCases } from '../lib/cases.js';
 import type { Case } from '../lib/cases.js';
 import { generate } from '../lib/data.js';
 import { bareInstance } from '../lib/simdloss.js';
 
 type Kernel = (...args: number[]) => number;
+
+/** Issue 10's elementwise cases: the term each runs with its default options (src/losses/). */
+const TERMS: Record<string, { name: string; p: number; q: number }> = {
+  poissonnll: { name: 'poisson_nll_log', p: 1e-8, q: 0 },
+  gaussiannll: { name: 'gaussian_nll', p: 1e-6, q: 0 },
+};
 
 function setup(file: string, c: Case, part: string): { call: (s: number) => number } {
   const { k: exports, memory, stager } = bareInstance(file);
@@ -22,6 +30,29 @@ function setup(file: string, c: Case, part: string): { call: (s: number) => numb
   const st = put(new Float64Array(2 * (c.rows ?? 0)));
   const n = c.elements;
   if (c.loss === 'bce') return { call: (s) => k.bce_sum_f32(px[s], py[s], 0, 0, n, 0, 0) / n };
+  if (c.loss === 'more') {
+    const term = TERMS[c.more!];
+    if (!term) throw new Error(`no elementwise term for ${c.id}`);
+    const pc = d.args!.map((a) => (a[2] ? put(a[2]) : 0));
+    const out = put(new Float32Array(n));
+    if (part === 'map') {
+      return {
+        call: (s) => {
+          k[`${term.name}_map_f32`](px[s], py[s], pc[s], 0, out, n, term.p, term.q);
+          return new Float32Array(memory.buffer, out, n)[n >> 1];
+        },
+      };
+    }
+    if (part === 'grad') {
+      return {
+        call: (s) => {
+          k[`${term.name}_grad_f32`](px[s], py[s], pc[s], 0, 0, 1 / n, out, 0, 0, n, term.p, term.q);
+          return new Float32Array(memory.buffer, out, n)[n >> 1];
+        },
+      };
+    }
+    return { call: (s) => k[`${term.name}_sum_f32`](px[s], py[s], pc[s], 0, n, term.p, term.q) / n };
+  }
   const rows = c.rows!;
   const C = c.classes!;
   const sts = px.map(() => put(new Float64Array(2 * rows)));

@@ -93,3 +93,21 @@ export function logSplit32(t: number): number {
   const small = f(f(s * f(hfsq + f(t2 + t1))) - hfsq);
   return k * 0.6931471805599453 + (fm + small);
 }
+
+/**
+ * log t of a positive normal float32 as assembly/math/log_split.ts's tighter join computes it (logJoinHf1):
+ * s = f/(2 + f) and R = t2 + t1 in float32, then k·ln 2 + (f + (s·(h + R) − h)) in float64 with h = 0.5·f·f.
+ */
+export function logSplitHf32(t: number): number {
+  f32s[0] = t;
+  const ix = (i32s[0] + (0x3f800000 - 0x3f3504f3)) | 0;
+  const k = (ix >> 23) - 127;
+  i32s[0] = ((ix & 0x007fffff) + 0x3f3504f3) | 0;
+  const fm = f(f32s[0] - 1);
+  const s = f(fm / f(2 + fm));
+  const z = f(s * s);
+  const w = f(z * z);
+  const R = f(f(z * f(LG1_F + f(w * LG3_F))) + f(w * f(LG2_F + f(w * LG4_F))));
+  const h = 0.5 * fm * fm;
+  return k * 0.6931471805599453 + (fm + (s * (h + R) - h));
+}

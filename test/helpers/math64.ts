@@ -140,3 +140,35 @@ export function log32(x: number): number {
   y = f32(y + f);
   return f32(y + f32(k * LN2_HI32));
 }
+
+// assembly/math/exp.ts's expLse constants.
+const LSE = {
+  XMIN: -708,
+  LOG2E: 1.4426950408889634,
+  SHIFT: 6755399441055744.0,
+  LN2: 0.6931471805599453,
+  E: [
+    0.49999999999998324, 0.16666666666611546, 0.04166666666813667, 0.008333333370874215, 0.0013888888516195056,
+    0.00019841185230026382, 2.480193173350701e-5, 2.7634993622839702e-6, 2.7476797528710693e-7,
+  ],
+};
+
+/**
+ * e^x as assembly/math/exp.ts's `expLse1` computes it, for x in [−708, 709] (finite, not NaN): x clamped below at
+ * −708, n = round(x·log2 e) by the 1.5·2^52 shift, r = x − n·ln2 in one step, p = 1 + r + r²·P(r) with P by
+ * Estrin's scheme, then p·2^n (the kernel adds n to p's exponent bits: the same number while it is normal).
+ */
+export function expLse64(x: number): number {
+  const E = LSE.E;
+  x = x < LSE.XMIN ? LSE.XMIN : x;
+  const kd = x * LSE.LOG2E + LSE.SHIFT;
+  const n = kd - LSE.SHIFT;
+  const r = x - n * LSE.LN2;
+  const r2 = r * r;
+  const r4 = r2 * r2;
+  const lo = E[0] + E[1] * r + r2 * (E[2] + E[3] * r);
+  const hi = E[4] + E[5] * r + r2 * (E[6] + E[7] * r) + r4 * E[8];
+  const P = lo + r4 * hi;
+  const p = P * r2 + r + 1.0;
+  return p * 2 ** n;
+}
