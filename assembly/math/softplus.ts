@@ -52,9 +52,12 @@ const K_ONE = 0, K_HALF = 1, K_TWO = 2, K_SQRT2 = 3, K_HI = 4, K_LO = 5, K_LG = 
   return v128.load(L1P_K + (<usize>i << 4));
 }
 
-/** log1p(t + tlo) on four float32 lanes, t ∈ [0, 1] or NaN, |tlo| ≤ ulp(t) (see the header). */
+/**
+ * log1p(t + tlo) on four float32 lanes, t ∈ [0, 1] or NaN, |tlo| ≤ ulp(t) (see the header). Exported for the
+ * two-stage form of the softplus terms (SoftMargin, BCEWithLogits: their split exp, then this; ../elementwise/driver.ts).
+ */
 // @ts-ignore: decorator
-@inline function log1pSplitF4(t: v128, tlo: v128): v128 {
+@inline export function log1pSplitF4(t: v128, tlo: v128): v128 {
   const one = k4(K_ONE), half = k4(K_HALF);
   const u = f32x4.add(one, t);
   const c = f32x4.add(f32x4.sub(t, f32x4.sub(u, one)), tlo);
