@@ -35,9 +35,10 @@
 //                                                               ready(a, b) (all four lanes on the fast path), lanes<f32>
 //                                                               (a, b) is back(a, b, front(a, b, false), front(a, b,
 //                                                               true)), the same operations. The unweighted float32 sum
-//                                                               and map then run a software-pipelined loop (pipeSum,
-//                                                               pipeMap): vector i + 1's front beside vector i's back,
-//                                                               two independent chains per iteration, where one vector
+//                                                               then runs a software-pipelined loop (pipeSum; not the
+//                                                               map, to stay in the size budget): vector i + 1's front
+//                                                               beside vector i's back, two independent chains per
+//                                                               iteration, where one vector
 //                                                               at a time leaves the core waiting on its latency
 //                                                               (SoftMargin, BCEWithLogits: 1.5-1.6× on the bench's
 //                                                               data); a vector that is not ready ends the run and
@@ -197,35 +198,6 @@ import { at, hi64, hsum, lanesOf, lo64, pack32, put, vat, vmul, vput, vsplat, wi
   return s;
 }
 
-/** out_i = ℓ(a_i, b_i) over whole vectors for a pipelined term (as pipeSum); the caller writes the scalar tail. */
-// @ts-ignore: decorator
-@inline function pipeMap<Op>(a: usize, b: usize, out: usize, n: i32, p: f64, q: f64, vp: v128, vq: v128): void {
-  const op = changetype<Op>(0);
-  const zero = i64x2.splat(0);
-  let i = 0;
-  while (i + 4 <= n) {
-    const x = vat<f32>(a, i), y = vat<f32>(b, i);
-    if (!op.ready(x, y)) {
-      vput<f32>(out, i, op.lanes<f32>(x, y, zero, vp, vq));
-      i += 4;
-      continue;
-    }
-    let hi = op.front(x, y, false), lo = op.front(x, y, true);
-    let j = i + 4;
-    for (; j + 4 <= n; j += 4) {
-      const x2 = vat<f32>(a, j), y2 = vat<f32>(b, j);
-      if (!op.ready(x2, y2)) break;
-      const hi2 = op.front(x2, y2, false), lo2 = op.front(x2, y2, true);
-      // (out may alias a or b element for element: vector j − 4 is read before it is written)
-      vput<f32>(out, j - 4, op.back(vat<f32>(a, j - 4), vat<f32>(b, j - 4), hi, lo));
-      hi = hi2;
-      lo = lo2;
-    }
-    vput<f32>(out, j - 4, op.back(vat<f32>(a, j - 4), vat<f32>(b, j - 4), hi, lo));
-    i = j;
-  }
-}
-
 /** Σ w_i·ℓ(a_i, b_i, c_i) in float64. */
 // @ts-ignore: decorator
 @inline export function sum<Op, N>(a: usize, b: usize, c: usize, w: usize, n: i32, p: f64, q: f64): f64 {
@@ -271,10 +243,6 @@ import { at, hi64, hsum, lanesOf, lo64, pack32, put, vat, vmul, vput, vsplat, wi
   if (ASC_FEATURE_SIMD) {
     const L = lanesOf<N>();
     const vp = vsplat<N>(p), vq = vsplat<N>(q), one = vsplat<N>(1);
-    if (sizeof<N>() == 4 && isDefined(changetype<Op>(0).front) && w == 0) {
-      pipeMap<Op>(a, b, out, n, p, q, vp, vq);
-      i = n & ~3;
-    }
     for (; i + L <= n; i += L) {
       const wv = w != 0 ? vat<N>(w, i) : one;
       vput<N>(out, i, termLanes<Op, N>(vat<N>(a, i), vat<N>(b, i), cLanes<N>(c, i), w, wv, p, q, vp, vq));
