@@ -36,6 +36,24 @@
 //                                                               (margin_ranking.ts, hinge.ts). When a term defines
 //                                                               them (`isDefined`, resolved at compile time), the
 //                                                               driver calls them instead of gradX·s.
+//   ready(a: v128, b: v128): bool, front(a, b, lo: bool): v128, back(a, b, hi: v128, lo: v128): v128
+//                                                               optional, for two-operand terms whose float32 value is
+//                                                               one long dependency chain in two stages (the softplus
+//                                                               tail: its split exp, then the log1p of hi + lo): where
+//                                                               ready(a, b) (all four lanes on the fast path), lanes<f32>
+//                                                               (a, b) is back(a, b, front(a, b, false), front(a, b,
+//                                                               true)), the same operations. The unweighted float32 sum
+//                                                               then runs a software-pipelined loop (pipeSum; not the
+//                                                               map, to stay in the size budget): vector i + 1's front
+//                                                               beside vector i's back, two independent chains per
+//                                                               iteration, where one vector
+//                                                               at a time leaves the core waiting on its latency
+//                                                               (SoftMargin, BCEWithLogits: 1.5-1.6× on the bench's
+//                                                               data); a vector that is not ready ends the run and
+//                                                               takes lanes<f32>. Each element gets the same bits as
+//                                                               from lanes<f32>; the sum adds the vectors' halves in
+//                                                               one accumulator, in order (float64 sums of float32
+//                                                               terms: the order changes only float64 roundings).
 // Scalar and lane versions perform the same IEEE operations in the same order, so a SIMD lane, a scalar tail and
 // the scalar build give the same bits for the same element.
 //
@@ -179,6 +197,40 @@ import { at, hi64, hsum, lanesOf, lo64, pack32, put, vadd, vat, vmul, vput, vspl
   return vadd<N>(vadd<N>(t0, t1), vadd<N>(t2, t3));
 }
 
+/**
+ * The unweighted float32 sum of a pipelined term (see the header: ready, front, back) from element i (a multiple of
+ * 4) over whole vectors, added to `s` (f64x2 partial sums); the caller adds the scalar tail from (n − i) & ~3 on.
+ */
+// @ts-ignore: decorator
+@inline function pipeSum<Op>(a: usize, b: usize, n: i32, p: f64, q: f64, vp: v128, vq: v128): v128 {
+  const op = changetype<Op>(0);
+  const zero = i64x2.splat(0);
+  let s = f64x2.splat(0);
+  let i = 0;
+  while (i + 4 <= n) {
+    const x = vat<f32>(a, i), y = vat<f32>(b, i);
+    if (!op.ready(x, y)) {
+      s = widenAdd<f32>(s, op.lanes<f32>(x, y, zero, vp, vq));
+      i += 4;
+      continue;
+    }
+    // A run of ready vectors: the front of vector j beside the back of vector j − 1.
+    let hi = op.front(x, y, false), lo = op.front(x, y, true);
+    let j = i + 4;
+    for (; j + 4 <= n; j += 4) {
+      const x2 = vat<f32>(a, j), y2 = vat<f32>(b, j);
+      if (!op.ready(x2, y2)) break;
+      const hi2 = op.front(x2, y2, false), lo2 = op.front(x2, y2, true);
+      s = widenAdd<f32>(s, op.back(vat<f32>(a, j - 4), vat<f32>(b, j - 4), hi, lo));
+      hi = hi2;
+      lo = lo2;
+    }
+    s = widenAdd<f32>(s, op.back(vat<f32>(a, j - 4), vat<f32>(b, j - 4), hi, lo));
+    i = j;
+  }
+  return s;
+}
+
 /** Σ w_i·ℓ(a_i, b_i, c_i) in float64. */
 // @ts-ignore: decorator
 @inline export function sum<Op, N>(a: usize, b: usize, c: usize, w: usize, n: i32, p: f64, q: f64): f64 {
@@ -190,7 +242,10 @@ import { at, hi64, hsum, lanesOf, lo64, pack32, put, vadd, vat, vmul, vput, vspl
     let s0 = f64x2.splat(0), s1 = s0, s2 = s0, s3 = s0;
     // Cheap terms are unrolled (independent accumulators hide the add latency); a wide term's float64 math is long
     // enough to hide it alone, and unrolling it would only multiply its code.
-    if (changetype<Op>(0).wide()) {
+    if (sizeof<N>() == 4 && isDefined(changetype<Op>(0).front) && w == 0) {
+      s0 = pipeSum<Op>(a, b, n, p, q, vp, vq);
+      i = n & ~3;
+    } else if (changetype<Op>(0).wide()) {
       // the single-vector loop below
     } else if (sizeof<N>() == 4 && isDefined(changetype<Op>(0).nonNegative) && w == 0) {
       // Non-negative float32 terms: each lane adds its four terms of a 16-element block pairwise in float32,

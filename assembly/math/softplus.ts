@@ -37,12 +37,14 @@ const LG2_F: f32 = 0.40000972152;
 const LG3_F: f32 = 0.28498786688;
 const LG4_F: f32 = 0.24279078841;
 
+const EXP1_F: f32 = reinterpret<f32>(0x00800000); // the lowest exponent bit: 1.0's bits minus it are 0.5's
 const L1P_K: usize = memory.data<f32>([
   1, 1, 1, 1, 0.5, 0.5, 0.5, 0.5, 2, 2, 2, 2, SQRT2_F, SQRT2_F, SQRT2_F, SQRT2_F,
   LN2_HI_F, LN2_HI_F, LN2_HI_F, LN2_HI_F, LN2_LO_F, LN2_LO_F, LN2_LO_F, LN2_LO_F,
   LG1_F, LG1_F, LG1_F, LG1_F, LG2_F, LG2_F, LG2_F, LG2_F, LG3_F, LG3_F, LG3_F, LG3_F, LG4_F, LG4_F, LG4_F, LG4_F,
+  EXP1_F, EXP1_F, EXP1_F, EXP1_F, -0.0, -0.0, -0.0, -0.0,
 ], 16);
-const K_ONE = 0, K_HALF = 1, K_TWO = 2, K_SQRT2 = 3, K_HI = 4, K_LO = 5, K_LG = 6;
+const K_ONE = 0, K_HALF = 1, K_TWO = 2, K_SQRT2 = 3, K_HI = 4, K_LO = 5, K_LG = 6, K_EXP1 = 10, K_SIGN = 11;
 
 /** Constant `i` of L1P_K in all four lanes (one load). */
 // @ts-ignore: decorator
@@ -50,24 +52,28 @@ const K_ONE = 0, K_HALF = 1, K_TWO = 2, K_SQRT2 = 3, K_HI = 4, K_LO = 5, K_LG = 
   return v128.load(L1P_K + (<usize>i << 4));
 }
 
-/** log1p(t + tlo) on four float32 lanes, t ∈ [0, 1] or NaN, |tlo| ≤ ulp(t) (see the header). */
+/**
+ * log1p(t + tlo) on four float32 lanes, t ∈ [0, 1] or NaN, |tlo| ≤ ulp(t) (see the header). Exported for the
+ * two-stage form of the softplus terms (SoftMargin, BCEWithLogits: their split exp, then this; ../elementwise/driver.ts).
+ */
 // @ts-ignore: decorator
-@inline function log1pSplitF4(t: v128, tlo: v128): v128 {
+@inline export function log1pSplitF4(t: v128, tlo: v128): v128 {
   const one = k4(K_ONE), half = k4(K_HALF);
   const u = f32x4.add(one, t);
   const c = f32x4.add(f32x4.sub(t, f32x4.sub(u, one)), tlo);
   const hi = f32x4.ge(u, k4(K_SQRT2));
   const f = v128.bitselect(f32x4.sub(f32x4.mul(half, u), one), f32x4.sub(u, one), hi);
-  const k = v128.and(one, hi);
   const s = f32x4.div(f, f32x4.add(k4(K_TWO), f));
   const z = f32x4.mul(s, s), w = f32x4.mul(z, z);
   const t1 = f32x4.mul(w, f32x4.add(k4(K_LG + 1), f32x4.mul(w, k4(K_LG + 3))));
   const t2 = f32x4.mul(z, f32x4.add(k4(K_LG), f32x4.mul(w, k4(K_LG + 2))));
   const R = f32x4.add(t2, t1);
   const hfsq = f32x4.mul(f32x4.mul(half, f), f);
-  const r = f32x4.mul(f32x4.add(f32x4.sub(one, f), f32x4.mul(f, f)), v128.bitselect(half, one, hi));
-  const small = f32x4.add(f32x4.sub(f32x4.mul(c, r), hfsq), f32x4.add(f32x4.mul(s, f32x4.add(hfsq, R)), f32x4.mul(k, k4(K_LO))));
-  return f32x4.add(f32x4.mul(k, k4(K_HI)), f32x4.add(f, small));
+  // 2^-k (1, or 0.5 where k = 1): 1's exponent field lowered by one under the mask, two integer operations.
+  const r = f32x4.mul(f32x4.add(f32x4.sub(one, f), f32x4.mul(f, f)), i32x4.sub(one, v128.and(hi, k4(K_EXP1))));
+  // k·ln2_lo and k·ln2_hi for k ∈ {0, 1}: the constant or +0, selected by the mask (the products' values).
+  const small = f32x4.add(f32x4.sub(f32x4.mul(c, r), hfsq), f32x4.add(f32x4.mul(s, f32x4.add(hfsq, R)), v128.and(hi, k4(K_LO))));
+  return f32x4.add(v128.and(hi, k4(K_HI)), f32x4.add(f, small));
 }
 
 /** Scalar twin of `log1pSplitF4` (the same operations in the same order). */
@@ -77,7 +83,6 @@ const K_ONE = 0, K_HALF = 1, K_TWO = 2, K_SQRT2 = 3, K_HI = 4, K_LO = 5, K_LG = 
   const c = (t - (u - <f32>1)) + tlo;
   const hi = u >= SQRT2_F;
   const f = hi ? <f32>0.5 * u - <f32>1 : u - <f32>1;
-  const k: f32 = hi ? 1 : 0;
   const s = f / (<f32>2 + f);
   const z = s * s, w = z * z;
   const t1 = w * (LG2_F + w * LG4_F);
@@ -85,8 +90,8 @@ const K_ONE = 0, K_HALF = 1, K_TWO = 2, K_SQRT2 = 3, K_HI = 4, K_LO = 5, K_LG = 
   const R = t2 + t1;
   const hfsq = <f32>0.5 * f * f;
   const r = ((<f32>1 - f) + f * f) * (hi ? <f32>0.5 : <f32>1);
-  const small = (c * r - hfsq) + (s * (hfsq + R) + k * LN2_LO_F);
-  return k * LN2_HI_F + (f + small);
+  const small = (c * r - hfsq) + (s * (hfsq + R) + (hi ? LN2_LO_F : <f32>0));
+  return (hi ? LN2_HI_F : <f32>0) + (f + small);
 }
 
 /** log1p(t) on four float32 lanes, t ∈ [0, 1] or NaN (see the header). */
@@ -153,7 +158,12 @@ const K_ONE = 0, K_HALF = 1, K_TWO = 2, K_SQRT2 = 3, K_HI = 4, K_LO = 5, K_LG = 
 /** log1p(e^(−|x|)) on four float32 lanes, for |x| ≤ 87.33 (see the header). */
 // @ts-ignore: decorator
 @inline export function softplusTailF4(x: v128): v128 {
-  const a = f32x4.neg(f32x4.abs(x));
+  return softplusTailNegF4(v128.or(x, k4(K_SIGN))); // −|x|: the sign bit set (one operation)
+}
+
+/** softplusTailF4 of x from a = −|x| (for callers that have it): log1p(e^a), a ∈ [−87.33, −0]. */
+// @ts-ignore: decorator
+@inline export function softplusTailNegF4(a: v128): v128 {
   return log1pSplitF4(expSplitF4(a, false), expSplitF4(a, true));
 }
 

@@ -25,7 +25,7 @@
 import { grad, map, sum, sumGrad } from '../driver';
 import { exp_f64_call, exp_f64x2_call, log1p_f64_call, log1p_f64x2_call } from '../../math/calls';
 import { lse, lseLanes, mLanes, mOf, sigmoid, sigmoidLanes } from '../../math/logistic';
-import { softplusTailF1, softplusTailF4 } from '../../math/softplus';
+import { expSplitF4, log1pSplitF4, softplusTailF1 } from '../../math/softplus';
 import { hi64, lo64, pack32 } from '../../lanes';
 
 /** 87.33 (ln 2^-126, rounded up): up to it e^(−|x|) is a normal float32 and softplusTail holds its bound. */
@@ -37,22 +37,56 @@ function value64Lanes(x: v128, t: v128): v128 {
   return f64x2.add(f64x2.add(f64x2.mul(f64x2.sub(f64x2.splat(1), t), x), m), lseLanes(x, m));
 }
 
-/** (1 − t)·x + m on two f64 lanes plus the float32 tail L promoted (the float32 value before its rounding). */
+// value32Lanes' constants, each splatted to 16 bytes, read from static memory (V8 rebuilds a v128.const at every
+// use): float32 0, 1, −TAIL_MAX and the sign bit; float64 1 and the sign bit.
+const BL_K: usize = memory.data<u32>([
+  0, 0, 0, 0, 0x3f800000, 0x3f800000, 0x3f800000, 0x3f800000,
+  reinterpret<u32>(-TAIL_MAX), reinterpret<u32>(-TAIL_MAX), reinterpret<u32>(-TAIL_MAX), reinterpret<u32>(-TAIL_MAX),
+  0x80000000, 0x80000000, 0x80000000, 0x80000000,
+  0, 0x3ff00000, 0, 0x3ff00000, 0, 0x80000000, 0, 0x80000000,
+], 16);
+const B_ZERO = 0, B_ONE = 1, B_NTAIL = 2, B_SIGN = 3, B_ONE64 = 4, B_SIGN64 = 5;
+
+/** Constant `i` of BL_K (one load). */
+// @ts-ignore: decorator
+@inline function bk(i: i32): v128 {
+  return v128.load(BL_K + (<usize>i << 4));
+}
+
+/**
+ * (1 − t)·x + m on two f64 lanes plus the float32 tail L promoted (the float32 value before its rounding), for
+ * the fast lanes (t ∈ [0, 1], x finite): m = max(−x, 0) as pmax(0, −x), −x by a sign flip. (mLanes' −0 for x = +0
+ * is +0 here; (1 − t)·(+0) + m is +0 either way, so the sum has the same bits.)
+ */
 // @ts-ignore: decorator
 @inline function fastHalf(x: v128, t: v128, L: v128): v128 {
-  return f64x2.add(f64x2.add(f64x2.mul(f64x2.sub(f64x2.splat(1), t), x), mLanes(x)), L);
+  const m = f64x2.pmax(bk(B_ZERO), v128.xor(x, bk(B_SIGN64)));
+  return f64x2.add(f64x2.add(f64x2.mul(f64x2.sub(bk(B_ONE64), t), x), m), L);
+}
+
+/** The lanes that take the float32 tail: t ∈ [0, 1] and a = −|x| ≥ −87.33 (−|x|: x with the sign bit set). */
+// @ts-ignore: decorator
+@inline function fastLanes(t: v128, a: v128): v128 {
+  return v128.and(v128.and(f32x4.ge(t, bk(B_ZERO)), f32x4.le(t, bk(B_ONE))), f32x4.ge(a, bk(B_NTAIL)));
+}
+
+/**
+ * The float32 value of the fast lanes from the split e^(−|x|) = hi + lo (math/softplus.ts expSplitF4): A + L with
+ * L = log1p(hi + lo) (softplusTailNegF4's operations, the exp and the log1p as two stages).
+ */
+// @ts-ignore: decorator
+@inline function backLanes(x: v128, t: v128, hi: v128, lo: v128): v128 {
+  const L = log1pSplitF4(hi, lo);
+  return pack32(fastHalf(lo64(x), lo64(t), lo64(L)), fastHalf(hi64(x), hi64(t), hi64(L)));
 }
 
 /** The float32 value of four lanes (see the header). */
 function value32Lanes(x: v128, t: v128): v128 {
-  const zero = f32x4.splat(0);
-  const fast = v128.and(v128.and(f32x4.ge(t, zero), f32x4.le(t, f32x4.splat(1))),
-    f32x4.le(f32x4.abs(x), f32x4.splat(TAIL_MAX)));
-  const L = softplusTailF4(x);
-  const xl = lo64(x), xh = hi64(x), tl = lo64(t), th = hi64(t);
-  const r = pack32(fastHalf(xl, tl, lo64(L)), fastHalf(xh, th, hi64(L)));
+  const a = v128.or(x, bk(B_SIGN));
+  const fast = fastLanes(t, a);
+  const r = backLanes(x, t, expSplitF4(a, false), expSplitF4(a, true));
   if (i32x4.all_true(fast)) return r;
-  return v128.bitselect(r, pack32(value64Lanes(xl, tl), value64Lanes(xh, th)), fast);
+  return v128.bitselect(r, pack32(value64Lanes(lo64(x), lo64(t)), value64Lanes(hi64(x), hi64(t))), fast);
 }
 
 /** The scalar twin of `value32Lanes`. */
@@ -100,6 +134,13 @@ function targetGrad(x: f64, pw: f64): f64 {
   @inline lanes<N>(x: v128, t: v128, c: v128, p: v128, q: v128): v128 {
     return sizeof<N>() == 4 ? value32Lanes(x, t) : value64Lanes(x, t);
   }
+  // value32Lanes' fast path in two stages, for the drivers' pipelined float32 loops (../driver.ts).
+  // @ts-ignore: decorator
+  @inline ready(x: v128, t: v128): bool { return i32x4.all_true(fastLanes(t, v128.or(x, bk(B_SIGN)))); }
+  // @ts-ignore: decorator
+  @inline front(x: v128, t: v128, lo: bool): v128 { return expSplitF4(v128.or(x, bk(B_SIGN)), lo); }
+  // @ts-ignore: decorator
+  @inline back(x: v128, t: v128, hi: v128, lo: v128): v128 { return backLanes(x, t, hi, lo); }
   // @ts-ignore: decorator
   @inline gradA<N>(x: N, t: N, c: N, p: N, q: N): N { return <N>(sigmoid(<f64>x) - <f64>t); }
   // @ts-ignore: decorator

@@ -23,7 +23,7 @@
 import { grad, map, sum, sumGrad } from '../driver';
 import { exp_f64_call, exp_f64x2_call, log1p_f64_call, log1p_f64x2_call, log_f64_call, log_f64x2_call } from '../../math/calls';
 import { hi64, lo64, pack32, vsplat } from '../../lanes';
-import { softplusTailF1, softplusTailF4 } from '../../math/softplus';
+import { expSplitF4, log1pSplitF4, softplusTailF1 } from '../../math/softplus';
 
 /** 87.33 (ln 2^-126, rounded up): up to it e^(−|v|) is a normal float32 and softplusTail holds its bound. */
 const TAIL_MAX: f32 = 87.33654;
@@ -58,14 +58,51 @@ function loss32WideLanes(x: v128, y: v128): v128 {
   return v128.andnot(l, f64x2.eq(round32x2(f64x2.add(f64x2.splat(1), e32)), f64x2.splat(1)));
 }
 
-/** ℓ on four float32 lanes: float32 softplus where the header says, loss32WideLanes elsewhere. */
+// loss32Lanes' constants, each in four lanes, read from static memory (V8 rebuilds a v128.const at every use).
+const SM_K: usize = memory.data<i32>([
+  0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff, ONE_BITS, ONE_BITS, ONE_BITS, ONE_BITS,
+  reinterpret<i32>(-TAIL_MAX), reinterpret<i32>(-TAIL_MAX), reinterpret<i32>(-TAIL_MAX), reinterpret<i32>(-TAIL_MAX),
+  reinterpret<i32>(V_ZERO), reinterpret<i32>(V_ZERO), reinterpret<i32>(V_ZERO), reinterpret<i32>(V_ZERO),
+  0x80000000, 0x80000000, 0x80000000, 0x80000000, 0, 0, 0, 0,
+], 16);
+const S_ABS = 0, S_ONE = 1, S_NTAIL = 2, S_VZERO = 3, S_SIGN = 4, S_ZERO = 5;
+
+/** Constant `i` of SM_K (one load). */
+// @ts-ignore: decorator
+@inline function sk(i: i32): v128 {
+  return v128.load(SM_K + (<usize>i << 4));
+}
+
+/** v = (−x)·y on four float32 lanes: a sign flip (xor) and a product. */
+// @ts-ignore: decorator
+@inline function vLanes(x: v128, y: v128): v128 {
+  return f32x4.mul(v128.xor(x, sk(S_SIGN)), y);
+}
+
+/** The lanes that take the float32 softplus: |y| = 1 and a = −|v| ≥ −87.33. */
+// @ts-ignore: decorator
+@inline function fastLanes(y: v128, a: v128): v128 {
+  return v128.and(i32x4.eq(v128.and(y, sk(S_ABS)), sk(S_ONE)), f32x4.ge(a, sk(S_NTAIL)));
+}
+
+/**
+ * The float32 value from v and the split e^(−|v|) = hi + lo (math/softplus.ts expSplitF4): max(v, 0) + log1p(hi +
+ * lo), 0 where v ≤ V_ZERO (softplusTailNegF4's operations, the exp and the log1p as two stages).
+ */
+// @ts-ignore: decorator
+@inline function backLanes(v: v128, hi: v128, lo: v128): v128 {
+  return v128.andnot(f32x4.add(f32x4.pmax(sk(S_ZERO), v), log1pSplitF4(hi, lo)), f32x4.le(v, sk(S_VZERO)));
+}
+
+/**
+ * ℓ on four float32 lanes: float32 softplus where the header says, loss32WideLanes elsewhere. v = (−x)·y as one
+ * sign flip (xor) and a product; −|v| (the tail's argument) by setting the sign bit, tested against −87.33 for
+ * |v| ≤ 87.33; max(v, 0) + L for PyTorch's max(v, 0) + log1p(e^(−|v|)) (0 + L = L where v ≤ 0: L > 0 there).
+ */
 function loss32Lanes(x: v128, y: v128): v128 {
-  const v = f32x4.mul(f32x4.neg(x), y);
-  const fast = v128.and(i32x4.eq(v128.and(y, i32x4.splat(0x7fffffff)), i32x4.splat(ONE_BITS)),
-    f32x4.le(f32x4.abs(v), f32x4.splat(TAIL_MAX)));
-  const L = softplusTailF4(v);
-  const zero = f32x4.splat(0);
-  const l = v128.andnot(v128.bitselect(f32x4.add(v, L), L, f32x4.gt(v, zero)), f32x4.le(v, f32x4.splat(V_ZERO)));
+  const v = vLanes(x, y), a = v128.or(v, sk(S_SIGN));
+  const fast = fastLanes(y, a);
+  const l = backLanes(v, expSplitF4(a, false), expSplitF4(a, true));
   if (i32x4.all_true(fast)) return l;
   const xl = lo64(x), xh = hi64(x), yl = lo64(y), yh = hi64(y);
   return v128.bitselect(l, pack32(loss32WideLanes(xl, yl), loss32WideLanes(xh, yh)), fast);
@@ -81,7 +118,7 @@ function loss32(x: f32, y: f32): f32 {
   if ((reinterpret<i32>(y) & 0x7fffffff) == ONE_BITS && abs<f32>(v) <= TAIL_MAX) {
     if (v <= V_ZERO) return 0;
     const L = softplusTailF1(v);
-    return v > 0 ? v + L : L;
+    return (<f32>0 < v ? v : <f32>0) + L; // pmax(0, v) + L, as the lanes
   }
   return <f32>loss32Wide(<f64>x, <f64>y);
 }
@@ -122,6 +159,13 @@ function gradOf(x: f64, y: f64, s: f64, f32: bool): f64 {
   @inline lanes<N>(x: v128, y: v128, c: v128, p: v128, q: v128): v128 {
     return sizeof<N>() == 4 ? loss32Lanes(x, y) : loss64Lanes(x, y);
   }
+  // loss32Lanes' fast path in two stages, for the drivers' pipelined float32 loops (../driver.ts).
+  // @ts-ignore: decorator
+  @inline ready(x: v128, y: v128): bool { return i32x4.all_true(fastLanes(y, v128.or(vLanes(x, y), sk(S_SIGN)))); }
+  // @ts-ignore: decorator
+  @inline front(x: v128, y: v128, lo: bool): v128 { return expSplitF4(v128.or(vLanes(x, y), sk(S_SIGN)), lo); }
+  // @ts-ignore: decorator
+  @inline back(x: v128, y: v128, hi: v128, lo: v128): v128 { return backLanes(vLanes(x, y), hi, lo); }
   // The gradient, times s in float64 (one rounding for float32): scaledGrad replaces gradA·s in the driver.
   // @ts-ignore: decorator
   @inline scaledGrad<N>(which: i32, x: N, y: N, c: N, s: N, p: N, q: N): N {
