@@ -74,11 +74,8 @@ export function softplusTail32(x: number): number {
   return log1pSplit32(f(p * scale), f(plo * scale));
 }
 
-/**
- * log t of a positive normal float32 as assembly/math/log_split.ts computes it: k·ln 2 + (f + small) in float64,
- * with small = s·(hfsq + (t2 + t1)) − hfsq in float32 (musl logf's reduction and polynomial).
- */
-export function logSplit32(t: number): number {
+/** musl logf's reduction of a positive normal float32 t = 2^k·(1 + fm); s = fm/(2 + fm), z = s², w = z². */
+function logReduce32(t: number): { k: number; fm: number; s: number; z: number; w: number } {
   f32s[0] = t;
   const ix = (i32s[0] + (0x3f800000 - 0x3f3504f3)) | 0;
   const k = (ix >> 23) - 127;
@@ -86,7 +83,15 @@ export function logSplit32(t: number): number {
   const fm = f(f32s[0] - 1);
   const s = f(fm / f(2 + fm));
   const z = f(s * s);
-  const w = f(z * z);
+  return { k, fm, s, z, w: f(z * z) };
+}
+
+/**
+ * log t of a positive normal float32 as assembly/math/log_split.ts computes it: k·ln 2 + (f + small) in float64,
+ * with small = s·(hfsq + (t2 + t1)) − hfsq in float32 (musl logf's reduction and polynomial).
+ */
+export function logSplit32(t: number): number {
+  const { k, fm, s, z, w } = logReduce32(t);
   const t1 = f(w * f(LG2_F + f(w * LG4_F)));
   const t2 = f(z * f(LG1_F + f(w * LG3_F)));
   const hfsq = f(f(0.5 * fm) * fm);
@@ -99,14 +104,7 @@ export function logSplit32(t: number): number {
  * s = f/(2 + f) and R = t2 + t1 in float32, then k·ln 2 + (f + (s·(h + R) − h)) in float64 with h = 0.5·f·f.
  */
 export function logSplitHf32(t: number): number {
-  f32s[0] = t;
-  const ix = (i32s[0] + (0x3f800000 - 0x3f3504f3)) | 0;
-  const k = (ix >> 23) - 127;
-  i32s[0] = ((ix & 0x007fffff) + 0x3f3504f3) | 0;
-  const fm = f(f32s[0] - 1);
-  const s = f(fm / f(2 + fm));
-  const z = f(s * s);
-  const w = f(z * z);
+  const { k, fm, s, z, w } = logReduce32(t);
   const R = f(f(z * f(LG1_F + f(w * LG3_F))) + f(w * f(LG2_F + f(w * LG4_F))));
   const h = 0.5 * fm * fm;
   return k * 0.6931471805599453 + (fm + (s * (h + R) - h));
