@@ -22,8 +22,9 @@
 //
 // Pointer contract: x and gx [rows, C] float32 (gx fully written; may not alias x); t: rows int32 indices already
 // validated by ce_targets (in [0, C) or == ignore); w: C float32 weights or 0; g: rows float32 upstream values or 0
-// (then gs); res: 2 float64. Any alignment. Lane layout: 4 classes per f32x4 (two per iteration of pass 1), float64
-// halves for the sum and the scaling; scalar tails (the scalar build runs them alone: its s sums in another order).
+// (then gs); res: 2 float64. Any alignment. Lane layout: 4 classes per f32x4 (four vectors per iteration of pass 1,
+// the row's last 1–3 classes by its last full vector), float64 halves for the sum and the scaling; scalar tails
+// for rows of fewer than 4 classes (the scalar build runs them alone: its s sums in another order).
 import { expDiffF1, expDiffF4, expLseZ1 } from '../math/exp';
 import { hsum, pack32 } from '../lanes';
 import { colMax4, rowMax } from './stats';
