@@ -1,5 +1,5 @@
 // A/B timing of raw kernels from two wasm builds in one process (bench/lib/simdloss.ts rawKernel's way: a bare
-// instance per build, `bareInstance`, the bench's case data copied in once). Interleaved samples, median (and
+// instance per build, `stagedCase`, the bench's case data copied in once). Interleaved samples, median (and
 // minimum) ns per element each and their ratio; values compared first.
 //   node scripts/run-ts.mjs bench/experiments/kernel-ab.ts <old.wasm> <new.wasm> [case-id ...] [--rounds=N]
 // Case ids as the bench's (bce-f32-1e5, ce10-f32-1e5, …): float32 BCE sum and CE index loss (stats + loss);
@@ -9,9 +9,7 @@
 import { allCases } from '../lib/cases.js';
 import type { Case } from '../lib/cases.js';
 import { generate } from '../lib/data.js';
-import { bareInstance } from '../lib/simdloss.js';
-
-type Kernel = (...args: number[]) => number;
+import { stagedCase } from '../lib/simdloss.js';
 
 /** Issue 10's elementwise cases: the term each runs with its default options (src/losses/). */
 const TERMS: Record<string, { name: string; p: number; q: number }> = {
@@ -20,13 +18,8 @@ const TERMS: Record<string, { name: string; p: number; q: number }> = {
 };
 
 function setup(file: string, c: Case, part: string): { call: (s: number) => number } {
-  const { k: exports, memory, stager } = bareInstance(file);
-  const k = exports as unknown as Record<string, Kernel>;
   const d = generate(c);
-  const put = stager();
-  const px = d.xs.map(put);
-  const py = d.ys.map(put);
-  const res = put(new Float64Array(4));
+  const { k, memory, px, py, res, put } = stagedCase(file, d);
   const st = put(new Float64Array(2 * (c.rows ?? 0)));
   const n = c.elements;
   if (c.loss === 'bce') return { call: (s) => k.bce_sum_f32(px[s], py[s], 0, 0, n, 0, 0) / n };

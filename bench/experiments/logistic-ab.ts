@@ -7,19 +7,11 @@
 // Keys: bcelogits, softmargin, kldiv, multilabelsoftmargin (default: all four).
 import { makeCase } from '../lib/cases.js';
 import { generate } from '../lib/data.js';
-import { bareInstance } from '../lib/simdloss.js';
-
-type Kernel = (...args: number[]) => number;
+import { stagedCase } from '../lib/simdloss.js';
 
 function setup(file: string, key: string, n: number): { call: (s: number) => number; sets: number; elements: number } {
   const c = makeCase('more', 'float32', n, undefined, key)!;
-  const { k: exports, memory, stager } = bareInstance(file);
-  const k = exports as unknown as Record<string, Kernel>;
-  const d = generate(c);
-  const put = stager();
-  const px = d.xs.map(put);
-  const py = d.ys.map(put);
-  const res = put(new Float64Array(4));
+  const { k, memory, px, py, res } = stagedCase(file, generate(c));
   const N = c.elements;
   const rows = c.rows ?? N;
   const C = c.classes ?? 1;

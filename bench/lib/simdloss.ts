@@ -258,6 +258,29 @@ export function bareInstance(wasmFile: string): {
   return { k, memory, stager };
 }
 
+/**
+ * A bare instance of `wasmFile` with a case's input sets copied in once (the raw-kernel A/B experiments): the
+ * kernels, the memory, the sets' pointers, a 4-float64 result slot and the stager for more.
+ */
+export function stagedCase(
+  wasmFile: string,
+  d: CaseData,
+): {
+  k: Record<string, (...args: number[]) => number>;
+  memory: WebAssembly.Memory;
+  px: number[];
+  py: number[];
+  res: number;
+  put: (a: ArrayBufferView) => number;
+} {
+  const { k, memory, stager } = bareInstance(wasmFile);
+  const put = stager();
+  const px = d.xs.map(put);
+  const py = d.ys.map(put);
+  const res = put(new Float64Array(4));
+  return { k: k as unknown as Record<string, (...args: number[]) => number>, memory, px, py, res, put };
+}
+
 /** The raw kernels of a build: a bare instance, inputs copied into its memory once, then kernel calls only. */
 export function rawKernel(name: string, wasmFile: string): Impl {
   const { k, memory, stager } = bareInstance(wasmFile);
