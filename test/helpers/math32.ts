@@ -22,6 +22,16 @@ const Q2_M = f(0.04166838899254799);
 const Q3_M = f(0.008368724025785923);
 const Q4_M = f(0.0013814583653584123);
 
+/**
+ * musl logf's polynomial R(s) = t2 + t1 with z = s², w = z², t1 = w·(Lg2 + w·Lg4), t2 = z·(Lg1 + w·Lg3), each
+ * operation rounded to float32 (assembly/math/log.ts, softplus.ts and log_split.ts evaluate it so).
+ */
+export function logPolyR32(s: number): number {
+  const z = f(s * s);
+  const w = f(z * z);
+  return f(f(z * f(LG1_F + f(w * LG3_F))) + f(w * f(LG2_F + f(w * LG4_F))));
+}
+
 const f32s = new Float32Array(1);
 const i32s = new Int32Array(f32s.buffer);
 
@@ -33,11 +43,7 @@ function log1pSplit32(t: number, tlo: number): number {
   const fm = hi ? f(f(0.5 * u) - 1) : f(u - 1);
   const k = hi ? 1 : 0;
   const s = f(fm / f(2 + fm));
-  const z = f(s * s);
-  const w = f(z * z);
-  const t1 = f(w * f(LG2_F + f(w * LG4_F)));
-  const t2 = f(z * f(LG1_F + f(w * LG3_F)));
-  const R = f(t2 + t1);
+  const R = logPolyR32(s);
   const hfsq = f(f(0.5 * fm) * fm);
   const r = f(f(f(1 - fm) + f(fm * fm)) * (hi ? 0.5 : 1));
   const small = f(f(f(c * r) - hfsq) + f(f(s * f(hfsq + R)) + f(k * LN2_LO_F)));
@@ -74,16 +80,14 @@ export function softplusTail32(x: number): number {
   return log1pSplit32(f(p * scale), f(plo * scale));
 }
 
-/** musl logf's reduction of a positive normal float32 t = 2^k·(1 + fm); s = fm/(2 + fm), z = s², w = z². */
-function logReduce32(t: number): { k: number; fm: number; s: number; z: number; w: number } {
+/** musl logf's reduction of a positive normal float32 t = 2^k·(1 + fm), and s = fm/(2 + fm) in float32. */
+function logReduce32(t: number): { k: number; fm: number; s: number } {
   f32s[0] = t;
   const ix = (i32s[0] + (0x3f800000 - 0x3f3504f3)) | 0;
   const k = (ix >> 23) - 127;
   i32s[0] = ((ix & 0x007fffff) + 0x3f3504f3) | 0;
   const fm = f(f32s[0] - 1);
-  const s = f(fm / f(2 + fm));
-  const z = f(s * s);
-  return { k, fm, s, z, w: f(z * z) };
+  return { k, fm, s: f(fm / f(2 + fm)) };
 }
 
 /**
@@ -91,11 +95,9 @@ function logReduce32(t: number): { k: number; fm: number; s: number; z: number; 
  * with small = s·(hfsq + (t2 + t1)) − hfsq in float32 (musl logf's reduction and polynomial).
  */
 export function logSplit32(t: number): number {
-  const { k, fm, s, z, w } = logReduce32(t);
-  const t1 = f(w * f(LG2_F + f(w * LG4_F)));
-  const t2 = f(z * f(LG1_F + f(w * LG3_F)));
+  const { k, fm, s } = logReduce32(t);
   const hfsq = f(f(0.5 * fm) * fm);
-  const small = f(f(s * f(hfsq + f(t2 + t1))) - hfsq);
+  const small = f(f(s * f(hfsq + logPolyR32(s))) - hfsq);
   return k * 0.6931471805599453 + (fm + small);
 }
 
@@ -104,8 +106,8 @@ export function logSplit32(t: number): number {
  * s = f/(2 + f) and R = t2 + t1 in float32, then k·ln 2 + (f + (s·(h + R) − h)) in float64 with h = 0.5·f·f.
  */
 export function logSplitHf32(t: number): number {
-  const { k, fm, s, z, w } = logReduce32(t);
-  const R = f(f(z * f(LG1_F + f(w * LG3_F))) + f(w * f(LG2_F + f(w * LG4_F))));
+  const { k, fm, s } = logReduce32(t);
+  const R = logPolyR32(s);
   const h = 0.5 * fm * fm;
   return k * 0.6931471805599453 + (fm + (s * (h + R) - h));
 }

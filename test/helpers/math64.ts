@@ -4,6 +4,7 @@
 // (test/log.test.ts for log64 and log1p64, test/exp.test.ts for exp64), and the kernel itself within its stated
 // bound of Math.log / Math.log1p / Math.exp there. If a kernel's polynomial changes, those checks fail first and
 // say which twin to update.
+import { logPolyR32 } from './math32.js';
 
 const scratch = new Float64Array(1);
 const words = new Uint32Array(scratch.buffer); // little-endian: words[0] low, words[1] high
@@ -101,10 +102,6 @@ export function exp64(x: number): number {
 const f32 = Math.fround;
 const LN2_HI32 = f32(6.9313812256e-1);
 const LN2_LO32 = f32(9.0580006145e-6);
-const LG1_32 = f32(0.66666662693);
-const LG2_32 = f32(0.40000972152);
-const LG3_32 = f32(0.28498786688);
-const LG4_32 = f32(0.24279078841);
 const MIN_NORMAL32 = f32(1.17549435e-38);
 const SHIFT32 = 0x3f800000 - 0x3f3504f3;
 const f32s = new Float32Array(1);
@@ -128,11 +125,7 @@ export function log32(x: number): number {
   i32s[0] = ((ix & 0x007fffff) + 0x3f3504f3) | 0;
   const f = f32(f32s[0] - 1);
   const s = f32(f / f32(2 + f));
-  const z = f32(s * s);
-  const w = f32(z * z);
-  const t1 = f32(w * f32(LG2_32 + f32(w * LG4_32)));
-  const t2 = f32(z * f32(LG1_32 + f32(w * LG3_32)));
-  const r = f32(t2 + t1);
+  const r = logPolyR32(s);
   const hfsq = f32(f32(0.5 * f) * f);
   let y = f32(s * f32(hfsq + r));
   y = f32(y + f32(k * LN2_LO32));
