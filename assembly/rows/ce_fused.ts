@@ -26,19 +26,13 @@
 // the row's last 1–3 classes by its last full vector), float64 halves for the sum and the scaling; scalar tails
 // for rows of fewer than 4 classes (the scalar build runs them alone: its s sums in another order).
 import { expDiffF1, expDiffF4, expLseZ1 } from '../math/exp';
-import { hsum, pack32 } from '../lanes';
+import { hi64, hsum, lo64, pack32 } from '../lanes';
 import { colMax4, rowMax } from './stats';
 import { KEEP32 } from './sum32';
 import { weightAt, zeroSum } from './cross_entropy';
 
 /** Rows per Math.log in the product form of Σ log s (flushed earlier when the product nears float64's range). */
 const ROWS_PER_LOG: i32 = 64;
-
-/** acc + the low two float32 lanes of e, promoted (exact) and added in float64. */
-// @ts-ignore: decorator
-@inline function addHalves(acc: v128, e: v128): v128 {
-  return f64x2.add(acc, f64x2.promote_low_f32x4(e));
-}
 
 /**
  * e_c = e^(x_c − m) of one row stored to gx; returns Σ_c e_c in float64: four vectors per iteration into four
@@ -65,29 +59,29 @@ function expStore(x: usize, gx: usize, C: i32, m: f32): f64 {
         v128.store(pg, e1, 16);
         v128.store(pg, e2, 32);
         v128.store(pg, e3, 48);
-        a0 = addHalves(a0, e0);
-        a1 = addHalves(a1, high(e0));
-        a2 = addHalves(a2, e1);
-        a3 = addHalves(a3, high(e1));
-        a0 = addHalves(a0, e2);
-        a1 = addHalves(a1, high(e2));
-        a2 = addHalves(a2, e3);
-        a3 = addHalves(a3, high(e3));
+        a0 = f64x2.add(a0, lo64(e0));
+        a1 = f64x2.add(a1, hi64(e0));
+        a2 = f64x2.add(a2, lo64(e1));
+        a3 = f64x2.add(a3, hi64(e1));
+        a0 = f64x2.add(a0, lo64(e2));
+        a1 = f64x2.add(a1, hi64(e2));
+        a2 = f64x2.add(a2, lo64(e3));
+        a3 = f64x2.add(a3, hi64(e3));
       }
       for (; c + 4 <= C; c += 4) {
         const off = <usize>c << 2;
         const e = expDiffF4(v128.load(x + off), vm, vnm);
         v128.store(gx + off, e);
-        a0 = addHalves(a0, e);
-        a1 = addHalves(a1, high(e));
+        a0 = f64x2.add(a0, lo64(e));
+        a1 = f64x2.add(a1, hi64(e));
       }
       if (c < C) {
         const off = <usize>(C - 4) << 2;
         const e = expDiffF4(v128.load(x + off), vm, vnm);
         v128.store(gx + off, e); // lanes already stored get the same bits again
         const fresh = v128.and(e, v128.load(KEEP32 + (<usize>(4 - (C - c)) << 4)));
-        a2 = addHalves(a2, fresh);
-        a3 = addHalves(a3, high(fresh));
+        a2 = f64x2.add(a2, lo64(fresh));
+        a3 = f64x2.add(a3, hi64(fresh));
         c = C;
       }
       s = hsum(f64x2.add(f64x2.add(a0, a1), f64x2.add(a2, a3)));
@@ -99,12 +93,6 @@ function expStore(x: usize, gx: usize, C: i32, m: f32): f64 {
     s += <f64>e;
   }
   return s;
-}
-
-/** The high two float32 lanes of v moved to the low two (for promote_low). */
-// @ts-ignore: decorator
-@inline function high(v: v128): v128 {
-  return i32x4.shuffle(v, v, 2, 3, 0, 1);
 }
 
 /**
@@ -127,18 +115,18 @@ function scaleRow(gx: usize, C: i32, k: f64): void {
     for (; c + 8 <= C; c += 8) {
       const q = gx + (<usize>c << 2);
       const e0 = v128.load(q), e1 = v128.load(q, 16);
-      const l0 = f64x2.mul(f64x2.promote_low_f32x4(e0), vk);
-      const h0 = f64x2.mul(f64x2.promote_low_f32x4(i32x4.shuffle(e0, e0, 2, 3, 0, 1)), vk);
-      const l1 = f64x2.mul(f64x2.promote_low_f32x4(e1), vk);
-      const h1 = f64x2.mul(f64x2.promote_low_f32x4(i32x4.shuffle(e1, e1, 2, 3, 0, 1)), vk);
+      const l0 = f64x2.mul(lo64(e0), vk);
+      const h0 = f64x2.mul(hi64(e0), vk);
+      const l1 = f64x2.mul(lo64(e1), vk);
+      const h1 = f64x2.mul(hi64(e1), vk);
       v128.store(q, pack32(l0, h0));
       v128.store(q, pack32(l1, h1), 16);
     }
     for (; c + 4 <= C; c += 4) {
       const q = gx + (<usize>c << 2);
       const e = v128.load(q);
-      const lo = f64x2.mul(f64x2.promote_low_f32x4(e), vk);
-      const hi = f64x2.mul(f64x2.promote_low_f32x4(i32x4.shuffle(e, e, 2, 3, 0, 1)), vk);
+      const lo = f64x2.mul(lo64(e), vk);
+      const hi = f64x2.mul(hi64(e), vk);
       v128.store(q, pack32(lo, hi));
     }
   }
@@ -157,8 +145,8 @@ function scaleRow(gx: usize, C: i32, k: f64): void {
     for (; c + 4 <= C; c += 4) {
       const q = gx + (<usize>c << 2);
       const e = v128.load(q);
-      const lo = f64x2.sub(zero, f64x2.mul(f64x2.promote_low_f32x4(e), vk));
-      const hi = f64x2.sub(zero, f64x2.mul(f64x2.promote_low_f32x4(i32x4.shuffle(e, e, 2, 3, 0, 1)), vk));
+      const lo = f64x2.sub(zero, f64x2.mul(lo64(e), vk));
+      const hi = f64x2.sub(zero, f64x2.mul(hi64(e), vk));
       v128.store(q, pack32(lo, hi));
     }
   }
@@ -297,12 +285,12 @@ export function ce_index_fused_cols_f32(
         for (let c = 0; c < C; c++) {
           const e = expDiffF4(v128.load(px + <usize>c * stride), vm, vnm);
           v128.store(pg + <usize>c * stride, e);
-          lo = f64x2.add(lo, f64x2.promote_low_f32x4(e));
-          hi = f64x2.add(hi, f64x2.promote_low_f32x4(i32x4.shuffle(e, e, 2, 3, 0, 1)));
+          lo = f64x2.add(lo, lo64(e));
+          hi = f64x2.add(hi, hi64(e));
         }
         // s per lane (NaN where m is NaN or ±Inf), then each lane's invS·S.
         const inf = f64x2.splat(Infinity);
-        const mlo = f64x2.promote_low_f32x4(vm), mhi = f64x2.promote_low_f32x4(i32x4.shuffle(vm, vm, 2, 3, 0, 1));
+        const mlo = lo64(vm), mhi = hi64(vm);
         lo = v128.bitselect(lo, f64x2.splat(NaN), f64x2.lt(f64x2.abs(mlo), inf));
         hi = v128.bitselect(hi, f64x2.splat(NaN), f64x2.lt(f64x2.abs(mhi), inf));
         const p = o * span + j;
@@ -316,8 +304,8 @@ export function ce_index_fused_cols_f32(
         for (let c = 0; c < C; c++) {
           const q = pg + <usize>c * stride;
           const e = v128.load(q);
-          const a = f64x2.sub(zero, f64x2.mul(f64x2.promote_low_f32x4(e), k01));
-          const b = f64x2.sub(zero, f64x2.mul(f64x2.promote_low_f32x4(i32x4.shuffle(e, e, 2, 3, 0, 1)), k23));
+          const a = f64x2.sub(zero, f64x2.mul(lo64(e), k01));
+          const b = f64x2.sub(zero, f64x2.mul(hi64(e), k23));
           v128.store(q, pack32(a, b));
         }
         nll += colTarget(x, gx, t, w, g, gs, C, stride, at, p, ignore, s0, f64x2.extract_lane(mlo, 0));

@@ -2,6 +2,7 @@
 // four f32x4 accumulators adds BLOCK32/16 terms of a block, the four are added, and the block's f32x4 goes into a
 // float64 pair (flush32); a row's last 1–3 classes come from its last full v128 with the lanes already counted
 // masked off (KEEP32). Not exported from the module (index.ts re-exports kernels only).
+import { hi64, lo64 } from '../lanes';
 
 /** Lane masks for float32 lanes: KEEP32 + 16·k keeps lanes k … 3 (the first k are already counted). */
 export const KEEP32: usize = memory.data<u32>([
@@ -17,6 +18,6 @@ export const BLOCK32: i32 = 64;
 /** a (f32x4) added into the float64 pair acc (f64x2): [acc0 + a0 + a2, acc1 + a1 + a3]. */
 // @ts-ignore: decorator
 @inline export function flush32(acc: v128, a: v128): v128 {
-  return f64x2.add(acc, f64x2.add(f64x2.promote_low_f32x4(a), f64x2.promote_low_f32x4(i32x4.shuffle(a, a, 2, 3, 0, 1))));
+  return f64x2.add(acc, f64x2.add(lo64(a), hi64(a)));
 }
 
