@@ -555,6 +555,29 @@ for (const d of DTYPES) {
             });
           }
 
+          if (C > 0)
+            it(`${name} misalign=${misalign}: multilabel_soft_margin reduced total over runs of float32-tail elements`, () => {
+              // Targets in [0, 1] and |x| ≤ 20: every element takes the float32 tail, so the unweighted float32
+              // total runs whole vectors in its pipelined loop; then one element per row breaks the runs (y = 1.5).
+              const r = mulberry(C * 29 + 3);
+              for (const broken of [false, true]) {
+                b.reset();
+                const x = ctor.from({ length: rows * C }, () => (r() - 0.5) * 40);
+                const y = ctor.from({ length: rows * C }, (_, i) =>
+                  broken && i % C === C >> 1 ? 1.5 : Math.floor(r() * 9) / 8,
+                );
+                const px = b.put(x, misalign),
+                  py = b.put(y, misalign),
+                  res = reserveOut(b, 8);
+                b.k[`multilabel_soft_margin_loss_${d}`](px, py, 0, 0, rows, C, 0, 0, res);
+                const G = Array.from({ length: rows }, () => 1);
+                const ref = mlsmRef(x, y, null, 0, rows, C, 1 / C, G, d);
+                const total = b.read(Float64Array, res, 1)[0];
+                if (!close(total, ref.total, 'f64', ref.scale, 1e-12))
+                  expect.fail(`${tag} broken=${broken}: total ${total}, reference ${ref.total}`);
+              }
+            });
+
           it(`${name} misalign=${misalign}: multilabel_soft_margin loss, backward (both gradients) and fused`, () => {
             const r = mulberry(C * 13 + 5);
             for (const wMode of ['none', 'class', 'element'] as const) {
@@ -593,6 +616,13 @@ for (const d of DTYPES) {
                 b.k[`multilabel_soft_margin_backward_${d}`](px, py, pw, wStride, rows, C, s, pg, 0, gx, gy, 0);
                 const ref = mlsmRef(x, y, w, wStride, rows, C, s, G, d);
                 const what = `${tag} w=${wMode} special=${special}`;
+                // Without MARGIN_WRITE_OUT (a reduced loss): the same total (float32 unweighted: one flat pass).
+                const res0 = reserveOut(b, 8);
+                b.k[`multilabel_soft_margin_loss_${d}`](px, py, pw, wStride, rows, C, 0, 0, res0);
+                const total0 = b.read(Float64Array, res0, 1)[0];
+                if (C === 0) expect(total0, `${what}: total without out`).toBeNaN();
+                else if (!close(total0, ref.total, 'f64', ref.scale, 1e-12))
+                  expect.fail(`${what}: total without out ${total0}, reference ${ref.total}`);
                 const gradX = b.read(ctor, gx, rows * C),
                   gradY = b.read(ctor, gy, rows * C);
                 if (C === 0) {

@@ -41,11 +41,16 @@
 // the same bits as softplusTailF1 per element, at a vector's cost instead of up to three scalar tails (C = 10: the
 // scalar tails were two elements in ten and about a quarter of the kernel's time); the float64 steps stay scalar, in
 // the same order.
+// A float32 loss with no weight and no per-row output (the reduced 'mean' and 'sum') needs only Σ_r loss_r =
+// (Σ_i ℓ_i)/C, so it is one flat pass over the block's rows·C elements (flatTotal32) with each ℓ_i computed as above:
+// runs of vectors whose four lanes take the float32 tail are software-pipelined (the split exp of the next vector
+// beside the log1p of the current one, as ../elementwise/driver.ts's pipeSum; 2.4× the row loop at C = 10), and
+// the float64 total differs from the row-by-row one only in its summation order.
 import { MARGIN_WRITE_OUT } from './class_rows';
 import { elemAt, putLoss } from './hinge';
 import { hi64, hsum, lo64, pack32 } from '../lanes';
 import { expLseZ1, expLseZ2x } from '../math/exp';
-import { softplusTailF1, softplusTailF4 } from '../math/softplus';
+import { expSplitF4, log1pSplitF4, softplusTailF1, softplusTailF4 } from '../math/softplus';
 
 /** 87.33 (ln 2^-126, rounded up): the float32 softplus tail's range. */
 const TAIL_MAX: f32 = 87.33654;
@@ -53,6 +58,8 @@ const TAIL_MAX: f32 = 87.33654;
 /** 2^-150: float32 rounds any positive value up to it to 0 (it is the tie between 0 and 2^-149, and ties go even). */
 const F32_ZERO: f64 = reinterpret<f64>(0x3690000000000000);
 const SQRT2: f64 = 1.4142135623730951;
+/** The float32 sign bit in both halves of a float64: four float32 lanes' sign bits as an f64x2 constant. */
+const SIGN32: f64 = reinterpret<f64>(0x8000000080000000);
 // fdlibm's log: ln2 in two parts (LN2_HI has trailing zero bits, so k·LN2_HI is exact) and the Remez coefficients
 // of R(s²) ≈ log(1 + s) − log(1 − s) − 2s over |s| ≤ 0.1716 (error < 2^-58.45).
 const LN2_HI: f64 = 6.93147180369123816490e-01;
@@ -69,9 +76,10 @@ const LG7: f64 = 1.479819860511658591e-01;
 // at every use instead of hoisting it: see assembly/math/exp.ts, LSE_K).
 const K: usize = memory.data<f64>([
   0.0, 0.0, 1.0, 1.0, 0.5, 0.5, 2.0, 2.0, SQRT2, SQRT2, F32_ZERO, F32_ZERO, LN2_HI, LN2_HI, LN2_LO, LN2_LO,
-  LG1, LG1, LG2, LG2, LG3, LG3, LG4, LG4, LG5, LG5, LG6, LG6, LG7, LG7,
+  LG1, LG1, LG2, LG2, LG3, LG3, LG4, LG4, LG5, LG5, LG6, LG6, LG7, LG7, SIGN32, SIGN32,
 ], 16);
 const K_ZERO = 0, K_ONE = 1, K_HALF = 2, K_TWO = 3, K_SQRT2 = 4, K_F32Z = 5, K_LN2HI = 6, K_LN2LO = 7, K_LG = 8;
+const K_SIGN32 = 15;
 
 /** Constant i of K in both lanes (one load). */
 // @ts-ignore: decorator
@@ -257,6 +265,86 @@ const K_ZERO = 0, K_ONE = 1, K_HALF = 2, K_TWO = 3, K_SQRT2 = 4, K_F32Z = 5, K_L
 // ---------------------------------------------------------------------------------------------------------------
 // Loss
 
+/** Σ of one float32 vector's four w·ℓ as an f64x2 (lanes 0 + 2, 1 + 3), each ℓ as lossL1 chooses its L. */
+// @ts-ignore: decorator
+@inline function vector32(xv: v128, yv: v128, wv: v128, weighted: bool): v128 {
+  const xl = lo64(xv), xh = hi64(xv);
+  const fast = fastLanes(xv, yv, wv), tail = softplusTailF4(xv), allFast = i32x4.all_true(fast);
+  let vl = valueLanes(xl, lo64(yv), lossLHalf(xl, lo64(tail), i64x2.extend_low_i32x4_s(fast), allFast));
+  let vh = valueLanes(xh, hi64(yv), lossLHalf(xh, hi64(tail), i64x2.extend_high_i32x4_s(fast), allFast));
+  if (weighted) {
+    vl = f64x2.mul(vl, lo64(wv));
+    vh = f64x2.mul(vh, hi64(wv));
+  }
+  return f64x2.add(vl, vh);
+}
+
+/**
+ * valueLanes for lanes whose x is finite: min(v, 0) as pmin(v, 0) (one instruction instead of IEEE min's NaN and
+ * signed-zero handling; for non-NaN v, −0 included, the same value), so the same bits.
+ */
+// @ts-ignore: decorator
+@inline function valueLanesFinite(x: v128, y: v128, L: v128): v128 {
+  const zero = k2(K_ZERO);
+  const A = f64x2.sub(f64x2.pmin(x, zero), L), B = f64x2.sub(f64x2.pmin(f64x2.neg(x), zero), L);
+  return f64x2.neg(f64x2.add(f64x2.mul(y, A), f64x2.mul(f64x2.sub(k2(K_ONE), y), B)));
+}
+
+/** vector32 of an all-fast, unweighted vector from its split e^(−|x|) = hi + lo (the tail's last stage here). */
+// @ts-ignore: decorator
+@inline function fastBack(xv: v128, yv: v128, hi: v128, lo: v128): v128 {
+  const L = log1pSplitF4(hi, lo); // softplusTailF4's bits: softplusTailNegF4 is log1pSplitF4 of the two halves
+  return f64x2.add(valueLanesFinite(lo64(xv), lo64(yv), lo64(L)), valueLanesFinite(hi64(xv), hi64(yv), hi64(L)));
+}
+
+/**
+ * Σ ℓ over n contiguous float32 elements without weights, each ℓ as rowValue computes it: the unweighted float32
+ * total (Σ_r loss_r = this/C), for which the rows need not be walked one by one. SIMD: a run of vectors whose four
+ * lanes all take the float32 tail is software-pipelined (as ../elementwise/driver.ts's pipeSum): the split
+ * e^(−|x|) of vector j is computed beside the log1p and float64 value of vector j − 1, two independent chains per
+ * iteration (the tail's exp → log1p latency, not its operation count, bounds the unpipelined loop); other vectors
+ * as rowValue's; the last n mod 4 elements by its scalar tail.
+ */
+// @ts-ignore: decorator
+@inline function flatTotal32(x: usize, y: usize, n: i32): f64 {
+  let i = 0;
+  let s: f64 = 0;
+  if (ASC_FEATURE_SIMD) {
+    const ones = f32x4.splat(1);
+    let acc = k2(K_ZERO);
+    while (i + 4 <= n) {
+      const xv = v128.load(x + (<usize>i << 2)), yv = v128.load(y + (<usize>i << 2));
+      if (!i32x4.all_true(fastLanes(xv, yv, ones))) {
+        acc = f64x2.add(acc, vector32(xv, yv, ones, false));
+        i += 4;
+        continue;
+      }
+      const a = v128.or(xv, k2(K_SIGN32)); // −|x|
+      let hi = expSplitF4(a, false), lo = expSplitF4(a, true);
+      let j = i + 4;
+      for (; j + 4 <= n; j += 4) {
+        const x2 = v128.load(x + (<usize>j << 2)), y2 = v128.load(y + (<usize>j << 2));
+        if (!i32x4.all_true(fastLanes(x2, y2, ones))) break;
+        const a2 = v128.or(x2, k2(K_SIGN32));
+        const hi2 = expSplitF4(a2, false), lo2 = expSplitF4(a2, true);
+        const back = <usize>(j - 4) << 2;
+        acc = f64x2.add(acc, fastBack(v128.load(x + back), v128.load(y + back), hi, lo));
+        hi = hi2;
+        lo = lo2;
+      }
+      const back = <usize>(j - 4) << 2;
+      acc = f64x2.add(acc, fastBack(v128.load(x + back), v128.load(y + back), hi, lo));
+      i = j;
+    }
+    s = hsum(acc);
+  }
+  for (; i < n; i++) {
+    const xc = elemAt<f32>(x, i), yc = elemAt<f32>(y, i);
+    s += value1(xc, yc, lossL1<f32>(xc, yc, 1.0));
+  }
+  return s;
+}
+
 /** Σ_c ℓ_c·w_c of one row (its loss times C). */
 // @ts-ignore: decorator
 @inline function rowValue<T>(x: usize, y: usize, w: usize, C: i32): f64 {
@@ -268,17 +356,8 @@ const K_ZERO = 0, K_ONE = 1, K_HALF = 2, K_TWO = 3, K_SQRT2 = 4, K_F32Z = 5, K_L
       const ones = f32x4.splat(1);
       for (; c + 4 <= C; c += 4) {
         const off = <usize>c << 2;
-        const xv = v128.load(x + off), yv = v128.load(y + off);
         const wv = w != 0 ? v128.load(w + off) : ones;
-        const xl = lo64(xv), xh = hi64(xv);
-        const fast = fastLanes(xv, yv, wv), tail = softplusTailF4(xv), allFast = i32x4.all_true(fast);
-        let vl = valueLanes(xl, lo64(yv), lossLHalf(xl, lo64(tail), i64x2.extend_low_i32x4_s(fast), allFast));
-        let vh = valueLanes(xh, hi64(yv), lossLHalf(xh, hi64(tail), i64x2.extend_high_i32x4_s(fast), allFast));
-        if (w != 0) {
-          vl = f64x2.mul(vl, lo64(wv));
-          vh = f64x2.mul(vh, hi64(wv));
-        }
-        acc = f64x2.add(acc, f64x2.add(vl, vh));
+        acc = f64x2.add(acc, vector32(v128.load(x + off), v128.load(y + off), wv, w != 0));
       }
     } else {
       for (; c + 2 <= C; c += 2) {
@@ -316,6 +395,10 @@ const K_ZERO = 0, K_ONE = 1, K_HALF = 2, K_TWO = 3, K_SQRT2 = 4, K_F32Z = 5, K_L
 ): void {
   const write = (flags & MARGIN_WRITE_OUT) != 0;
   const invC = 1.0 / <f64>C;
+  if (sizeof<T>() == 4 && !write && w == 0) {
+    store<f64>(res, flatTotal32(x, y, rows * C) * invC);
+    return;
+  }
   const rowBytes = <usize>C * sizeof<T>();
   let total: f64 = 0;
   for (let r = 0; r < rows; r++) {
