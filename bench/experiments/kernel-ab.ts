@@ -4,7 +4,7 @@
 //   node scripts/run-ts.mjs bench/experiments/kernel-ab.ts <old.wasm> <new.wasm> [case-id ...] [--rounds=N]
 // Case ids as the bench's (bce-f32-1e5, ce10-f32-1e5, …): float32 BCE sum and CE index loss (stats + loss);
 // `ce10-f32-1e5:stats` or `:loss` times one of the two CE kernels alone. Issue 10's elementwise losses
-// (poissonnll-f32-1e5, gaussiannll-f32-1e5) time their term's sum kernel with default options (`:map` its map,
+// (poissonnll-f32-1e5, gaussiannll-f32-1e5, marginranking-f32-1e5, huber-f32-1e5) time their term's sum kernel with default options (`:map` its map,
 // `:grad` its gradient of the input).
 import { allCases } from '../lib/cases.js';
 import type { Case } from '../lib/cases.js';
@@ -15,6 +15,8 @@ import { stagedCase } from '../lib/simdloss.js';
 const TERMS: Record<string, { name: string; p: number; q: number }> = {
   poissonnll: { name: 'poisson_nll_log', p: 1e-8, q: 0 },
   gaussiannll: { name: 'gaussian_nll', p: 1e-6, q: 0 },
+  marginranking: { name: 'margin_ranking', p: 0, q: 0 },
+  huber: { name: 'huber', p: 1, q: 0 },
 };
 
 function setup(file: string, c: Case, part: string): { call: (s: number) => number } {

@@ -24,6 +24,7 @@ export const reference: TermReference = {
   term: 'margin_ranking',
   operands: 3,
   wide: false,
+  float32Blocks: true,
   params: [
     { p: 0, q: 0, label: 'margin 0 (default)' },
     { p: 0.7, q: 0, label: 'margin 0.7 (not a float32)' },

@@ -7,8 +7,9 @@
 //   ∂/∂a = gu·(−y),   ∂/∂b = −(gu·(−y)),   ∂/∂y = −(gu·(a − b))
 // The mask selects g before it multiplies, so a masked-out zero takes its sign from −y (or a − b), not from g, and
 // 0·NaN makes ∂/∂y NaN where a − b is: hence `scaledGrad` (the driver's contract for such terms). In the inputs'
-// precision, in PyTorch's operation order (float32 lanes for float32, as PyTorch computes). Drivers and contract:
-// ../driver.ts.
+// precision, in PyTorch's operation order (float32 lanes for float32, as PyTorch computes). ℓ is never negative (NaN
+// aside; u = −0 gives −0), so an unweighted float32 sum adds its terms in float32 blocks first (`nonNegative`: the
+// driver's block4, bound in its header). Drivers and contract: ../driver.ts.
 import { grad, map, sum, sumGrad } from '../driver';
 import { vadd, vge, vmul, vneg, vpmax, vsel, vsplat, vsub } from '../../lanes';
 
@@ -27,6 +28,8 @@ import { vadd, vge, vmul, vneg, vpmax, vsel, vsplat, vsub } from '../../lanes';
 @final @unmanaged class MarginRanking {
   // @ts-ignore: decorator
   @inline wide(): bool { return false; }
+  // @ts-ignore: decorator
+  @inline nonNegative(): bool { return true; }
   // @ts-ignore: decorator
   @inline value<N>(a: N, b: N, y: N, m: N, q: N): N {
     const u = u1<N>(a, b, y, m);
