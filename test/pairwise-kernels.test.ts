@@ -1,7 +1,8 @@
-// The pair row kernels (assembly/rows/pairwise.ts: pd_acc, pd_ties, pd_grad, cos_acc, cos_grad) in both test builds,
-// at the row lengths of DESIGN.md §4, for float32 and float64, with aligned and misaligned pointers, against
+// The pair row kernels (assembly/rows/pairwise.ts: pd_acc, pd_acc2, pd_ties, pd_grad, cos_acc, cos_grad) in both
+// test builds, at the row lengths of DESIGN.md §4, for float32 and float64, with aligned and misaligned pointers, against
 // float64 references written here from the formulas of the kernel's header:
 //   pd_acc     every mode's row statistic, to the float64 summation bound (max/min exactly; pow to 1e-13)
+//   pd_acc2    bit for bit two pd_acc calls (its pairs (a, b) and (a, c)), from non-zero starting values
 //   pd_ties    the ∞-norm mask counts, exactly
 //   pd_grad    one, two and three pairs: bit for bit the reference (same operations in float64, one rounding),
 //              pow modes to 1e-13 of the contributions
@@ -162,6 +163,21 @@ for (const build of BUILDS) {
               expect(w.intact(acc, ROWS * 8), 'pd_acc wrote outside acc').toBe(true);
               const stats = w.read(Float64Array, acc, ROWS);
               results[build][`acc ${dtype} ${mode} ${n} ${misalign}`] = stats;
+              // pd_acc2: the pairs (a, b) and (a, c) in one pass, the bits of pd_acc on each, from a non-zero start.
+              const acc2 = w.reserve(2 * ROWS * 8),
+                accC = w.reserve(ROWS * 8);
+              const start = Float64Array.from({ length: 2 * ROWS }, (_, i) => (mode === 'MIN' ? Infinity : i * 0.25));
+              new Float64Array(w.memory.buffer, acc2, 2 * ROWS).set(start);
+              new Float64Array(w.memory.buffer, accC, ROWS).set(start.subarray(ROWS));
+              const accB = w.put(start.subarray(0, ROWS));
+              w.k[`pd_acc2_${dtype}`](pa, pb, pc, ROWS, n, EPS, w.mode(mode), p, acc2, acc2 + ROWS * 8);
+              w.k[`pd_acc_${dtype}`](pa, pb, ROWS, n, EPS, w.mode(mode), p, accB);
+              w.k[`pd_acc_${dtype}`](pa, pc, ROWS, n, EPS, w.mode(mode), p, accC);
+              expect(w.intact(acc2, 2 * ROWS * 8), 'pd_acc2 wrote outside its accumulators').toBe(true);
+              expect([...w.read(Float64Array, acc2, 2 * ROWS)], `pd_acc2 ${mode} n=${n}`).toEqual([
+                ...w.read(Float64Array, accB, ROWS),
+                ...w.read(Float64Array, accC, ROWS),
+              ]);
               for (let r = 0; r < ROWS; r++) {
                 const want = refAcc(mode, A.subarray(r * n, (r + 1) * n), B.subarray(r * n, (r + 1) * n), p);
                 const tol = mode.startsWith('POW') ? POW_TOL * n + 2 * n * 2 ** -52 : 2 * n * 2 ** -52;

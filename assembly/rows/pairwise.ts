@@ -14,6 +14,8 @@
 //   PD_ZERO acc += (d ≠ 0)   (p = 0; NaN counts)
 //   PD_POW_* acc += |d|^p    (any other p; the facade takes acc^(1/p))
 // `acc` accumulates: the caller initialises it (0, or +∞ for PD_MIN) and may call again for further columns.
+// `pd_acc2` is pd_acc of the pairs (x, y) and (x, z) in one pass (a triplet's two distances from its anchor, the
+// anchor read once), with the same bits as two pd_acc calls.
 // `pd_ties` counts per row the elements of PyTorch's ∞-norm gradient mask, |d| == norm or |d| is NaN.
 //
 // Gradients (PyTorch 1.13's norm_backward, per element, for a row's upstream g, norm n and mask count c; the
@@ -199,6 +201,64 @@ function accRowAny<T>(mode: i32, x: usize, y: usize, cols: i32, eps: f64, p: f64
     else if (mode == PD_L1) a = accRow<T>(PD_L1, xr, yr, cols, eps, p, a);
     else a = accRowAny<T>(mode >= PD_POW_LT1 ? PD_POW_GT2 : mode, xr, yr, cols, eps, p, a);
     store<f64>(at, a);
+  }
+}
+
+/**
+ * accRow of the pairs (x, y) and (x, z) at once, for the summing modes PD_L2 and PD_L1: each pair's statistic with
+ * the same operations in the same order as accRow's (the same bits), x read once for both. Stores them at p1, p2
+ * (added to what is there).
+ */
+// @ts-ignore: decorator
+@inline function accRow2<T>(mode: i32, x: usize, y: usize, z: usize, cols: i32, eps: f64, p1: usize, p2: usize): void {
+  let j = 0;
+  let a1 = load<f64>(p1), a2 = load<f64>(p2);
+  if (ASC_FEATURE_SIMD) {
+    const E = f64x2.splat(eps), P = f64x2.splat(0);
+    let s0 = f64x2.splat(0), s1 = s0, t0 = s0, t1 = s0;
+    for (; j + 4 <= cols; j += 4) {
+      const x0 = ld2<T>(x, j), x1 = ld2<T>(x, j + 2);
+      s0 = f64x2.add(s0, term2(mode, f64x2.add(f64x2.sub(x0, ld2<T>(y, j)), E), P));
+      s1 = f64x2.add(s1, term2(mode, f64x2.add(f64x2.sub(x1, ld2<T>(y, j + 2)), E), P));
+      t0 = f64x2.add(t0, term2(mode, f64x2.add(f64x2.sub(x0, ld2<T>(z, j)), E), P));
+      t1 = f64x2.add(t1, term2(mode, f64x2.add(f64x2.sub(x1, ld2<T>(z, j + 2)), E), P));
+    }
+    for (; j + 2 <= cols; j += 2) {
+      const x0 = ld2<T>(x, j);
+      s0 = f64x2.add(s0, term2(mode, f64x2.add(f64x2.sub(x0, ld2<T>(y, j)), E), P));
+      t0 = f64x2.add(t0, term2(mode, f64x2.add(f64x2.sub(x0, ld2<T>(z, j)), E), P));
+    }
+    const s = f64x2.add(s0, s1), t = f64x2.add(t0, t1);
+    a1 += f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+    a2 += f64x2.extract_lane(t, 0) + f64x2.extract_lane(t, 1);
+  }
+  for (; j < cols; j++) {
+    const xj = ld1<T>(x, j);
+    a1 += term1(mode, xj - ld1<T>(y, j) + eps, 0);
+    a2 += term1(mode, xj - ld1<T>(z, j) + eps, 0);
+  }
+  store<f64>(p1, a1);
+  store<f64>(p2, a2);
+}
+
+/**
+ * pdAcc of the pairs (x, y) into acc and (x, z) into acc2 in one pass (a triplet's anchor read once): the same bits
+ * as two pdAcc calls; modes other than PD_L2 and PD_L1 run as two pdAcc calls.
+ */
+// @ts-ignore: decorator
+@inline function pdAcc2<T>(
+  x: usize, y: usize, z: usize, rows: i32, cols: i32, eps: f64, mode: i32, p: f64, acc: usize, acc2: usize,
+): void {
+  if (mode != PD_L2 && mode != PD_L1) {
+    pdAcc<T>(x, y, rows, cols, eps, mode, p, acc);
+    pdAcc<T>(x, z, rows, cols, eps, mode, p, acc2);
+    return;
+  }
+  const rowBytes = <usize>cols * sizeof<T>();
+  for (let r = 0; r < rows; r++) {
+    const o = <usize>r * rowBytes, at = <usize>r << 3;
+    if (mode == PD_L2) accRow2<T>(PD_L2, x + o, y + o, z + o, cols, eps, acc + at, acc2 + at);
+    else accRow2<T>(PD_L1, x + o, y + o, z + o, cols, eps, acc + at, acc2 + at);
   }
 }
 
@@ -439,6 +499,8 @@ function gradRowAny<T>(
 
 export function pd_acc_f32(x: usize, y: usize, rows: i32, cols: i32, eps: f64, mode: i32, p: f64, acc: usize): void { pdAcc<f32>(x, y, rows, cols, eps, mode, p, acc); }
 export function pd_acc_f64(x: usize, y: usize, rows: i32, cols: i32, eps: f64, mode: i32, p: f64, acc: usize): void { pdAcc<f64>(x, y, rows, cols, eps, mode, p, acc); }
+export function pd_acc2_f32(x: usize, y: usize, z: usize, rows: i32, cols: i32, eps: f64, mode: i32, p: f64, acc: usize, acc2: usize): void { pdAcc2<f32>(x, y, z, rows, cols, eps, mode, p, acc, acc2); }
+export function pd_acc2_f64(x: usize, y: usize, z: usize, rows: i32, cols: i32, eps: f64, mode: i32, p: f64, acc: usize, acc2: usize): void { pdAcc2<f64>(x, y, z, rows, cols, eps, mode, p, acc, acc2); }
 export function pd_ties_f32(x: usize, y: usize, rows: i32, cols: i32, eps: f64, norm: usize, cnt: usize): void { pdTies<f32>(x, y, rows, cols, eps, norm, cnt); }
 export function pd_ties_f64(x: usize, y: usize, rows: i32, cols: i32, eps: f64, norm: usize, cnt: usize): void { pdTies<f64>(x, y, rows, cols, eps, norm, cnt); }
 export function pd_grad_f32(a: usize, b: usize, c: usize, rows: i32, cols: i32, eps: f64, mode: i32, p: f64, pairs: i32, coef: usize, ga: usize, gb: usize, gc: usize): void { triGrad<f32>(a, b, c, rows, cols, eps, mode, p, pairs, coef, ga, gb, gc); }

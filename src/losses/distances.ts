@@ -76,6 +76,10 @@ export function normsOf(stats: Float64Array, spec: NormSpec, cols: number, alloc
   const m = normModes();
   const out = alloc(stats.length);
   if (cols === 0) return out; // PyTorch: the norm of an empty row is 0, whatever p
+  if (spec.mode === m.L2) {
+    for (let i = 0; i < stats.length; i++) out[i] = Math.sqrt(stats[i]);
+    return out;
+  }
   for (let i = 0; i < stats.length; i++) {
     const s = stats[i];
     out[i] =

@@ -228,7 +228,7 @@ const tmwd: AnyLossDeclaration = {
   args: ['anchor', 'positive', 'negative'],
   options: OPTIONS,
   reduction: REDUCTION,
-  kernels: ['pd_acc', 'pd_ties', 'pd_grad'],
+  kernels: ['pd_acc', 'pd_acc2', 'pd_ties', 'pd_grad'],
   settings(_fn, o: ParsedOptions<typeof OPTIONS, Reduction>): Settings {
     return { reduction: o.reduction, margin: o.margin, swap: o.swap, distance: distanceOf(o.distanceFunction) };
   },

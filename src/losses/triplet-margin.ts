@@ -64,7 +64,7 @@ const triplet: AnyLossDeclaration = {
   args: ['anchor', 'positive', 'negative'],
   options: OPTIONS,
   reduction: STANDARD_REDUCTION,
-  kernels: ['pd_acc', 'pd_ties', 'pd_grad'],
+  kernels: ['pd_acc', 'pd_acc2', 'pd_ties', 'pd_grad'],
   settings(_fn, o: ParsedOptions<typeof OPTIONS, Reduction>): Settings {
     return { reduction: o.reduction, margin: o.margin, spec: normSpec(o.p, o.eps), swap: o.swap };
   },

@@ -77,6 +77,13 @@ export function combine(
   const n = outShape.reduce((a, b) => a * b, 1);
   const u = alloc(n),
     loss = ownLoss ? fresh(n) : alloc(n);
+  if (!mp && !mn && !ds) {
+    // The common case (one shape, no swap), in two plain loops.
+    if (order === 'margin-first') for (let i = 0; i < n; i++) u[i] = margin + dp[i] - dn[i];
+    else for (let i = 0; i < n; i++) u[i] = dp[i] - dn[i] + margin;
+    for (let i = 0; i < n; i++) loss[i] = u[i] < 0 ? 0 : u[i]; // clamp_min(u, 0): NaN stays NaN
+    return { dp, dn, ds, mp, mn, ms, outShape, u, loss };
+  }
   for (let i = 0; i < n; i++) {
     const p = at(dp, mp, i);
     let q = at(dn, mn, i);

@@ -168,16 +168,35 @@ export function pairStats(
   if (rows === 0 || cols === 0) return out;
   const call = callOf(job, pairs.length);
   const k = kernel('pd_acc', job.dtype);
+  // The first two pairs from one operand (a triplet's anchor): one pass for both (pd_acc2, the same bits).
+  const k2 = pairs.length >= 2 && pairs[0][0] === pairs[1][0] ? kernel('pd_acc2', job.dtype) : null;
   const per = rowsPerBlock(cols, call.chunk);
   const acc = call.extra[0];
   forEachBlock(call, rows, cols, (b) => {
     const h = heap().float64 as Float64Array;
-    pairs.forEach(([i, j], q) => {
-      const at = acc + q * per * 8;
-      if (b.first) h.fill(init, at / 8, at / 8 + b.rows);
-      k(call.ptrs[i], call.ptrs[j], b.rows, b.cols, norm.eps, norm.mode, norm.p, at);
-      if (b.last) out[q].set(h.subarray(at / 8, at / 8 + b.rows), b.r0);
-    });
+    if (b.first) h.fill(init, acc / 8, acc / 8 + pairs.length * per);
+    for (let q = k2 ? 2 : 0; q < pairs.length; q++) {
+      const [i, j] = pairs[q];
+      k(call.ptrs[i], call.ptrs[j], b.rows, b.cols, norm.eps, norm.mode, norm.p, acc + q * per * 8);
+    }
+    if (k2) {
+      const p = call.ptrs;
+      k2(
+        p[pairs[0][0]],
+        p[pairs[0][1]],
+        p[pairs[1][1]],
+        b.rows,
+        b.cols,
+        norm.eps,
+        norm.mode,
+        norm.p,
+        acc,
+        acc + per * 8,
+      );
+    }
+    if (b.last)
+      for (let q = 0; q < pairs.length; q++)
+        out[q].set(h.subarray(acc / 8 + q * per, acc / 8 + q * per + b.rows), b.r0);
   });
   return out;
 }

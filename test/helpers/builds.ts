@@ -171,7 +171,7 @@ export const KERNEL_FAMILIES: Record<string, (name: string) => boolean> = {
   /** test/rows-kernels.test.ts: softmax statistics and CrossEntropy/NLL, with their flag globals. */
   rows: (n) => /^(softmax_stats(_wide)?|ce_[a-z_]+)_f(32|64)$/.test(n) || /^CE_[A-Z_]+$/.test(n),
   /** test/pairwise-kernels.test.ts: assembly/rows/pairwise.ts (p-norm distances, cosine), with its mode globals. */
-  pairwise: (n) => /^(pd_(acc|ties|grad)|cos_(acc|grad))_f(32|64)$/.test(n) || /^PD_[A-Z0-9_]+$/.test(n),
+  pairwise: (n) => /^(pd_(acc2?|ties|grad)|cos_(acc|grad))_f(32|64)$/.test(n) || /^PD_[A-Z0-9_]+$/.test(n),
   /** test/ctc-kernels.test.ts: assembly/rows/ctc.ts, with its flag globals. */
   ctc: (n) => /^ctc_[a-z0-9_]+$/.test(n) || /^CTC_[A-Z_]+$/.test(n),
   /** test/box-kernels.test.ts: assembly/boxes/box_iou.ts (GIoU, DIoU, CIoU), with its kind globals. */
