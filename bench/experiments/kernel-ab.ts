@@ -2,7 +2,8 @@
 // instance per build, `stagedCase`, the bench's case data copied in once). Interleaved samples, median (and
 // minimum) ns per element each and their ratio; values compared first.
 //   node scripts/run-ts.mjs bench/experiments/kernel-ab.ts <old.wasm> <new.wasm> [case-id ...] [--rounds=N]
-// Case ids as the bench's (bce-f32-1e5, ce10-f32-1e5, …): float32 BCE sum and CE index loss (stats + loss);
+// Case ids as the bench's (bce-f32-1e5, ce10-f32-1e5, …): float32 MSE, L1, SmoothL1 (β = 1) and BCE sums, CE index
+// loss (stats + loss);
 // `ce10-f32-1e5:stats` or `:loss` times one of the two CE kernels alone. Issue 10's elementwise losses
 // (poissonnll-f32-1e5, gaussiannll-f32-1e5, marginranking-f32-1e5, huber-f32-1e5) time their term's sum kernel with default options (`:map` its map,
 // `:grad` its gradient of the input).
@@ -25,6 +26,8 @@ function setup(file: string, c: Case, part: string): { call: (s: number) => numb
   const st = put(new Float64Array(2 * (c.rows ?? 0)));
   const n = c.elements;
   if (c.loss === 'bce') return { call: (s) => k.bce_sum_f32(px[s], py[s], 0, 0, n, 0, 0) / n };
+  const pointwise = { mse: 'sq_diff', l1: 'abs_diff', smoothL1: 'smooth_l1' } as Record<string, string>;
+  if (pointwise[c.loss]) return { call: (s) => k[`${pointwise[c.loss]}_sum_f32`](px[s], py[s], 0, 0, n, 1, 0) / n };
   if (c.loss === 'more') {
     const term = TERMS[c.more!];
     if (!term) throw new Error(`no elementwise term for ${c.id}`);

@@ -38,8 +38,22 @@ export const reference: TermReference = {
     const delta = dtype === 'f32' ? f(p) : p;
     const near = (x: number) => (dtype === 'f32' ? f(x) : x);
     // Differences exactly ±δ (the branches' boundary), just inside, zero (with −0), and well outside.
-    const a = sprinkle(n, () => mixedValue(rng), [delta, -delta, near(delta * 0.999), 0, -0, 3 * delta + 1, 0.5]);
-    const b = sprinkle(n, () => mixedValue(rng), [0, 0, 0, 0, 0, 0, 0.5]);
+    // Then differences at and below float32's smallest normal (0.5·z inexact there, z² underflowing) and float64's.
+    const a = sprinkle(n, () => mixedValue(rng), [
+      delta,
+      -delta,
+      near(delta * 0.999),
+      0,
+      -0,
+      3 * delta + 1,
+      0.5,
+      2 ** -126,
+      3 * 2 ** -127,
+      2.9e-39,
+      2 ** -149,
+      1e-310,
+    ]);
+    const b = sprinkle(n, () => mixedValue(rng), [0, 0, 0, 0, 0, 0, 0.5, 0, 0, 0, -(2 ** -149), 0]);
     const ea = sprinkle(n, () => mixedValue(rng), [NaN, Infinity, -Infinity, 1, Infinity, NaN, 3e38, -3e38]);
     const eb = sprinkle(n, () => mixedValue(rng), [0, 0, 0, NaN, Infinity, NaN, -3e38, 3e38]);
     return [

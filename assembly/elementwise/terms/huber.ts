@@ -7,7 +7,8 @@
 // times the upstream s. In the input's precision (float32 lanes for float32: only +, −, ×, |·| and compares, so each
 // element is bit-identical to PyTorch's). Drivers and contract: ../driver.ts.
 import { grad, map, sum, sumGrad } from '../driver';
-import { vabs, vge, vle, vmul, vneg, vsel, vsplat, vsub } from '../../lanes';
+import { clampedQuadLanes } from '../clamped_quad';
+import { vabs, vge, vle, vneg, vsel, vsplat, vsub } from '../../lanes';
 
 /** ∂ℓ/∂d for the difference `d`. */
 // @ts-ignore: decorator
@@ -33,10 +34,9 @@ import { vabs, vge, vle, vmul, vneg, vsel, vsplat, vsub } from '../../lanes';
   }
   // @ts-ignore: decorator
   @inline lanes<N>(a: v128, b: v128, c: v128, delta: v128, q: v128): v128 {
-    const z = vabs<N>(vsub<N>(a, b));
-    const half = vsplat<N>(0.5);
-    // PyTorch's vector path: blendv(0.5·z·z, δ·(z − 0.5·δ), z ≥ δ); a NaN z fails the compare and gives NaN.
-    return vsel(vmul<N>(delta, vsub<N>(z, vmul<N>(half, delta))), vmul<N>(vmul<N>(half, z), z), vge<N>(z, delta));
+    // PyTorch's vector path is blendv(0.5·z·z, δ·(z − 0.5·δ), z ≥ δ); ../clamped_quad.ts gives its bits in fewer
+    // operations.
+    return clampedQuadLanes<N>(vabs<N>(vsub<N>(a, b)), delta);
   }
   // @ts-ignore: decorator
   @inline gradA<N>(a: N, b: N, c: N, delta: N, q: N): N { return slope<N>(a - b, delta); }

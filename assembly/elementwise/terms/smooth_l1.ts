@@ -6,8 +6,11 @@
 // In the input's precision, in PyTorch's operation order. When β is a normal power of two (the default 1), x/β is
 // x·(1/β) exactly (both are the correctly rounded x·2^-k), so the float32 kernels multiply by q = 1/β instead
 // (SmoothL1Pow2: the same bits, and f32x4.div costs several multiplies; float64 keeps the division, for size).
+// At β = 1 (the default) ℓ is HuberLoss's δ = 1 quadratic bit for bit (x/1 = x, 1·(z − 0.5) = z − 0.5), so the
+// float32 value kernels (sum, map) take its shorter lane form (../clamped_quad.ts; SmoothL1Unit: the same bits).
 // Drivers and contract: ../driver.ts.
 import { grad, map, sum, sumGrad } from '../driver';
+import { clampedQuadLanes } from '../clamped_quad';
 import { vabs, vdiv, vge, vle, vlt, vmul, vneg, vsel, vsplat, vsub } from '../../lanes';
 
 /** x/β, computed as x/β (Div) or, for a power-of-two β, as x·q with q = 1/β exact (ByRecip): the same value. */
@@ -25,6 +28,17 @@ import { vabs, vdiv, vge, vle, vlt, vmul, vneg, vsel, vsplat, vsub } from '../..
   @inline over<N>(x: N, beta: N, q: N): N { return x * q; }
   // @ts-ignore: decorator
   @inline overLanes<N>(x: v128, beta: v128, q: v128): v128 { return vmul<N>(x, q); }
+}
+
+/** β = 1: x/β is x (q = 1), and the lanes take clampedQuadLanes. */
+// @ts-ignore: decorator
+@final @unmanaged class Unit {
+  // @ts-ignore: decorator
+  @inline unit(): bool { return true; }
+  // @ts-ignore: decorator
+  @inline over<N>(x: N, beta: N, q: N): N { return x; }
+  // @ts-ignore: decorator
+  @inline overLanes<N>(x: v128, beta: v128, q: v128): v128 { return x; }
 }
 
 /** ∂ℓ/∂d for the difference `d` (PyTorch's branch order: −β first, so d = 0 with β = 0 gives −1). */
@@ -55,6 +69,7 @@ import { vabs, vdiv, vge, vle, vlt, vmul, vneg, vsel, vsplat, vsub } from '../..
   // @ts-ignore: decorator
   @inline lanes<N>(a: v128, b: v128, c: v128, beta: v128, q: v128): v128 {
     const z = vabs<N>(vsub<N>(a, b));
+    if (isDefined(changetype<D>(0).unit)) return clampedQuadLanes<N>(z, beta); // β = 1
     const half = vsplat<N>(0.5);
     const quad = changetype<D>(0).overLanes<N>(vmul<N>(vmul<N>(half, z), z), beta, q);
     return vsel(quad, vsub<N>(z, vmul<N>(half, beta)), vlt<N>(z, beta));
@@ -89,13 +104,16 @@ import { vabs, vdiv, vge, vle, vlt, vmul, vneg, vsel, vsplat, vsub } from '../..
 
 type SmoothL1 = SmoothL1Of<Div>;
 type SmoothL1Pow2 = SmoothL1Of<ByRecip>;
+type SmoothL1Unit = SmoothL1Of<Unit>;
 
 export function smooth_l1_sum_f32(a: usize, b: usize, c: usize, w: usize, n: i32, p: f64, q: f64): f64 {
+  if (p == 1) return sum<SmoothL1Unit, f32>(a, b, c, w, n, p, 1);
   return pow2(p) ? sum<SmoothL1Pow2, f32>(a, b, c, w, n, p, recip(p)) : sum<SmoothL1, f32>(a, b, c, w, n, p, q);
 }
 export function smooth_l1_sum_f64(a: usize, b: usize, c: usize, w: usize, n: i32, p: f64, q: f64): f64 { return sum<SmoothL1, f64>(a, b, c, w, n, p, q); }
 export function smooth_l1_map_f32(a: usize, b: usize, c: usize, w: usize, out: usize, n: i32, p: f64, q: f64): void {
-  if (pow2(p)) map<SmoothL1Pow2, f32>(a, b, c, w, out, n, p, recip(p));
+  if (p == 1) map<SmoothL1Unit, f32>(a, b, c, w, out, n, p, 1);
+  else if (pow2(p)) map<SmoothL1Pow2, f32>(a, b, c, w, out, n, p, recip(p));
   else map<SmoothL1, f32>(a, b, c, w, out, n, p, q);
 }
 export function smooth_l1_map_f64(a: usize, b: usize, c: usize, w: usize, out: usize, n: i32, p: f64, q: f64): void { map<SmoothL1, f64>(a, b, c, w, out, n, p, q); }
