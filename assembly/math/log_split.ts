@@ -151,13 +151,14 @@ export const LOG_SPLIT_HF_ERR_ABS: f64 = 0.05 / 16777216.0;
   return k * LN2 + (f + (s * (h + R) - h));
 }
 
-// The float64-s join (KLDiv): s = f/(2 + f) in float64, and log(1 + f) = f − s·(f − R) (= 2s + s·R, the form of
-// log.ts's log_clamped_f64x2), where R = Lg1·s² + rest with s² and Lg1·s² in float64 and only the rest of musl
-// logf's R(s), rest = w·(Lg2 + w·Lg4) + z·(w·Lg3) (|rest| < 3.5e-4), in float32 lanes from the float32 s (z = s²,
-// w = z²): the float32 rounding of s reaches the log only through rest's slope (< 0.01) and the float32 roundings
-// of rest stay below 2^-35 of it, so what remains is musl logf's polynomial error (< 5e-11 in R, times |s| ≤
-// 0.1716): |k·ln 2 + (f − s·(f − R)) − log x| ≤ ERR_ABS_DIV for every positive normal float32 x
-// (test/log1p.test.ts measures it over every float32 m and sparsely over every binade: 0.00064·2^-24).
+// The float64-s join (KLDiv): s = f/(2 + f) in float64, and log(1 + f) = log(1 + s) − log(1 − s) = s·(2 + R),
+// where R = Lg1·s² + rest with s² and Lg1·s² in float64 and only the rest of musl logf's R(s), rest = w·(Lg2 +
+// w·Lg4) + z·(w·Lg3) (|rest| < 3.5e-4), in float32 lanes from the float32 s (z = s², w = z²): the float32 rounding
+// of s reaches the log only through rest's slope (< 0.01) and the float32 roundings of rest stay below 2^-35 of it;
+// the float64 roundings add a few 2^-53 of |2s| ≤ 0.35 and of |k·ln 2| ≤ 104; what remains is musl logf's
+// polynomial error (< 5e-11 in R, times |s| ≤ 0.1716): |k·ln 2 + s·(2 + R) − log x| ≤ ERR_ABS_DIV for every
+// positive normal float32 x (test/log1p.test.ts measures it over every float32 m and sparsely over every binade:
+// 0.00064·2^-24).
 
 /** The stated absolute error bound of the float64-s join (see above). */
 export const LOG_SPLIT_DIV_ERR_ABS: f64 = 0.001 / 16777216.0;
@@ -186,12 +187,13 @@ const D_TWO = 0, D_LG1 = 1, D_LN2 = 2;
   return w * (LG2_F + w * LG4_F) + z * (w * LG3_F);
 }
 
-/** log x = k·ln 2 + (f − s·(f − (Lg1·(s·s) + rest))), s = f/(2 + f), in float64 (two lanes; k, f, rest as f64 lanes). */
+/** log x = k·ln 2 + s·(2 + (Lg1·(s·s) + rest)), s = f/(2 + f), in float64 (two lanes; k, f, rest as f64 lanes). */
 // @ts-ignore: decorator
 @inline export function logJoinDiv2x(k: v128, f: v128, rest: v128): v128 {
-  const s = f64x2.div(f, f64x2.add(d2(D_TWO), f));
+  const two = d2(D_TWO);
+  const s = f64x2.div(f, f64x2.add(two, f));
   const R = f64x2.add(f64x2.mul(d2(D_LG1), f64x2.mul(s, s)), rest);
-  return f64x2.add(f64x2.mul(k, d2(D_LN2)), f64x2.sub(f, f64x2.mul(s, f64x2.sub(f, R))));
+  return f64x2.add(f64x2.mul(k, d2(D_LN2)), f64x2.mul(s, f64x2.add(two, R)));
 }
 
 /** Scalar twin of `logJoinDiv2x`. */
@@ -199,5 +201,5 @@ const D_TWO = 0, D_LG1 = 1, D_LN2 = 2;
 @inline export function logJoinDiv1(k: f64, f: f64, rest: f64): f64 {
   const s = f / (2.0 + f);
   const R = LG1_D * (s * s) + rest;
-  return k * LN2 + (f - s * (f - R));
+  return k * LN2 + s * (2.0 + R);
 }

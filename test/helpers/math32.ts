@@ -104,7 +104,7 @@ export function logSplitHf32(t: number): number {
 /**
  * log t of a positive normal float32 as assembly/math/log_split.ts's float64-s join computes it (logJoinDiv1): the
  * float32 s = f/(2 + f) only for rest = w·(Lg2 + w·Lg4) + z·(w·Lg3) in float32 (z = s², w = z²), then in float64
- * s = f/(2 + f), R = Lg1·(s·s) + rest and k·ln 2 + (f − s·(f − R)).
+ * s = f/(2 + f), R = Lg1·(s·s) + rest and k·ln 2 + s·(2 + R).
  */
 export function logSplitDiv32(t: number): number {
   const { k, fm, s } = logReduce32(t);
@@ -113,5 +113,5 @@ export function logSplitDiv32(t: number): number {
   const rest = f(f(w * f(LG2_F + f(w * LG4_F))) + f(z * f(w * LG3_F)));
   const sd = fm / (2 + fm);
   const R = LG1_F * (sd * sd) + rest;
-  return k * 0.6931471805599453 + (fm - sd * (fm - R));
+  return k * 0.6931471805599453 + sd * (2 + R);
 }

@@ -12,8 +12,8 @@
 // log t and its two products cancel, and its target gradient is a cancelling sum; a float32 evaluation would miss
 // the accuracy rule there.
 // kl_div's float32 values (narrowValue): l = float32(t·(L − x)), with L = log t from math/log_split.ts's float64-s
-// join (musl logf's reduction t = 2^k·(1 + f) and the float32 part of its polynomial in float32 lanes, s =
-// f/(2 + f) and the rest in float64: |L − log t| ≤ E = 0.001·2^-24 absolute, measured 0.00064·2^-24 over every
+// join (musl logf's reduction t = 2^k·(1 + f) and the rest of its polynomial in float32 lanes, s =
+// f/(2 + f) and Lg1·s² in float64: |L − log t| ≤ E = 0.001·2^-24 absolute, measured 0.00064·2^-24 over every
 // float32 mantissa) and L − x, t·(L − x) in float64 (relative error ≤ 2^-52 together). Used (as l + 0, which turns
 // t = ±0's ±0 into the +0 of 0 − t·x) where t = ±0 or t is positive normal (not infinite) and |l| ≥ float32(T·t),
 // T = 0.0011; elsewhere (the few cancelling elements, t subnormal, negative, infinite or NaN, x NaN) the float64
@@ -105,7 +105,10 @@ function slowLanes(x: v128, t: v128, l: v128): v128 {
   return v128.bitselect(f32x4.add(l, f32x4.splat(0)), pack32(fl, fh), ok);
 }
 
-/** ℓ of kl_div on four float32 lanes (see the header). */
+/**
+ * ℓ of kl_div on four float32 lanes (see the header). Inlined into the three float32 kernels (a call per vector
+ * and its constant loads cost a few per cent); only the rare path is a call.
+ */
 // @ts-ignore: decorator
 @inline function value32Lanes(x: v128, t: v128): v128 {
   const l = fastLanes(x, t);
