@@ -85,6 +85,18 @@ describe.each(BUILDS)('softplus.ts, %s build', (name) => {
     expect(e).toBeGreaterThan(0.03); // the sweep ran (measured 0.0458)
   });
 
+  it('the float64-s split log (s, s² and Lg1·s² in float64) stays within 0.001·2^-24 of log x (every mantissa, every binade)', () => {
+    const lo = bitsOf(Math.SQRT1_2);
+    const e = b.k.split_log_div_f32_max_abs_error(lo, bitsOf(Math.SQRT2) - lo + 1, 1);
+    const all = b.k.split_log_div_f32_max_abs_error(
+      bitsOf(2 ** -126),
+      Math.floor((bitsOf(3.4e38) - bitsOf(2 ** -126)) / 997),
+      997,
+    );
+    expect(Math.max(e, all)).toBeLessThanOrEqual(0.001);
+    expect(e).toBeGreaterThan(0.0004); // the sweep ran (measured 0.00064)
+  });
+
   // math/softplus.ts's expSplitF4 (the tail's exp): hi + lo within 0.3·2^-24 relative of e^x on [−80, 88] (below
   // −80 its lo part underflows: up to 1·2^-24 there, measured 0.996).
   it('the split exp hi + lo stays within 0.3·2^-24 relative of e^x on [−80, 88] (every 61st float32)', () => {

@@ -1,5 +1,6 @@
 // log x of a positive normal float32 as k·ln 2 + f + small, for float32 terms that cancel against their log
-// (KLDiv's t·log t − t·x) and so need the log to a small absolute error, not to 1 ulp: musl logf's reduction
+// (GaussianNLL, PoissonNLL; KLDiv takes the float64-s join at the end of this file) and so need the log to a small
+// absolute error, not to 1 ulp: musl logf's reduction
 // x = 2^k·m, m ∈ [√2/2, √2), f = m − 1 (exact), and its polynomial for the rest, small = log(1 + f) − f =
 // s·(hfsq + R(s²)) − hfsq (s = f/(2 + f), hfsq = f²/2), in float32 lanes; the caller adds k·ln 2 + f + small in
 // float64 (exact but for float64 roundings), so the float32 roundings reach the log only through |small| ≤ 0.085.
@@ -22,8 +23,12 @@ const LG4_F: f32 = 0.24279078841;
 const LS_K: usize = memory.data<f32>([
   1, 1, 1, 1, 0.5, 0.5, 0.5, 0.5, 2, 2, 2, 2,
   LG1_F, LG1_F, LG1_F, LG1_F, LG2_F, LG2_F, LG2_F, LG2_F, LG3_F, LG3_F, LG3_F, LG3_F, LG4_F, LG4_F, LG4_F, LG4_F,
+  reinterpret<f32>(SHIFT32), reinterpret<f32>(SHIFT32), reinterpret<f32>(SHIFT32), reinterpret<f32>(SHIFT32),
+  reinterpret<f32>(MANT32), reinterpret<f32>(MANT32), reinterpret<f32>(MANT32), reinterpret<f32>(MANT32),
+  reinterpret<f32>(MBASE32), reinterpret<f32>(MBASE32), reinterpret<f32>(MBASE32), reinterpret<f32>(MBASE32),
+  reinterpret<f32>(127), reinterpret<f32>(127), reinterpret<f32>(127), reinterpret<f32>(127),
 ], 16);
-const K_ONE = 0, K_HALF = 1, K_TWO = 2, K_LG = 3;
+const K_ONE = 0, K_HALF = 1, K_TWO = 2, K_LG = 3, K_SHIFT = 7, K_MANT = 8, K_MBASE = 9, K_BIAS = 10;
 
 /** Constant `i` of LS_K in all four lanes (one load). */
 // @ts-ignore: decorator
@@ -34,19 +39,19 @@ const K_ONE = 0, K_HALF = 1, K_TWO = 2, K_LG = 3;
 /** The bits of x shifted so that the exponent field carries into k exactly when m ≥ √2 (musl's reduction). */
 // @ts-ignore: decorator
 @inline function shifted(x: v128): v128 {
-  return i32x4.add(x, i32x4.splat(SHIFT32));
+  return i32x4.add(x, k4(K_SHIFT));
 }
 
 /** k of x = 2^k·m, m ∈ [√2/2, √2), on four float32 lanes (as i32 lanes). */
 // @ts-ignore: decorator
 @inline export function logExponentF4(x: v128): v128 {
-  return i32x4.sub(i32x4.shr_s(shifted(x), 23), i32x4.splat(127));
+  return i32x4.sub(i32x4.shr_s(shifted(x), 23), k4(K_BIAS));
 }
 
 /** f = m − 1 of x = 2^k·m on four float32 lanes (exact). */
 // @ts-ignore: decorator
 @inline export function logFractionF4(x: v128): v128 {
-  return f32x4.sub(i32x4.add(v128.and(shifted(x), i32x4.splat(MANT32)), i32x4.splat(MBASE32)), k4(K_ONE));
+  return f32x4.sub(i32x4.add(v128.and(shifted(x), k4(K_MANT)), k4(K_MBASE)), k4(K_ONE));
 }
 
 /** s = f/(2 + f) on four float32 lanes. */
@@ -144,4 +149,57 @@ export const LOG_SPLIT_HF_ERR_ABS: f64 = 0.05 / 16777216.0;
 @inline export function logJoinHf1(k: f64, f: f64, s: f64, R: f64): f64 {
   const h = 0.5 * f * f;
   return k * LN2 + (f + (s * (h + R) - h));
+}
+
+// The float64-s join (KLDiv): s = f/(2 + f) in float64, and log(1 + f) = log(1 + s) − log(1 − s) = s·(2 + R),
+// where R = Lg1·s² + rest with s² and Lg1·s² in float64 and only the rest of musl logf's R(s), rest = w·(Lg2 +
+// w·Lg4) + z·(w·Lg3) (|rest| < 3.5e-4), in float32 lanes from the float32 s (z = s², w = z²): the float32 rounding
+// of s reaches the log only through rest's slope (< 0.01) and the float32 roundings of rest stay below 2^-35 of it;
+// the float64 roundings add a few 2^-53 of |2s| ≤ 0.35 and of |k·ln 2| ≤ 104; what remains is musl logf's
+// polynomial error (< 5e-11 in R, times |s| ≤ 0.1716): |k·ln 2 + s·(2 + R) − log x| ≤ ERR_ABS_DIV for every
+// positive normal float32 x (test/log1p.test.ts measures it over every float32 m and sparsely over every binade:
+// 0.00064·2^-24).
+
+/** The stated absolute error bound of the float64-s join (see above). */
+export const LOG_SPLIT_DIV_ERR_ABS: f64 = 0.001 / 16777216.0;
+
+const LG1_D: f64 = <f64>LG1_F;
+const LS_D: usize = memory.data<f64>([2.0, 2.0, LG1_D, LG1_D, LN2, LN2], 16);
+const D_TWO = 0, D_LG1 = 1, D_LN2 = 2;
+
+/** Constant `i` of LS_D in both f64 lanes (one load). */
+// @ts-ignore: decorator
+@inline function d2(i: i32): v128 {
+  return v128.load(LS_D + (<usize>i << 4));
+}
+
+/** rest = R(s) − Lg1·s² = w·(Lg2 + w·Lg4) + z·(w·Lg3) on four float32 lanes (z = s², w = z²). */
+// @ts-ignore: decorator
+@inline export function logRestF4(s: v128): v128 {
+  const z = f32x4.mul(s, s), w = f32x4.mul(z, z);
+  return f32x4.add(f32x4.mul(w, f32x4.add(k4(K_LG + 1), f32x4.mul(w, k4(K_LG + 3)))), f32x4.mul(z, f32x4.mul(w, k4(K_LG + 2))));
+}
+
+/** Scalar twin of `logRestF4`. */
+// @ts-ignore: decorator
+@inline export function logRestF1(s: f32): f32 {
+  const z = s * s, w = z * z;
+  return w * (LG2_F + w * LG4_F) + z * (w * LG3_F);
+}
+
+/** log x = k·ln 2 + s·(2 + (Lg1·(s·s) + rest)), s = f/(2 + f), in float64 (two lanes; k, f, rest as f64 lanes). */
+// @ts-ignore: decorator
+@inline export function logJoinDiv2x(k: v128, f: v128, rest: v128): v128 {
+  const two = d2(D_TWO);
+  const s = f64x2.div(f, f64x2.add(two, f));
+  const R = f64x2.add(f64x2.mul(d2(D_LG1), f64x2.mul(s, s)), rest);
+  return f64x2.add(f64x2.mul(k, d2(D_LN2)), f64x2.mul(s, f64x2.add(two, R)));
+}
+
+/** Scalar twin of `logJoinDiv2x`. */
+// @ts-ignore: decorator
+@inline export function logJoinDiv1(k: f64, f: f64, rest: f64): f64 {
+  const s = f / (2.0 + f);
+  const R = LG1_D * (s * s) + rest;
+  return k * LN2 + s * (2.0 + R);
 }

@@ -4,7 +4,7 @@
 import { exp1 } from '../math/exp';
 import { log1p_f64, log_f64 } from '../math/log';
 import { expSplitF1, expSplitF4, log1pUnitF1, log1pUnitF4, softplusTailF1, softplusTailF4 } from '../math/softplus';
-import { logExponentF1, logFractionF1, logJoin1, logJoinHf1, logRF1, logSF1, logSmallF1 } from '../math/log_split';
+import { logExponentF1, logFractionF1, logJoin1, logJoinDiv1, logJoinHf1, logRestF1, logRF1, logSF1, logSmallF1 } from '../math/log_split';
 
 /** out[i] = log1p(x[i]) for x[i] ∈ [0, 1], float32 (log1pUnitF4). */
 export function log1p_unit_f32_map(x: usize, out: usize, n: i32): void {
@@ -116,6 +116,21 @@ export function split_log_hf_f32_max_abs_error(firstBits: i32, count: i32, strid
     const x = reinterpret<f32>(firstBits + i * stride);
     const f = logFractionF1(x), s = logSF1(f);
     const L = logJoinHf1(<f64>logExponentF1(x), <f64>f, <f64>s, <f64>logRF1(s));
+    worst = max<f64>(worst, abs(L - log_f64(<f64>x)) * 16777216.0);
+  }
+  return worst;
+}
+
+/**
+ * The same for math/log_split.ts's float64-s join (logJoinDiv1: rest from the float32 s, s and Lg1·s² in float64;
+ * the lanes are the same operations, their bits checked through KLDiv's kernels).
+ */
+export function split_log_div_f32_max_abs_error(firstBits: i32, count: i32, stride: i32): f64 {
+  let worst: f64 = 0;
+  for (let i = 0; i < count; i++) {
+    const x = reinterpret<f32>(firstBits + i * stride);
+    const f = logFractionF1(x);
+    const L = logJoinDiv1(<f64>logExponentF1(x), <f64>f, <f64>logRestF1(logSF1(f)));
     worst = max<f64>(worst, abs(L - log_f64(<f64>x)) * 16777216.0);
   }
   return worst;

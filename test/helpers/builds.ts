@@ -185,7 +185,7 @@ export const KERNEL_FAMILIES: Record<string, (name: string) => boolean> = {
   /** test/log1p.test.ts (test build only): assembly/math/softplus.ts and log_split.ts. */
   softplus: (n) =>
     /^(log1p_unit|softplus_tail)_f32_(map|max_ulp_error)$/.test(n) ||
-    /^split_(log|log_hf|exp)_f32_max_(abs|rel)_error$/.test(n),
+    /^split_(log|log_hf|log_div|exp)_f32_max_(abs|rel)_error$/.test(n),
   /**
    * test/margin-rows-kernels.test.ts: the row kernels over contiguous class scores (MultiMargin, MultiLabelMargin,
    * MultiLabelSoftMargin), NLL over gathered log-probabilities, their target check and flag globals.

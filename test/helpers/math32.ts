@@ -91,17 +91,6 @@ function logReduce32(t: number): { k: number; fm: number; s: number } {
 }
 
 /**
- * log t of a positive normal float32 as assembly/math/log_split.ts computes it: k·ln 2 + (f + small) in float64,
- * with small = s·(hfsq + (t2 + t1)) − hfsq in float32 (musl logf's reduction and polynomial).
- */
-export function logSplit32(t: number): number {
-  const { k, fm, s } = logReduce32(t);
-  const hfsq = f(f(0.5 * fm) * fm);
-  const small = f(f(s * f(hfsq + logPolyR32(s))) - hfsq);
-  return k * 0.6931471805599453 + (fm + small);
-}
-
-/**
  * log t of a positive normal float32 as assembly/math/log_split.ts's tighter join computes it (logJoinHf1):
  * s = f/(2 + f) and R = t2 + t1 in float32, then k·ln 2 + (f + (s·(h + R) − h)) in float64 with h = 0.5·f·f.
  */
@@ -110,4 +99,19 @@ export function logSplitHf32(t: number): number {
   const R = logPolyR32(s);
   const h = 0.5 * fm * fm;
   return k * 0.6931471805599453 + (fm + (s * (h + R) - h));
+}
+
+/**
+ * log t of a positive normal float32 as assembly/math/log_split.ts's float64-s join computes it (logJoinDiv1): the
+ * float32 s = f/(2 + f) only for rest = w·(Lg2 + w·Lg4) + z·(w·Lg3) in float32 (z = s², w = z²), then in float64
+ * s = f/(2 + f), R = Lg1·(s·s) + rest and k·ln 2 + s·(2 + R).
+ */
+export function logSplitDiv32(t: number): number {
+  const { k, fm, s } = logReduce32(t);
+  const z = f(s * s);
+  const w = f(z * z);
+  const rest = f(f(w * f(LG2_F + f(w * LG4_F))) + f(z * f(w * LG3_F)));
+  const sd = fm / (2 + fm);
+  const R = LG1_F * (sd * sd) + rest;
+  return k * 0.6931471805599453 + sd * (2 + R);
 }
