@@ -246,7 +246,16 @@ import { at, hi64, hsum, lanesOf, lo64, pack32, put, vadd, vat, vmul, vput, vspl
       s0 = pipeSum<Op>(a, b, n, p, q, vp, vq);
       i = n & ~3;
     } else if (changetype<Op>(0).wide()) {
-      // the single-vector loop below
+      if (sizeof<N>() == 4 && isDefined(changetype<Op>(0).narrowValue) && w == 0 && c == 0) {
+        // Unweighted two-operand float32 values of wide terms (BCE, KLDiv, …): their own loop, two vectors per
+        // iteration into two accumulators, without the single-vector loop's per-vector weight and third-operand
+        // selects (BCE's kernel 1.1×, KLDiv's 1.05×).
+        const z = i64x2.splat(0);
+        for (; i + 2 * L <= n; i += 2 * L) {
+          s0 = f64x2.add(s0, termSum<Op, N>(vat<N>(a, i), vat<N>(b, i), z, 0, one, p, q, vp, vq));
+          s1 = f64x2.add(s1, termSum<Op, N>(vat<N>(a, i + L), vat<N>(b, i + L), z, 0, one, p, q, vp, vq));
+        }
+      }
     } else if (sizeof<N>() == 4 && isDefined(changetype<Op>(0).nonNegative) && w == 0) {
       // Non-negative float32 terms: each lane adds its four terms of a 16-element block pairwise in float32,
       // ((t0 + t1) + (t2 + t3)), before the block is widened into float64 (see the header's precision note).
