@@ -240,8 +240,9 @@ import { at, hi64, hsum, lanesOf, lo64, pack32, put, vadd, vat, vmul, vput, vspl
     const L = lanesOf<N>();
     const vp = vsplat<N>(p), vq = vsplat<N>(q), one = vsplat<N>(1);
     let s0 = f64x2.splat(0), s1 = s0, s2 = s0, s3 = s0;
-    // Cheap terms are unrolled (independent accumulators hide the add latency); a wide term's float64 math is long
-    // enough to hide it alone, and unrolling it would only multiply its code.
+    // Cheap terms are unrolled (independent accumulators hide the add latency). A wide term's math is long enough
+    // to hide that latency alone: only its unweighted float32 values get a two-vector loop (below), which saves the
+    // single-vector loop's per-vector selects; elsewhere unrolling it would only multiply its code.
     if (sizeof<N>() == 4 && isDefined(changetype<Op>(0).front) && w == 0) {
       s0 = pipeSum<Op>(a, b, n, p, q, vp, vq);
       i = n & ~3;
