@@ -1,16 +1,12 @@
-// log x of a positive normal float32 as k·ln 2 + f + small, for float32 terms that cancel against their log
-// (GaussianNLL, PoissonNLL; KLDiv takes the float64-s join at the end of this file) and so need the log to a small
-// absolute error, not to 1 ulp: musl logf's reduction
-// x = 2^k·m, m ∈ [√2/2, √2), f = m − 1 (exact), and its polynomial for the rest, small = log(1 + f) − f =
-// s·(hfsq + R(s²)) − hfsq (s = f/(2 + f), hfsq = f²/2), in float32 lanes; the caller adds k·ln 2 + f + small in
-// float64 (exact but for float64 roundings), so the float32 roundings reach the log only through |small| ≤ 0.085.
-// Bound: |k·ln 2 + f + small − log x| ≤ ERR_ABS for every positive normal float32 x (the error depends on m only;
-// test/log1p.test.ts measures it over every float32 m: 0.1693·2^-24; the bound stated below has margin).
+// log x of a positive normal float32 to a small absolute error, not to 1 ulp, for float32 terms that cancel
+// against their log (GaussianNLL's log v, PoissonNLL's log(x + eps), KLDiv's log t): musl logf's reduction
+// x = 2^k·m, m ∈ [√2/2, √2), f = m − 1 (exact) in float32 lanes, then log x = k·ln 2 + log(1 + f) joined in float64
+// from pieces of musl logf's polynomial (s = f/(2 + f), R(s²)) computed in float32 where their roundings cannot
+// reach the log. Two joins, each with its stated bound (measured over every float32 m by test/log1p.test.ts):
+// - the tighter join (logJoinHf: s and R in float32, f²/2 and small = s·(hfsq + R) − hfsq in float64), ≤ 0.05·2^-24;
+// - the float64-s join (logJoinDiv: s and Lg1·s² in float64, only the rest of R in float32), ≤ 0.001·2^-24.
 // Not for zero, subnormal, negative, infinite or NaN x (callers select another path there). Lanes and scalar twins
 // perform the same operations in the same order. Constants are loaded from static memory inside the loops.
-
-/** The stated absolute error bound of the split log (see the header). */
-export const LOG_SPLIT_ERR_ABS: f64 = 0.2 / 16777216.0;
 
 const SHIFT32: i32 = 0x3f800000 - 0x3f3504f3;
 const MBASE32: i32 = 0x3f3504f3;
@@ -69,15 +65,6 @@ const K_ONE = 0, K_HALF = 1, K_TWO = 2, K_LG = 3, K_SHIFT = 7, K_MANT = 8, K_MBA
   return f32x4.add(t2, t1);
 }
 
-/** small = log(1 + f) − f on four float32 lanes, for f = logFractionF4(x) (see the header). */
-// @ts-ignore: decorator
-@inline export function logSmallF4(f: v128): v128 {
-  const s = logSF4(f);
-  const R = logRF4(s);
-  const hfsq = f32x4.mul(f32x4.mul(k4(K_HALF), f), f);
-  return f32x4.sub(f32x4.mul(s, f32x4.add(hfsq, R)), hfsq);
-}
-
 /** Scalar twin of `logExponentF4`. */
 // @ts-ignore: decorator
 @inline export function logExponentF1(x: f32): i32 {
@@ -105,30 +92,9 @@ const K_ONE = 0, K_HALF = 1, K_TWO = 2, K_LG = 3, K_SHIFT = 7, K_MANT = 8, K_MBA
   return t2 + t1;
 }
 
-/** Scalar twin of `logSmallF4`. */
-// @ts-ignore: decorator
-@inline export function logSmallF1(f: f32): f32 {
-  const s = logSF1(f);
-  const R = logRF1(s);
-  const hfsq = <f32>0.5 * f * f;
-  return s * (hfsq + R) - hfsq;
-}
-
 const LN2: f64 = 0.6931471805599453;
 
-/** log x = k·ln 2 + f + small in float64 from the three pieces (two lanes; k as f64 lanes). */
-// @ts-ignore: decorator
-@inline export function logJoin2x(k: v128, f: v128, small: v128): v128 {
-  return f64x2.add(f64x2.mul(k, f64x2.splat(LN2)), f64x2.add(f, small));
-}
-
-/** Scalar twin of `logJoin2x`. */
-// @ts-ignore: decorator
-@inline export function logJoin1(k: f64, f: f64, small: f64): f64 {
-  return k * LN2 + (f + small);
-}
-
-// The tighter join (GaussianNLL): small = s·(hfsq + R) − hfsq with s = logSF4(f) and R = logRF4(s) from float32
+// The tighter join (GaussianNLL, PoissonNLL): small = log(1 + f) − f = s·(hfsq + R) − hfsq with s = logSF4(f) and R = logRF4(s) from float32
 // lanes but hfsq = f²/2 (exact in float64: f has 24 bits), the product and the difference in float64, so the
 // float32 roundings of hfsq, of s·(hfsq + R) and of small do not reach the log: |k·ln 2 + f + small − log x| ≤
 // ERR_ABS_HF for every positive normal float32 x (test/log1p.test.ts measures it over every m: 0.0458·2^-24).

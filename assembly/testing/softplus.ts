@@ -4,7 +4,7 @@
 import { exp1 } from '../math/exp';
 import { log1p_f64, log_f64 } from '../math/log';
 import { expSplitF1, expSplitF4, log1pUnitF1, log1pUnitF4, softplusTailF1, softplusTailF4 } from '../math/softplus';
-import { logExponentF1, logFractionF1, logJoin1, logJoinDiv1, logJoinHf1, logRestF1, logRF1, logSF1, logSmallF1 } from '../math/log_split';
+import { logExponentF1, logFractionF1, logJoinDiv1, logJoinHf1, logRestF1, logRF1, logSF1 } from '../math/log_split';
 
 /** out[i] = log1p(x[i]) for x[i] ∈ [0, 1], float32 (log1pUnitF4). */
 export function log1p_unit_f32_map(x: usize, out: usize, n: i32): void {
@@ -91,24 +91,10 @@ export function softplus_tail_f32_max_ulp_error(firstBits: i32, count: i32, stri
 }
 
 /**
- * The largest |k·ln 2 + f + small − log x| of math/log_split.ts, in units of 2^-24, over the `count` float32s
- * with bit patterns firstBits + i·stride (positive normal), against log_f64 (< 1 float64 ulp). Scalar twins in
- * both builds (the lanes are the same operations; test/log1p.test.ts checks their bits through KLDiv's kernels).
- */
-export function split_log_f32_max_abs_error(firstBits: i32, count: i32, stride: i32): f64 {
-  let worst: f64 = 0;
-  for (let i = 0; i < count; i++) {
-    const x = reinterpret<f32>(firstBits + i * stride);
-    const f = logFractionF1(x);
-    const L = logJoin1(<f64>logExponentF1(x), <f64>f, <f64>logSmallF1(f));
-    worst = max<f64>(worst, abs(L - log_f64(<f64>x)) * 16777216.0);
-  }
-  return worst;
-}
-
-/**
- * The same for math/log_split.ts's tighter join (logJoinHf1: float32 s and R, f²/2 and small in float64; the lanes
- * are the same operations, their bits checked through GaussianNLL's kernels).
+ * The largest |log x − log_f64(x)| of math/log_split.ts's tighter join (logJoinHf1: float32 s and R, f²/2 and small
+ * in float64), in units of 2^-24, over the `count` float32s with bit patterns firstBits + i·stride (positive
+ * normal), against log_f64 (< 1 float64 ulp). Scalar twins in both builds (the lanes are the same operations,
+ * their bits checked through GaussianNLL's kernels).
  */
 export function split_log_hf_f32_max_abs_error(firstBits: i32, count: i32, stride: i32): f64 {
   let worst: f64 = 0;
