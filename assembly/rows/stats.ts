@@ -174,16 +174,12 @@ const TAIL_MASK: usize = memory.data<u64>([
 }
 
 /**
- * m and s of two contiguous rows at p0 and p1 together (C ≥ pairMinC<T>() classes), for small C where per-row
- * costs dominate: one horizontal reduction for both rows, no scalar tail, the two rows' dependency chains
- * interleaved. Stores m0, m1 at `mOut`, `mOut + 8` and s0, s1 (already `finiteOr`-ed) at `sOut`, `sOut + 8`.
- * SIMD build only.
+ * The maxima [m0, m1] (f64 lanes) of two contiguous rows at p0 and p1 (C ≥ pairMinC<T>() classes; `last` is the
+ * byte offset of a row's last full v128): pmax with NaN masks as in rowMax, so a row with a NaN gives NaN; float32
+ * maxima are promoted exactly. SIMD build only.
  */
-function rowPair<T>(p0: usize, p1: usize, C: i32, mOut: usize, sOut: usize): void {
-  const size = <usize>sizeof<T>();
-  const last = <usize>(C - (sizeof<T>() == 4 ? 4 : 2)) * size;
-  let vm: v128; // [m0, m1] as f64
-  let mm = f32x4.splat(0); // float32: lanes 0 and 2 hold m0 and m1 (NaN rows are made NaN through vm)
+// @ts-ignore: decorator
+@inline function pairMax<T>(p0: usize, p1: usize, C: i32, last: usize): v128 {
   if (sizeof<T>() == 4) {
     let a = f32x4.splat(-Infinity), b = a, na = i32x4.splat(0), nb = na;
     let i = 0;
@@ -203,86 +199,109 @@ function rowPair<T>(p0: usize, p1: usize, C: i32, mOut: usize, sOut: usize): voi
     }
     // [a0 ∨ a2, a1 ∨ a3, b0 ∨ b2, b1 ∨ b3], then lanes 0 and 2 hold the two maxima (and the two NaN flags).
     const u = f32x4.pmax(i32x4.shuffle(a, b, 0, 1, 4, 5), i32x4.shuffle(a, b, 2, 3, 6, 7));
-    mm = f32x4.pmax(u, i32x4.shuffle(u, u, 1, 0, 3, 2));
-    vm = f64x2.promote_low_f32x4(i32x4.shuffle(mm, u, 0, 2, 0, 2));
+    const vm = f64x2.promote_low_f32x4(i32x4.shuffle(f32x4.pmax(u, i32x4.shuffle(u, u, 1, 0, 3, 2)), u, 0, 2, 0, 2));
     const n = v128.or(i32x4.shuffle(na, nb, 0, 1, 4, 5), i32x4.shuffle(na, nb, 2, 3, 6, 7));
     const n2 = v128.or(n, i32x4.shuffle(n, n, 1, 0, 3, 2));
-    vm = v128.bitselect(f64x2.splat(NaN), vm, i32x4.shuffle(n2, n2, 0, 0, 2, 2));
-  } else {
-    let a = f64x2.splat(-Infinity), b = a, na = i64x2.splat(0), nb = na;
-    let i = 0;
-    for (; i + 2 <= C; i += 2) {
-      const x = v128.load(p0 + (<usize>i << 3)), y = v128.load(p1 + (<usize>i << 3));
-      a = f64x2.pmax(a, x);
-      b = f64x2.pmax(b, y);
-      na = v128.or(na, f64x2.ne(x, x));
-      nb = v128.or(nb, f64x2.ne(y, y));
-    }
-    if (i < C) {
-      const x = v128.load(p0 + last), y = v128.load(p1 + last);
-      a = f64x2.pmax(a, x);
-      b = f64x2.pmax(b, y);
-      na = v128.or(na, f64x2.ne(x, x));
-      nb = v128.or(nb, f64x2.ne(y, y));
-    }
-    vm = f64x2.pmax(i64x2.shuffle(a, b, 0, 2), i64x2.shuffle(a, b, 1, 3));
-    const n = v128.or(i64x2.shuffle(na, nb, 0, 2), i64x2.shuffle(na, nb, 1, 3));
-    vm = v128.bitselect(f64x2.splat(NaN), vm, n);
+    return v128.bitselect(f64x2.splat(NaN), vm, i32x4.shuffle(n2, n2, 0, 0, 2, 2));
   }
-  let s0 = f64x2.splat(0), s1 = s0, t0 = s0, t1 = s0;
+  let a = f64x2.splat(-Infinity), b = a, na = i64x2.splat(0), nb = na;
   let i = 0;
-  if (sizeof<T>() == 4) {
-    // float32 lanes as rowSumExp: two f32x4 accumulators per row, flushed to float64 (s0, t0) every BLOCK32 classes.
-    const m0 = i32x4.shuffle(mm, mm, 0, 0, 0, 0), m1 = i32x4.shuffle(mm, mm, 2, 2, 2, 2);
-    const zero = f32x4.splat(0);
-    let a0 = zero, a1 = zero, b0 = zero, b1 = zero;
-    for (; i + 8 <= C; i += 8) {
-      const x = p0 + (<usize>i << 2), y = p1 + (<usize>i << 2);
-      a0 = f32x4.add(a0, expMinusF4(f32x4.sub(v128.load(x), m0)));
-      b0 = f32x4.add(b0, expMinusF4(f32x4.sub(v128.load(y), m1)));
-      a1 = f32x4.add(a1, expMinusF4(f32x4.sub(v128.load(x, 16), m0)));
-      b1 = f32x4.add(b1, expMinusF4(f32x4.sub(v128.load(y, 16), m1)));
-      if (((i + 8) & (BLOCK32 - 1)) == 0) {
-        s0 = flush32(s0, f32x4.add(a0, a1));
-        t0 = flush32(t0, f32x4.add(b0, b1));
-        a0 = zero;
-        a1 = zero;
-        b0 = zero;
-        b1 = zero;
-      }
-    }
-    if (i + 4 <= C) {
-      a0 = f32x4.add(a0, expMinusF4(f32x4.sub(v128.load(p0 + (<usize>i << 2)), m0)));
-      b0 = f32x4.add(b0, expMinusF4(f32x4.sub(v128.load(p1 + (<usize>i << 2)), m1)));
-      i += 4;
-    }
-    if (i < C) {
-      // 1–3 classes left: the last four, with the 4 − (C − i) already counted masked off.
-      const keep = v128.load(KEEP32 + (<usize>(4 - (C - i)) << 4));
-      a1 = f32x4.add(a1, v128.and(expMinusF4(f32x4.sub(v128.load(p0 + last), m0)), keep));
-      b1 = f32x4.add(b1, v128.and(expMinusF4(f32x4.sub(v128.load(p1 + last), m1)), keep));
-    }
-    s0 = flush32(s0, f32x4.add(a0, a1));
-    t0 = flush32(t0, f32x4.add(b0, b1));
-  } else {
-    const m0 = i64x2.shuffle(vm, vm, 0, 0), m1 = i64x2.shuffle(vm, vm, 1, 1);
-    for (; i + 2 <= C; i += 2) {
-      s0 = f64x2.add(s0, expLse2x(f64x2.sub(v128.load(p0 + (<usize>i << 3)), m0)));
-      t0 = f64x2.add(t0, expLse2x(f64x2.sub(v128.load(p1 + (<usize>i << 3)), m1)));
-    }
-    if (i < C) {
-      const mask = v128.load(TAIL_MASK + 32);
-      s1 = expLse2x(drop(f64x2.sub(v128.load(p0 + last), m0), mask));
-      t1 = expLse2x(drop(f64x2.sub(v128.load(p1 + last), m1), mask));
+  for (; i + 2 <= C; i += 2) {
+    const x = v128.load(p0 + (<usize>i << 3)), y = v128.load(p1 + (<usize>i << 3));
+    a = f64x2.pmax(a, x);
+    b = f64x2.pmax(b, y);
+    na = v128.or(na, f64x2.ne(x, x));
+    nb = v128.or(nb, f64x2.ne(y, y));
+  }
+  if (i < C) {
+    const x = v128.load(p0 + last), y = v128.load(p1 + last);
+    a = f64x2.pmax(a, x);
+    b = f64x2.pmax(b, y);
+    na = v128.or(na, f64x2.ne(x, x));
+    nb = v128.or(nb, f64x2.ne(y, y));
+  }
+  const vm = f64x2.pmax(i64x2.shuffle(a, b, 0, 2), i64x2.shuffle(a, b, 1, 3));
+  const n = v128.or(i64x2.shuffle(na, nb, 0, 2), i64x2.shuffle(na, nb, 1, 3));
+  return v128.bitselect(f64x2.splat(NaN), vm, n);
+}
+
+/**
+ * Stores a row pair's statistics: m0, m1 (vm) at mOut, mOut + 8 and s0, s1 at sOut, sOut + 8, where s_r is the
+ * sum of the lanes of `sr` and becomes NaN where |m_r| is not < Inf (finiteOr on both lanes).
+ */
+// @ts-ignore: decorator
+@inline function storePair(vm: v128, s0: v128, s1: v128, mOut: usize, sOut: usize): void {
+  const s = f64x2.add(i64x2.shuffle(s0, s1, 0, 2), i64x2.shuffle(s0, s1, 1, 3));
+  v128.store(mOut, vm);
+  v128.store(sOut, v128.bitselect(s, f64x2.splat(NaN), f64x2.lt(f64x2.abs(vm), f64x2.splat(Infinity))));
+}
+
+/** The float64 rows' sums of a row pair (rowPair<f64>, rowPairWide<f64>): Σ e^(x − m) in float64 lanes, stored. */
+// @ts-ignore: decorator
+@inline function pairSumsF64(p0: usize, p1: usize, C: i32, last: usize, vm: v128, mOut: usize, sOut: usize): void {
+  const m0 = i64x2.shuffle(vm, vm, 0, 0), m1 = i64x2.shuffle(vm, vm, 1, 1);
+  let s0 = f64x2.splat(0), t0 = s0;
+  let i = 0;
+  for (; i + 2 <= C; i += 2) {
+    s0 = f64x2.add(s0, expLse2x(f64x2.sub(v128.load(p0 + (<usize>i << 3)), m0)));
+    t0 = f64x2.add(t0, expLse2x(f64x2.sub(v128.load(p1 + (<usize>i << 3)), m1)));
+  }
+  if (i < C) {
+    const mask = v128.load(TAIL_MASK + 32);
+    s0 = f64x2.add(s0, expLse2x(drop(f64x2.sub(v128.load(p0 + last), m0), mask)));
+    t0 = f64x2.add(t0, expLse2x(drop(f64x2.sub(v128.load(p1 + last), m1), mask)));
+  }
+  storePair(vm, s0, t0, mOut, sOut);
+}
+
+/**
+ * m and s of two contiguous rows at p0 and p1 together (C ≥ pairMinC<T>() classes), for small C where per-row
+ * costs dominate: one horizontal reduction for both rows, no scalar tail, the two rows' dependency chains
+ * interleaved. Stores m0, m1 at `mOut`, `mOut + 8` and s0, s1 (already `finiteOr`-ed) at `sOut`, `sOut + 8`.
+ * SIMD build only.
+ */
+function rowPair<T>(p0: usize, p1: usize, C: i32, mOut: usize, sOut: usize): void {
+  const last = <usize>(C - pairMinC<T>()) * <usize>sizeof<T>();
+  const vm = pairMax<T>(p0, p1, C, last);
+  if (sizeof<T>() != 4) {
+    pairSumsF64(p0, p1, C, last, vm, mOut, sOut);
+    return;
+  }
+  // float32 lanes as rowSumExp: two f32x4 accumulators per row, flushed to float64 (s0, t0) every BLOCK32 classes.
+  // The maxima back in float32 (exact: promoted from float32); a NaN row's NaN s is replaced by storePair anyway.
+  const mm = f32x4.demote_f64x2_zero(vm);
+  const m0 = i32x4.shuffle(mm, mm, 0, 0, 0, 0), m1 = i32x4.shuffle(mm, mm, 1, 1, 1, 1);
+  const zero = f32x4.splat(0);
+  let s0 = f64x2.splat(0), t0 = s0;
+  let a0 = zero, a1 = zero, b0 = zero, b1 = zero;
+  let i = 0;
+  for (; i + 8 <= C; i += 8) {
+    const x = p0 + (<usize>i << 2), y = p1 + (<usize>i << 2);
+    a0 = f32x4.add(a0, expMinusF4(f32x4.sub(v128.load(x), m0)));
+    b0 = f32x4.add(b0, expMinusF4(f32x4.sub(v128.load(y), m1)));
+    a1 = f32x4.add(a1, expMinusF4(f32x4.sub(v128.load(x, 16), m0)));
+    b1 = f32x4.add(b1, expMinusF4(f32x4.sub(v128.load(y, 16), m1)));
+    if (((i + 8) & (BLOCK32 - 1)) == 0) {
+      s0 = flush32(s0, f32x4.add(a0, a1));
+      t0 = flush32(t0, f32x4.add(b0, b1));
+      a0 = zero;
+      a1 = zero;
+      b0 = zero;
+      b1 = zero;
     }
   }
-  s0 = f64x2.add(s0, s1);
-  t0 = f64x2.add(t0, t1);
-  const s = f64x2.add(i64x2.shuffle(s0, t0, 0, 2), i64x2.shuffle(s0, t0, 1, 3));
-  // finiteOr on both lanes: NaN where |m| is not < Inf.
-  const finite = f64x2.lt(f64x2.abs(vm), f64x2.splat(Infinity));
-  v128.store(mOut, vm);
-  v128.store(sOut, v128.bitselect(s, f64x2.splat(NaN), finite));
+  if (i + 4 <= C) {
+    a0 = f32x4.add(a0, expMinusF4(f32x4.sub(v128.load(p0 + (<usize>i << 2)), m0)));
+    b0 = f32x4.add(b0, expMinusF4(f32x4.sub(v128.load(p1 + (<usize>i << 2)), m1)));
+    i += 4;
+  }
+  if (i < C) {
+    // 1–3 classes left: the last four, with the 4 − (C − i) already counted masked off.
+    const keep = v128.load(KEEP32 + (<usize>(4 - (C - i)) << 4));
+    a1 = f32x4.add(a1, v128.and(expMinusF4(f32x4.sub(v128.load(p0 + last), m0)), keep));
+    b1 = f32x4.add(b1, v128.and(expMinusF4(f32x4.sub(v128.load(p1 + last), m1)), keep));
+  }
+  storePair(vm, flush32(s0, f32x4.add(a0, a1)), flush32(t0, f32x4.add(b0, b1)), mOut, sOut);
 }
 
 /**
@@ -299,6 +318,28 @@ function rowPair<T>(p0: usize, p1: usize, C: i32, mOut: usize, sOut: usize): voi
     nan = v128.or(nan, f32x4.ne(x, x));
   }
   return v128.bitselect(f32x4.splat(NaN), vm, nan);
+}
+
+/** Stores the statistics of two neighbouring positions: m (f64 lanes) and s, NaN where |m| is not < Inf. */
+// @ts-ignore: decorator
+@inline function storeCols(m: v128, s: v128, mOut: usize, sOut: usize): void {
+  v128.store(mOut, m);
+  v128.store(sOut, v128.bitselect(s, f64x2.splat(NaN), f64x2.lt(f64x2.abs(m), f64x2.splat(Infinity))));
+}
+
+/** colGroup and colGroupWide of float64 elements: m and s of two neighbouring positions in float64 lanes. */
+// @ts-ignore: decorator
+@inline function colGroupF64(p: usize, stride: usize, C: i32, mOut: usize, sOut: usize): void {
+  let vm = f64x2.splat(-Infinity), nan = i64x2.splat(0);
+  for (let c = 0; c < C; c++) {
+    const x = v128.load(p + <usize>c * stride);
+    vm = f64x2.pmax(vm, x);
+    nan = v128.or(nan, f64x2.ne(x, x));
+  }
+  vm = v128.bitselect(f64x2.splat(NaN), vm, nan);
+  let s0 = f64x2.splat(0);
+  for (let c = 0; c < C; c++) s0 = f64x2.add(s0, expLse2x(f64x2.sub(v128.load(p + <usize>c * stride), vm)));
+  storeCols(vm, s0, mOut, sOut);
 }
 
 /**
@@ -320,24 +361,9 @@ function rowPair<T>(p0: usize, p1: usize, C: i32, mOut: usize, sOut: usize): voi
       s0 = f64x2.add(s0, f64x2.promote_low_f32x4(a));
       s1 = f64x2.add(s1, f64x2.promote_low_f32x4(i32x4.shuffle(a, a, 2, 3, 0, 1)));
     }
-    const inf = f64x2.splat(Infinity);
-    v128.store(mOut, mlo);
-    v128.store(mOut, mhi, 16);
-    v128.store(sOut, v128.bitselect(s0, f64x2.splat(NaN), f64x2.lt(f64x2.abs(mlo), inf)));
-    v128.store(sOut, v128.bitselect(s1, f64x2.splat(NaN), f64x2.lt(f64x2.abs(mhi), inf)), 16);
-  } else {
-    let vm = f64x2.splat(-Infinity), nan = i64x2.splat(0);
-    for (let c = 0; c < C; c++) {
-      const x = v128.load(p + <usize>c * stride);
-      vm = f64x2.pmax(vm, x);
-      nan = v128.or(nan, f64x2.ne(x, x));
-    }
-    vm = v128.bitselect(f64x2.splat(NaN), vm, nan);
-    let s0 = f64x2.splat(0);
-    for (let c = 0; c < C; c++) s0 = f64x2.add(s0, expLse2x(f64x2.sub(v128.load(p + <usize>c * stride), vm)));
-    v128.store(mOut, vm);
-    v128.store(sOut, v128.bitselect(s0, f64x2.splat(NaN), f64x2.lt(f64x2.abs(vm), f64x2.splat(Infinity))));
-  }
+    storeCols(mlo, s0, mOut, sOut);
+    storeCols(mhi, s1, mOut + 16, sOut + 16);
+  } else colGroupF64(p, stride, C, mOut, sOut);
 }
 
 /** m and s of one position whose classes are `stride` bytes apart (scalar). */
@@ -388,101 +414,38 @@ function rowSumExpWide<T>(p: usize, C: i32, m: T): f64 {
 }
 
 /**
- * rowPair with float32 elements promoted (float64 lanes and expLse2x).
- * m and s of two contiguous rows at p0 and p1 together (C ≥ pairMinC<T>() classes), for small C where per-row
- * costs dominate: one horizontal reduction for both rows, no scalar tail, the two rows' dependency chains
- * interleaved. Stores m0, m1 at `mOut`, `mOut + 8` and s0, s1 (already `finiteOr`-ed) at `sOut`, `sOut + 8`.
- * SIMD build only.
+ * rowPair with float32 elements promoted (float64 lanes and expLse2x); the same layout, stores and build.
  */
 function rowPairWide<T>(p0: usize, p1: usize, C: i32, mOut: usize, sOut: usize): void {
-  const size = <usize>sizeof<T>();
-  const last = <usize>(C - (sizeof<T>() == 4 ? 4 : 2)) * size;
-  let vm: v128; // [m0, m1] as f64
-  if (sizeof<T>() == 4) {
-    let a = f32x4.splat(-Infinity), b = a, na = i32x4.splat(0), nb = na;
-    let i = 0;
-    for (; i + 4 <= C; i += 4) {
-      const x = v128.load(p0 + (<usize>i << 2)), y = v128.load(p1 + (<usize>i << 2));
-      a = f32x4.pmax(a, x);
-      b = f32x4.pmax(b, y);
-      na = v128.or(na, f32x4.ne(x, x));
-      nb = v128.or(nb, f32x4.ne(y, y));
-    }
-    if (i < C) {
-      const x = v128.load(p0 + last), y = v128.load(p1 + last);
-      a = f32x4.pmax(a, x);
-      b = f32x4.pmax(b, y);
-      na = v128.or(na, f32x4.ne(x, x));
-      nb = v128.or(nb, f32x4.ne(y, y));
-    }
-    // [a0 ∨ a2, a1 ∨ a3, b0 ∨ b2, b1 ∨ b3], then lanes 0 and 2 hold the two maxima (and the two NaN flags).
-    const u = f32x4.pmax(i32x4.shuffle(a, b, 0, 1, 4, 5), i32x4.shuffle(a, b, 2, 3, 6, 7));
-    vm = f64x2.promote_low_f32x4(i32x4.shuffle(f32x4.pmax(u, i32x4.shuffle(u, u, 1, 0, 3, 2)), u, 0, 2, 0, 2));
-    const n = v128.or(i32x4.shuffle(na, nb, 0, 1, 4, 5), i32x4.shuffle(na, nb, 2, 3, 6, 7));
-    const n2 = v128.or(n, i32x4.shuffle(n, n, 1, 0, 3, 2));
-    vm = v128.bitselect(f64x2.splat(NaN), vm, i32x4.shuffle(n2, n2, 0, 0, 2, 2));
-  } else {
-    let a = f64x2.splat(-Infinity), b = a, na = i64x2.splat(0), nb = na;
-    let i = 0;
-    for (; i + 2 <= C; i += 2) {
-      const x = v128.load(p0 + (<usize>i << 3)), y = v128.load(p1 + (<usize>i << 3));
-      a = f64x2.pmax(a, x);
-      b = f64x2.pmax(b, y);
-      na = v128.or(na, f64x2.ne(x, x));
-      nb = v128.or(nb, f64x2.ne(y, y));
-    }
-    if (i < C) {
-      const x = v128.load(p0 + last), y = v128.load(p1 + last);
-      a = f64x2.pmax(a, x);
-      b = f64x2.pmax(b, y);
-      na = v128.or(na, f64x2.ne(x, x));
-      nb = v128.or(nb, f64x2.ne(y, y));
-    }
-    vm = f64x2.pmax(i64x2.shuffle(a, b, 0, 2), i64x2.shuffle(a, b, 1, 3));
-    const n = v128.or(i64x2.shuffle(na, nb, 0, 2), i64x2.shuffle(na, nb, 1, 3));
-    vm = v128.bitselect(f64x2.splat(NaN), vm, n);
+  const last = <usize>(C - pairMinC<T>()) * <usize>sizeof<T>();
+  const vm = pairMax<T>(p0, p1, C, last);
+  if (sizeof<T>() != 4) {
+    pairSumsF64(p0, p1, C, last, vm, mOut, sOut);
+    return;
   }
   const m0 = i64x2.shuffle(vm, vm, 0, 0), m1 = i64x2.shuffle(vm, vm, 1, 1);
   let s0 = f64x2.splat(0), s1 = s0, t0 = s0, t1 = s0;
   let i = 0;
-  if (sizeof<T>() == 4) {
-    for (; i + 4 <= C; i += 4) {
-      const x = v128.load(p0 + (<usize>i << 2)), y = v128.load(p1 + (<usize>i << 2));
-      s0 = f64x2.add(s0, expLse2x(f64x2.sub(lo64(x), m0)));
-      t0 = f64x2.add(t0, expLse2x(f64x2.sub(lo64(y), m1)));
-      s1 = f64x2.add(s1, expLse2x(f64x2.sub(hi64(x), m0)));
-      t1 = f64x2.add(t1, expLse2x(f64x2.sub(hi64(y), m1)));
-    }
-    if (i < C) {
-      // 1–3 classes left: the last four, with the 4 − (C − i) already counted dropped.
-      const done = <usize>(4 - (C - i));
-      const x = v128.load(p0 + last), y = v128.load(p1 + last);
-      const mlo = v128.load(TAIL_MASK + (done << 5)), mhi = v128.load(TAIL_MASK + (done << 5), 16);
-      if (done < 2) {
-        s0 = f64x2.add(s0, expLse2x(drop(f64x2.sub(lo64(x), m0), mlo)));
-        t0 = f64x2.add(t0, expLse2x(drop(f64x2.sub(lo64(y), m1), mlo)));
-      }
-      s1 = f64x2.add(s1, expLse2x(drop(f64x2.sub(hi64(x), m0), mhi)));
-      t1 = f64x2.add(t1, expLse2x(drop(f64x2.sub(hi64(y), m1), mhi)));
-    }
-  } else {
-    for (; i + 2 <= C; i += 2) {
-      s0 = f64x2.add(s0, expLse2x(f64x2.sub(v128.load(p0 + (<usize>i << 3)), m0)));
-      t0 = f64x2.add(t0, expLse2x(f64x2.sub(v128.load(p1 + (<usize>i << 3)), m1)));
-    }
-    if (i < C) {
-      const mask = v128.load(TAIL_MASK + 32);
-      s1 = expLse2x(drop(f64x2.sub(v128.load(p0 + last), m0), mask));
-      t1 = expLse2x(drop(f64x2.sub(v128.load(p1 + last), m1), mask));
-    }
+  for (; i + 4 <= C; i += 4) {
+    const x = v128.load(p0 + (<usize>i << 2)), y = v128.load(p1 + (<usize>i << 2));
+    s0 = f64x2.add(s0, expLse2x(f64x2.sub(lo64(x), m0)));
+    t0 = f64x2.add(t0, expLse2x(f64x2.sub(lo64(y), m1)));
+    s1 = f64x2.add(s1, expLse2x(f64x2.sub(hi64(x), m0)));
+    t1 = f64x2.add(t1, expLse2x(f64x2.sub(hi64(y), m1)));
   }
-  s0 = f64x2.add(s0, s1);
-  t0 = f64x2.add(t0, t1);
-  const s = f64x2.add(i64x2.shuffle(s0, t0, 0, 2), i64x2.shuffle(s0, t0, 1, 3));
-  // finiteOr on both lanes: NaN where |m| is not < Inf.
-  const finite = f64x2.lt(f64x2.abs(vm), f64x2.splat(Infinity));
-  v128.store(mOut, vm);
-  v128.store(sOut, v128.bitselect(s, f64x2.splat(NaN), finite));
+  if (i < C) {
+    // 1–3 classes left: the last four, with the 4 − (C − i) already counted dropped.
+    const done = <usize>(4 - (C - i));
+    const x = v128.load(p0 + last), y = v128.load(p1 + last);
+    const mlo = v128.load(TAIL_MASK + (done << 5)), mhi = v128.load(TAIL_MASK + (done << 5), 16);
+    if (done < 2) {
+      s0 = f64x2.add(s0, expLse2x(drop(f64x2.sub(lo64(x), m0), mlo)));
+      t0 = f64x2.add(t0, expLse2x(drop(f64x2.sub(lo64(y), m1), mlo)));
+    }
+    s1 = f64x2.add(s1, expLse2x(drop(f64x2.sub(hi64(x), m0), mhi)));
+    t1 = f64x2.add(t1, expLse2x(drop(f64x2.sub(hi64(y), m1), mhi)));
+  }
+  storePair(vm, f64x2.add(s0, s1), f64x2.add(t0, t1), mOut, sOut);
 }
 
 /**
@@ -501,24 +464,9 @@ function rowPairWide<T>(p0: usize, p1: usize, C: i32, mOut: usize, sOut: usize):
       s0 = f64x2.add(s0, expLse2x(f64x2.sub(lo64(x), mlo)));
       s1 = f64x2.add(s1, expLse2x(f64x2.sub(hi64(x), mhi)));
     }
-    const inf = f64x2.splat(Infinity);
-    v128.store(mOut, mlo);
-    v128.store(mOut, mhi, 16);
-    v128.store(sOut, v128.bitselect(s0, f64x2.splat(NaN), f64x2.lt(f64x2.abs(mlo), inf)));
-    v128.store(sOut, v128.bitselect(s1, f64x2.splat(NaN), f64x2.lt(f64x2.abs(mhi), inf)), 16);
-  } else {
-    let vm = f64x2.splat(-Infinity), nan = i64x2.splat(0);
-    for (let c = 0; c < C; c++) {
-      const x = v128.load(p + <usize>c * stride);
-      vm = f64x2.pmax(vm, x);
-      nan = v128.or(nan, f64x2.ne(x, x));
-    }
-    vm = v128.bitselect(f64x2.splat(NaN), vm, nan);
-    let s0 = f64x2.splat(0);
-    for (let c = 0; c < C; c++) s0 = f64x2.add(s0, expLse2x(f64x2.sub(v128.load(p + <usize>c * stride), vm)));
-    v128.store(mOut, vm);
-    v128.store(sOut, v128.bitselect(s0, f64x2.splat(NaN), f64x2.lt(f64x2.abs(vm), f64x2.splat(Infinity))));
-  }
+    storeCols(mlo, s0, mOut, sOut);
+    storeCols(mhi, s1, mOut + 16, sOut + 16);
+  } else colGroupF64(p, stride, C, mOut, sOut);
 }
 
 /** colScalar with float32 elements promoted (float64 expLse1).
