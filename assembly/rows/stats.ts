@@ -174,9 +174,9 @@ const TAIL_MASK: usize = memory.data<u64>([
 }
 
 /**
- * The maxima [m0, m1] (f64 lanes) of two contiguous rows at p0 and p1 (C ≥ pairMinC<T>() classes; `last` is the
- * byte offset of a row's last full v128): pmax with NaN masks as in rowMax, so a row with a NaN gives NaN; float32
- * maxima are promoted exactly. SIMD build only.
+ * The maxima of two contiguous rows at p0 and p1 (C ≥ pairMinC<T>() classes; `last` is the byte offset of a row's
+ * last full v128): pmax with NaN masks as in rowMax, so a row with a NaN gives NaN. Float32 rows: f32 lanes
+ * [m0, m1, m0, m1] (`promote_low` gives them as f64); float64 rows: f64 lanes [m0, m1]. SIMD build only.
  */
 // @ts-ignore: decorator
 @inline function pairMax<T>(p0: usize, p1: usize, C: i32, last: usize): v128 {
@@ -199,10 +199,10 @@ const TAIL_MASK: usize = memory.data<u64>([
     }
     // [a0 ∨ a2, a1 ∨ a3, b0 ∨ b2, b1 ∨ b3], then lanes 0 and 2 hold the two maxima (and the two NaN flags).
     const u = f32x4.pmax(i32x4.shuffle(a, b, 0, 1, 4, 5), i32x4.shuffle(a, b, 2, 3, 6, 7));
-    const vm = f64x2.promote_low_f32x4(i32x4.shuffle(f32x4.pmax(u, i32x4.shuffle(u, u, 1, 0, 3, 2)), u, 0, 2, 0, 2));
+    const mm = f32x4.pmax(u, i32x4.shuffle(u, u, 1, 0, 3, 2));
     const n = v128.or(i32x4.shuffle(na, nb, 0, 1, 4, 5), i32x4.shuffle(na, nb, 2, 3, 6, 7));
     const n2 = v128.or(n, i32x4.shuffle(n, n, 1, 0, 3, 2));
-    return v128.bitselect(f64x2.splat(NaN), vm, i32x4.shuffle(n2, n2, 0, 0, 2, 2));
+    return v128.bitselect(f32x4.splat(NaN), i32x4.shuffle(mm, mm, 0, 2, 0, 2), i32x4.shuffle(n2, n2, 0, 2, 0, 2));
   }
   let a = f64x2.splat(-Infinity), b = a, na = i64x2.splat(0), nb = na;
   let i = 0;
@@ -262,14 +262,13 @@ const TAIL_MASK: usize = memory.data<u64>([
  */
 function rowPair<T>(p0: usize, p1: usize, C: i32, mOut: usize, sOut: usize): void {
   const last = <usize>(C - pairMinC<T>()) * <usize>sizeof<T>();
-  const vm = pairMax<T>(p0, p1, C, last);
   if (sizeof<T>() != 4) {
-    pairSumsF64(p0, p1, C, last, vm, mOut, sOut);
+    pairSumsF64(p0, p1, C, last, pairMax<T>(p0, p1, C, last), mOut, sOut);
     return;
   }
   // float32 lanes as rowSumExp: two f32x4 accumulators per row, flushed to float64 (s0, t0) every BLOCK32 classes.
-  // The maxima back in float32 (exact: promoted from float32); a NaN row's NaN s is replaced by storePair anyway.
-  const mm = f32x4.demote_f64x2_zero(vm);
+  const mm = pairMax<T>(p0, p1, C, last);
+  const vm = f64x2.promote_low_f32x4(mm);
   const m0 = i32x4.shuffle(mm, mm, 0, 0, 0, 0), m1 = i32x4.shuffle(mm, mm, 1, 1, 1, 1);
   const zero = f32x4.splat(0);
   let s0 = f64x2.splat(0), t0 = s0;
@@ -418,11 +417,11 @@ function rowSumExpWide<T>(p: usize, C: i32, m: T): f64 {
  */
 function rowPairWide<T>(p0: usize, p1: usize, C: i32, mOut: usize, sOut: usize): void {
   const last = <usize>(C - pairMinC<T>()) * <usize>sizeof<T>();
-  const vm = pairMax<T>(p0, p1, C, last);
   if (sizeof<T>() != 4) {
-    pairSumsF64(p0, p1, C, last, vm, mOut, sOut);
+    pairSumsF64(p0, p1, C, last, pairMax<T>(p0, p1, C, last), mOut, sOut);
     return;
   }
+  const vm = f64x2.promote_low_f32x4(pairMax<T>(p0, p1, C, last));
   const m0 = i64x2.shuffle(vm, vm, 0, 0), m1 = i64x2.shuffle(vm, vm, 1, 1);
   let s0 = f64x2.splat(0), s1 = s0, t0 = s0, t1 = s0;
   let i = 0;
