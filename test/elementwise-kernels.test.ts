@@ -211,9 +211,11 @@ function buildCase(
  * With `blocks32` (a non-negative term's unweighted float32 sum, see TermReference.float32Blocks) the float32
  * pairwise adds of each block add 2·u32·(1 + u32)·Σ|t|: each term goes through two float32 additions, each
  * rounding within u32 of a partial sum no larger than its block's, and no term is negative.
+ * With `certified` (TermReference.certifiedSum) 2^-21·Σ|t| more: a certified block's result is within 2^-23·Σ|ℓ| of
+ * the float64 truth ℓ, and each float32 term within 2 ulp ≤ 2^-22·|ℓ| of it.
  * Non-finite terms: the sum is order-independent (NaN, or an infinity), and `bound` is 0.
  */
-function sumReference(terms: Float64Array, blocks32 = false): { sum: number; bound: number } {
+function sumReference(terms: Float64Array, blocks32 = false, certified = false): { sum: number; bound: number } {
   let s = 0,
     c = 0,
     abs = 0,
@@ -227,7 +229,7 @@ function sumReference(terms: Float64Array, blocks32 = false): { sum: number; bou
   }
   if (!Number.isFinite(plain)) return { sum: plain, bound: 0 };
   const sum = s + c;
-  const blocks = blocks32 ? 2 * U32 * (1 + U32) * abs : 0;
+  const blocks = (blocks32 ? 2 * U32 * (1 + U32) * abs : 0) + (certified ? 2 ** -21 * abs : 0);
   return { sum, bound: Math.max(terms.length - 1, 0) * U * abs * (1 + 1e-6) + 2 * U * Math.abs(sum) + blocks };
 }
 
@@ -307,7 +309,8 @@ function runCase(build: RawBuild, c: Case, align: string, ref: TermReference): v
   const T = ref.term;
   const blocks32 = dtype === 'f32' && !c.w && !ref.wide && ref.float32Blocks === true;
   if (blocks32 && c.terms.some((t) => t < 0)) expect.fail(`${what}: a float32Blocks term is negative`);
-  const sumRef = sumReference(c.terms, blocks32);
+  const certified = dtype === 'f32' && !c.w && c.q === 0 && ref.wide && ref.certifiedSum === true;
+  const sumRef = sumReference(c.terms, blocks32, certified);
   const poisoned = new Uint8Array(bytes).fill(0xa5);
 
   // sum

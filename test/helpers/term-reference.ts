@@ -108,6 +108,13 @@ export interface WideTermReference extends Common {
    * gradients are wide.
    */
   readonly value32?: TermFn;
+  /**
+   * With `value32`: the unweighted float32 sum with q = 0 is certified per block (gaussian_nll.ts): accepted blocks
+   * are within 2^-23·Σ|ℓ| of the float64 truth instead of adding the float32 terms, refused blocks add the float32
+   * terms. Both are within 2^-22·Σ|terms| (1 + 2^-22) of Σ terms plus the float64 summation bound, the bound the
+   * kernel test then allows; test/certified-sums.test.ts holds the blocks to their own bound.
+   */
+  readonly certifiedSum?: true;
 }
 
 export type TermReference = NarrowTermReference | WideTermReference;

@@ -32,6 +32,7 @@ export const reference: TermReference = {
     { p: 0, q: 0, label: 'eps = 0 (a zero var gives log 0 + d²/0)' },
   ],
   value64,
+  certifiedSum: true,
   value32: (x, t, v, eps, full) => {
     if (v >= 2 ** -126 && v <= 3.4028234663852886e38 && v > eps) {
       const d = x - t;
