@@ -3,7 +3,8 @@
 // 0.5·(Σ log v + Σ d²·fl32(1/v)) in float64, within 2^-23·Σ|ℓ| of the float64 truth, and a block it refuses (a
 // clamped, NaN or infinite element, or a block whose terms cancel) is the per-element path's sum of float32 values.
 // Checked here against both formulas computed in JS, block by block, in the SIMD test build; the scalar build sums
-// the float32 values throughout; and a chunked copy-in call gives the resident call's bits.
+// the float32 values throughout; and a chunked copy-in call gives the resident call's bits. Also the facade's scan
+// for a negative var (src/losses/elementwise.ts firstNegative: sign bits first).
 import { describe, expect, it } from 'vitest';
 import { alloc, F, type Tensor } from '../src/index.js';
 import { RawBuild, rng } from './helpers/builds.js';
@@ -222,4 +223,32 @@ describe('GaussianNLL certified float32 sums elsewhere', () => {
       for (const t of tensors) t.free();
     }
   });
+});
+
+describe("GaussianNLL's negative-var scan (sign bits first)", () => {
+  const n = 37; // not a multiple of four: the tail loop too
+  for (const Ctor of [Float32Array, Float64Array]) {
+    const dtype = Ctor === Float32Array ? 'float32' : 'float64';
+    it(`${dtype}: finds a negative var at every position, allows −0 and NaNs of either sign`, () => {
+      const x = new Ctor(n).fill(0.5),
+        t = new Ctor(n).fill(0.25);
+      const v = new Ctor(n).fill(1);
+      v[3] = -0;
+      v[5] = Number.NaN;
+      v[6] = -Number.NaN; // a NaN with its sign bit set (the engine may canonicalise it): not negative either way
+      expect(() => F.gaussianNllLoss(x, t, v, { reduction: 'sum' })).not.toThrow();
+      for (const at of [0, 1, 2, 4, 31, 32, 35, 36]) {
+        const w = v.slice();
+        w[at] = -0.25;
+        expect(() => F.gaussianNllLoss(x, t, w), `at ${at}`).toThrow(
+          new RangeError(`gaussianNllLoss: var must not be negative (got -0.25 at index ${at})`),
+        );
+      }
+      // A view at an offset into a larger buffer: the scan reads the view's elements only.
+      const big = new Ctor(n + 8).fill(-1);
+      const view = big.subarray(4, 4 + n);
+      view.fill(2);
+      expect(() => F.gaussianNllLoss(x, t, view)).not.toThrow();
+    });
+  }
 });

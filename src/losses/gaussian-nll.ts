@@ -9,7 +9,7 @@ import type { Reduction } from '../core/options.js';
 import { booleanOption, numberOption } from '../core/options.js';
 import type { TensorInput } from '../tensor/coerce.js';
 import { sameShape, shapeStr } from '../tensor/shape.js';
-import { elementwiseLoss, firstWhere } from './elementwise.js';
+import { elementwiseLoss, firstNegative } from './elementwise.js';
 
 /** Options of GaussianNLLLoss: `full` (false), `eps` (1e-6), `reduction` (default `'mean'`). No legacy flags. */
 export interface GaussianNLLLossOptions {
@@ -49,7 +49,7 @@ const gaussianNll = elementwiseLoss({
   ],
   term: (o) => ({ term: 'gaussian_nll', p: o.eps, q: o.full ? 1 : 0 }),
   // PyTorch: "var has negative entry/entries" (NaN is not negative: it gives NaN).
-  validate: (fn, [, , v]) => firstWhere(fn, 'var must not be negative', v, (x) => x < 0),
+  validate: (fn, [, , v]) => firstNegative(fn, 'var must not be negative', v),
 });
 
 /**
