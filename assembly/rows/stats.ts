@@ -22,7 +22,7 @@
 // v128 holds one class at 4 (f32) or 2 (f64) neighbouring positions, loaded with stride inner·sizeof<T>. Every
 // SIMD loop has a scalar tail; the scalar build runs the tails alone.
 import { expLse1, expLse2x, expMinusF1, expMinusF4 } from '../math/exp';
-import { hi64, hsum, lo64 } from '../lanes';
+import { hi64, hsum, lo64, vne, vpmax, vsplat } from '../lanes';
 import { BLOCK32, flush32, KEEP32 } from './sum32';
 
 /** Rows up to this many classes go through rowPair (two rows at a time); longer rows amortise per-row costs. */
@@ -180,45 +180,30 @@ const TAIL_MASK: usize = memory.data<u64>([
  */
 // @ts-ignore: decorator
 @inline function pairMax<T>(p0: usize, p1: usize, C: i32, last: usize): v128 {
+  const L = pairMinC<T>(), size = <usize>sizeof<T>();
+  let a = vsplat<T>(-Infinity), b = a, na = i64x2.splat(0), nb = na;
+  let i = 0;
+  for (; i + L <= C; i += L) {
+    const x = v128.load(p0 + <usize>i * size), y = v128.load(p1 + <usize>i * size);
+    a = vpmax<T>(a, x);
+    b = vpmax<T>(b, y);
+    na = v128.or(na, vne<T>(x, x));
+    nb = v128.or(nb, vne<T>(y, y));
+  }
+  if (i < C) {
+    const x = v128.load(p0 + last), y = v128.load(p1 + last);
+    a = vpmax<T>(a, x);
+    b = vpmax<T>(b, y);
+    na = v128.or(na, vne<T>(x, x));
+    nb = v128.or(nb, vne<T>(y, y));
+  }
   if (sizeof<T>() == 4) {
-    let a = f32x4.splat(-Infinity), b = a, na = i32x4.splat(0), nb = na;
-    let i = 0;
-    for (; i + 4 <= C; i += 4) {
-      const x = v128.load(p0 + (<usize>i << 2)), y = v128.load(p1 + (<usize>i << 2));
-      a = f32x4.pmax(a, x);
-      b = f32x4.pmax(b, y);
-      na = v128.or(na, f32x4.ne(x, x));
-      nb = v128.or(nb, f32x4.ne(y, y));
-    }
-    if (i < C) {
-      const x = v128.load(p0 + last), y = v128.load(p1 + last);
-      a = f32x4.pmax(a, x);
-      b = f32x4.pmax(b, y);
-      na = v128.or(na, f32x4.ne(x, x));
-      nb = v128.or(nb, f32x4.ne(y, y));
-    }
     // [a0 ∨ a2, a1 ∨ a3, b0 ∨ b2, b1 ∨ b3], then lanes 0 and 2 hold the two maxima (and the two NaN flags).
     const u = f32x4.pmax(i32x4.shuffle(a, b, 0, 1, 4, 5), i32x4.shuffle(a, b, 2, 3, 6, 7));
     const mm = f32x4.pmax(u, i32x4.shuffle(u, u, 1, 0, 3, 2));
     const n = v128.or(i32x4.shuffle(na, nb, 0, 1, 4, 5), i32x4.shuffle(na, nb, 2, 3, 6, 7));
     const n2 = v128.or(n, i32x4.shuffle(n, n, 1, 0, 3, 2));
     return v128.bitselect(f32x4.splat(NaN), i32x4.shuffle(mm, mm, 0, 2, 0, 2), i32x4.shuffle(n2, n2, 0, 2, 0, 2));
-  }
-  let a = f64x2.splat(-Infinity), b = a, na = i64x2.splat(0), nb = na;
-  let i = 0;
-  for (; i + 2 <= C; i += 2) {
-    const x = v128.load(p0 + (<usize>i << 3)), y = v128.load(p1 + (<usize>i << 3));
-    a = f64x2.pmax(a, x);
-    b = f64x2.pmax(b, y);
-    na = v128.or(na, f64x2.ne(x, x));
-    nb = v128.or(nb, f64x2.ne(y, y));
-  }
-  if (i < C) {
-    const x = v128.load(p0 + last), y = v128.load(p1 + last);
-    a = f64x2.pmax(a, x);
-    b = f64x2.pmax(b, y);
-    na = v128.or(na, f64x2.ne(x, x));
-    nb = v128.or(nb, f64x2.ne(y, y));
   }
   const vm = f64x2.pmax(i64x2.shuffle(a, b, 0, 2), i64x2.shuffle(a, b, 1, 3));
   const n = v128.or(i64x2.shuffle(na, nb, 0, 2), i64x2.shuffle(na, nb, 1, 3));
