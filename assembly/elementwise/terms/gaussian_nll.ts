@@ -28,16 +28,18 @@
 //   q̂ = (d·d)·r, d = x − t in float64, r = fl32(1/v) (correctly rounded: |r·v − 1| ≤ 2^-24), so |q̂ − q| ≤
 //     (2^-24 + 2^-50)·q̂ against q = d²/v, all q̂ ≥ 0, summed in float64.
 // Its error against the float64 truth is at most
-//   B = 0.5·((len + 8)·2^-53 + 2^-51·(0.7·|K| + |log P| + 1) + (2^-24 + 2^-50 + len·2^-53)·Σq̂·(1 + 2^-40)) + 2^-52·|Ŝ|
-// (the product's roundings, the log and K·ln 2, the quadratic's roundings, float64 summation, the last steps),
-// and the block is accepted where every v is finite, ≥ eps and > 0 (so the clamp is the identity), Ŝ is finite, and
-// B ≤ 2^-23·(|Ŝ| − B). |S_b| ≤ Σ|ℓ| and 2 ulp of a float32 ℓ is at least 2^-23·|ℓ|, so the accepted blocks together
-// never err by more than the sum of the per-element 2-ulp allowances the values above are held to. A refused
-// block (log v and the quadratic cancel, a clamped, NaN or infinite element) is summed by the per-element path
-// above, the same bits as before. Blocks start at the call's element 0 and the facade's chunks are 4096 elements,
-// a multiple of BLOCK, so a resident call and a chunked copy-in see the same blocks and decisions. On the
-// benchmark's data (q̂ ≈ 4.2, ℓ ≈ 2.0 per element) B is about half the budget. The scalar build takes the
-// per-element path throughout.
+//   B = 0.5·((len + 8)·2^-53 + 2^-51·(0.7·|K| + |log P| + 1) + (2^-24 + 2^-50 + len·2^-53)·Σq̂·(1 + 2^-40))
+//       + 2^-52·|Ŝ|
+// (the product's roundings, the log and K·ln 2, the quadratic's roundings, float64 summation, the last steps).
+// A block is accepted where every v is finite, ≥ eps and > 0 (so the clamp is the identity), Σq̂ ≤ the largest
+// float32 (so no element's float32 value overflows, as PyTorch's and the per-element path's would; a non-finite x
+// or t fails it too), and B ≤ 2^-23·(|Ŝ| − B). |S_b| ≤ Σ|ℓ| and 2 ulp of a float32 ℓ is at least 2^-23·|ℓ|, so the
+// accepted blocks together never err by more than the sum of the per-element 2-ulp allowances the values above
+// are held to. A refused block (log v and the quadratic cancel; a clamped, NaN or infinite element; an
+// overflowing quadratic) is summed by the per-element path above, the same bits as before. Blocks start at the
+// call's element 0 and the facade's chunks are 4096 elements, a multiple of BLOCK, so a resident call and a
+// chunked copy-in see the same blocks and decisions. On the benchmark's data (q̂ ≈ 4.2, ℓ ≈ 2.0 per element) B is
+// about half the budget. The scalar build takes the per-element path throughout.
 // Drivers and contract: ../driver.ts.
 import { grad, map, sum, sumGrad } from '../driver';
 import { log_f64_call, log_f64x2_call } from '../../math/calls';
@@ -246,7 +248,7 @@ function certifiedBlock(x: usize, t: usize, v: usize, len: i32, eps: f64): f64 {
   const S = 0.5 * ((K * LN2 + lp) + Q);
   const B = 0.5 * (<f64>(len + 8) * U64 + 4 * U64 * (0.7 * abs(K) + abs(lp) + 1) + (Q_REL + <f64>len * U64) * Q * SLACK_UP)
     + 2 * U64 * abs(S);
-  return inRange && S - S == 0 && B <= BUDGET * (abs(S) - B) ? S : NaN;
+  return inRange && Q <= MAX32 && B <= BUDGET * (abs(S) - B) ? S : NaN;
 }
 
 /** The unweighted float32 sum without `full`: certified blocks, the per-element path elsewhere. */
