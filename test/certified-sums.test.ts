@@ -40,6 +40,11 @@ function benchLike(n: number, seed: number): Data {
   return { x, t, v };
 }
 
+/** Elements [lo, hi) of d, copied. */
+function sliceOf(d: Data, lo: number, hi: number): Data {
+  return { x: d.x.slice(lo, hi), t: d.t.slice(lo, hi), v: d.v.slice(lo, hi) };
+}
+
 /** Σ over [lo, hi) with Neumaier's compensation, of term(i). */
 function exactSum(lo: number, hi: number, term: (i: number) => number): { sum: number; abs: number } {
   let s = 0,
@@ -126,11 +131,12 @@ describe('GaussianNLL certified float32 sums (SIMD build)', () => {
     it(`bench-like data, n = ${n}: every block certified, within 2^-23·Σ|ℓ| of the float64 truth`, () => {
       const d = benchLike(n, n);
       const got = k.sum(d);
-      const want = expected(d, k.values(d), new Set());
+      const values = k.values(d);
+      const want = expected(d, values, new Set());
       // The certified formula, not the float32 values' sum: the two differ by far more than this tolerance here.
       const tol = 1e-13 * want.abs;
       expect(Math.abs(got - want.sum)).toBeLessThanOrEqual(tol);
-      const perElement = exactSum(0, n, (i) => k.values(d)[i]).sum;
+      const perElement = exactSum(0, n, (i) => values[i]).sum;
       expect(Math.abs(perElement - want.sum)).toBeGreaterThan(100 * tol);
       const tr = truth(d, 0, n);
       expect(Math.abs(got - tr.sum)).toBeLessThanOrEqual(2 ** -23 * tr.abs);
@@ -149,7 +155,7 @@ describe('GaussianNLL certified float32 sums (SIMD build)', () => {
     // With an infinite and a NaN term the whole sum is NaN; check the finite blocks one call at a time instead.
     expect(got).toBeNaN();
     for (const [lo, hi] of blocksOf(n)) {
-      const part: Data = { x: d.x.slice(lo, hi), t: d.t.slice(lo, hi), v: d.v.slice(lo, hi) };
+      const part = sliceOf(d, lo, hi);
       const g = k.sum(part);
       const refused = lo === BLOCK || lo === 3 * BLOCK || lo === 4 * BLOCK || lo === 6 * BLOCK;
       if (refused) {
@@ -181,11 +187,7 @@ describe('GaussianNLL certified float32 sums (SIMD build)', () => {
     const s1 = truth(d, BLOCK, 2 * BLOCK);
     expect(0.5 * 2 ** -24 * q).toBeGreaterThan(2 ** -23 * Math.abs(s1.sum));
     // ... and the block alone is within the per-element allowance, Σ 2 ulp(ℓ), of the float64 truth.
-    const part: Data = {
-      x: d.x.slice(BLOCK, 2 * BLOCK),
-      t: d.t.slice(BLOCK, 2 * BLOCK),
-      v: d.v.slice(BLOCK, 2 * BLOCK),
-    };
+    const part = sliceOf(d, BLOCK, 2 * BLOCK);
     const allowance = exactSum(BLOCK, 2 * BLOCK, (i) => {
       const e = d.x[i] - d.t[i];
       const l = 0.5 * (Math.log(d.v[i]) + (e * e) / d.v[i]);

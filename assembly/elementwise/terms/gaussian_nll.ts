@@ -203,11 +203,11 @@ function smallestKept(eps: f64): f32 {
 }
 
 /**
- * Ŝ of the `len` (≤ CERT_BLOCK) elements at x, t, v when the block is certified (see the header), else NaN. SIMD
- * build only.
+ * Ŝ of the `len` (≤ CERT_BLOCK) elements at x, t, v when the block is certified (see the header), else NaN;
+ * vLow = smallestKept(eps). SIMD build only.
  */
-function certifiedBlock(x: usize, t: usize, v: usize, len: i32, eps: f64): f64 {
-  const vMin = f32x4.splat(smallestKept(eps)), vMax = f32x4.splat(MAX32);
+function certifiedBlock(x: usize, t: usize, v: usize, len: i32, vLow: f32): f64 {
+  const vMin = f32x4.splat(vLow), vMax = f32x4.splat(MAX32);
   const one = f32x4.splat(1);
   let P0 = f64x2.splat(1), P1 = P0, k = i64x2.splat(0);
   let q0 = f64x2.splat(0), q1 = q0;
@@ -234,11 +234,10 @@ function certifiedBlock(x: usize, t: usize, v: usize, len: i32, eps: f64): f64 {
   // The four lanes' mantissas (each in [1, 2)) and the tail's ≤ 3 factors: no renormalisation needed.
   let P = f64x2.extract_lane(P0, 0) * f64x2.extract_lane(P0, 1) * (f64x2.extract_lane(P1, 0) * f64x2.extract_lane(P1, 1));
   let inRange = i32x4.all_true(ok);
-  const vMin1 = smallestKept(eps);
   for (; i < len; i++) {
     const off = <usize>i << 2;
     const X = <f64>load<f32>(x + off), T = <f64>load<f32>(t + off), vi = load<f32>(v + off);
-    inRange = inRange && vi >= vMin1 && vi <= MAX32;
+    inRange = inRange && vi >= vLow && vi <= MAX32;
     const d = X - T;
     Q += (d * d) * <f64>(<f32>1 / vi);
     P *= <f64>vi;
@@ -253,11 +252,12 @@ function certifiedBlock(x: usize, t: usize, v: usize, len: i32, eps: f64): f64 {
 
 /** The unweighted float32 sum without `full`: certified blocks, the per-element path elsewhere. */
 function certifiedSum(x: usize, t: usize, v: usize, n: i32, eps: f64): f64 {
+  const vLow = smallestKept(eps);
   let total: f64 = 0;
   for (let i = 0; i < n; i += CERT_BLOCK) {
     const len = min(CERT_BLOCK, n - i);
     const off = <usize>i << 2;
-    const s = certifiedBlock(x + off, t + off, v + off, len, eps);
+    const s = certifiedBlock(x + off, t + off, v + off, len, vLow);
     total += s == s ? s : sum<GaussianNll, f32>(x + off, t + off, v + off, 0, len, eps, 0);
   }
   return total;
