@@ -110,6 +110,19 @@ for (const name of BUILDS) {
       expect(Math.max(worst, near0)).toBeLessThanOrEqual(1);
     }, 300_000);
 
+    // expInRangeF4 is expMinusF4 without the clamp (expMinusF4 calls it), so the scan above covers its negative
+    // half; CrossEntropy's one-pass gradient rows (assembly/rows/ce_fused.ts) also take it on (0, 88].
+    it('without the clamp (expInRangeF4): within 1 ulp for every float32 in [2^-10, 88] and on every 61st one in (0, 2^-10)', () => {
+      const low = bitsOf(2 ** -10);
+      let worst = 0;
+      for (let s = low; s <= bitsOf(88); s += 1 << 24) {
+        worst = Math.max(worst, b.k.expr_f32_max_ulp_error(s >>> 0, Math.min(1 << 24, bitsOf(88) - s + 1), 1));
+      }
+      const near0 = b.k.expr_f32_max_ulp_error(bitsOf(0) >>> 0, Math.floor((low - bitsOf(0)) / 61) + 1, 61);
+      // Measured when written: 0.969 ulp (assembly/math/exp.ts's header).
+      expect(Math.max(worst, near0)).toBeLessThanOrEqual(1);
+    }, 300_000);
+
     it('gives e^0 = 1 exactly, e^(ln 2^-126) below its domain (−Inf included), NaN for NaN; builds agree', () => {
       const r = rng(13);
       const xs = Float32Array.from([

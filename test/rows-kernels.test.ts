@@ -1095,6 +1095,42 @@ describe('ce_index_fused_f32, ce_index_fused_cols_f32', () => {
   // Against the float64 definitions with float64 statistics: the float32-lane tolerance of refIndexGrad (e_c ≤ 1 ulp
   // + 2^-25) plus s's own relative error (a weighted mean of its terms' errors, the same bound) on q_c·|G·w_t|, for
   // the target's element too; Σ nll within the reference's tolerance plus that error of each log s.
+  /** The gradient and Σ nll of `inp` against the float64 definitions, with and without weights and per-position g. */
+  function expectDefinitions(inp: Inputs, geom: Geometry): void {
+    const ref = refStats(inp.x, geom, true);
+    const dS = 2 ** -23 + 2 ** -25 + geom.C * U;
+    for (const w of [null, inp.w]) {
+      const wantLoss = refIndexLoss(inp, geom, ref, w, 0, false);
+      let lossTol = wantLoss.tol[0];
+      for (let p = 0; p < positionsOf(geom); p++)
+        if (inp.t[p] !== inp.ignore) lossTol += Math.abs(w ? w[inp.t[p]] : 1) * 2 * dS;
+      for (const g of [null, inp.g]) {
+        const gs = g ? 0 : 0.3;
+        const want = refIndexGrad(inp, geom, ref, w, 0, false, g, gs, true);
+        for (let o = 0; o < geom.outer; o++) {
+          for (let j = 0; j < geom.span; j++) {
+            const p = o * geom.span + j;
+            const ti = inp.t[p];
+            if (ti === inp.ignore) continue;
+            const Gw = Math.abs(upstreamAt(g, gs, p) * (w ? w[ti] : 1));
+            for (let c = 0; c < geom.C; c++) {
+              const i = indexOf(geom, o, c, j);
+              want.tol[i] += Gw * (Math.exp(inp.x[i] - ref.m[p]) / ref.s[p]) * dS;
+            }
+          }
+        }
+        for (const b of builds) {
+          const got = runFused(b, inp, geom, w, g, gs);
+          const what = `${got.what} ${w ? 'w' : 'no w'}, ${g ? 'per-position g' : `gs ${gs}`} (${b.name})`;
+          checkGrad(got.gx, want.gx, want.tol, 'f32', geom, what);
+          if (!near(got.sums[0], wantLoss.sums[0], lossTol, 'f64'))
+            expect.fail(`${what}: res[0] ${got.sums[0]}, reference ${wantLoss.sums[0]} (tolerance ${lossTol})`);
+          expect(got.sums[1], what).toBe(0);
+        }
+      }
+    }
+  }
+
   it('rows and class slabs: the gradient and Σ nll against the float64 definitions; weights, ignore_index, scalar and per-position upstream; both builds', () => {
     let seed = 7000;
     for (const geom of [...ROWS, ...SLABS]) {
@@ -1104,38 +1140,59 @@ describe('ce_index_fused_f32, ce_index_fused_cols_f32', () => {
         inp.x[indexOf(geom, 0, geom.C - 1, 0)] = NaN; // position 0 NaN
         inp.x[indexOf(geom, geom.inner === 1 ? 1 : 0, 0, geom.inner === 1 ? 0 : 1)] = -Infinity; // position 1: −Inf
       }
-      const ref = refStats(inp.x, geom, true);
-      const dS = 2 ** -23 + 2 ** -25 + geom.C * U;
-      for (const w of [null, inp.w]) {
-        const wantLoss = refIndexLoss(inp, geom, ref, w, 0, false);
-        let lossTol = wantLoss.tol[0];
-        for (let p = 0; p < positionsOf(geom); p++)
-          if (inp.t[p] !== inp.ignore) lossTol += Math.abs(w ? w[inp.t[p]] : 1) * 2 * dS;
-        for (const g of [null, inp.g]) {
-          const gs = g ? 0 : 0.3;
-          const want = refIndexGrad(inp, geom, ref, w, 0, false, g, gs, true);
-          for (let o = 0; o < geom.outer; o++) {
-            for (let j = 0; j < geom.span; j++) {
-              const p = o * geom.span + j;
-              const ti = inp.t[p];
-              if (ti === inp.ignore) continue;
-              const Gw = Math.abs(upstreamAt(g, gs, p) * (w ? w[ti] : 1));
-              for (let c = 0; c < geom.C; c++) {
-                const i = indexOf(geom, o, c, j);
-                want.tol[i] += Gw * (Math.exp(inp.x[i] - ref.m[p]) / ref.s[p]) * dS;
-              }
-            }
-          }
-          for (const b of builds) {
-            const got = runFused(b, inp, geom, w, g, gs);
-            const what = `${got.what} ${w ? 'w' : 'no w'}, ${g ? 'per-position g' : `gs ${gs}`} (${b.name})`;
-            checkGrad(got.gx, want.gx, want.tol, 'f32', geom, what);
-            if (!near(got.sums[0], wantLoss.sums[0], lossTol, 'f64'))
-              expect.fail(`${what}: res[0] ${got.sums[0]}, reference ${wantLoss.sums[0]} (tolerance ${lossTol})`);
-            expect(got.sums[1], what).toBe(0);
-          }
-        }
-      }
+      expectDefinitions(inp, geom);
+    }
+  });
+
+  // Rows of at least RAW_MIN_CLASSES (128) classes whose logits all lie in [ln 2^-126, 88] take e^x in one pass
+  // (ce_fused.ts's expStoreRaw); the others rowMax and e^(x − m). Rows on both sides of each edge of that domain,
+  // with a wide range inside it, dominant targets, +Inf and a lone NaN, at the lengths around the threshold.
+  it('rows at the edges of the one-pass domain: both paths against the float64 definitions', () => {
+    const XMIN = Math.fround(-87.33654);
+    const below = (v: number) => v - Math.abs(v) * 2 ** -23;
+    const shapes: Array<(row: Float32Array) => void> = [
+      (row) => {
+        row[row.length - 1] = 88;
+        row[0] = XMIN;
+      }, // both edges inside
+      (row) => {
+        row[1] = below(XMIN);
+      }, // one logit just under the bottom edge
+      (row) => {
+        row[2] = 88.00001;
+      }, // the max just over the top edge
+      (row) => {
+        row[5] = -95;
+      }, // where 2^round(x·log2 e) is no longer a normal float32
+      (row) => {
+        row[6] = 95;
+        row[7] = 94;
+      }, // where it overflows
+      (row) => {
+        for (let c = 0; c < row.length; c++) row[c] = c % 2 ? 80 - c / 64 : -80 + c / 64;
+      }, // wide range
+      (row) => {
+        row.fill(-60);
+        row[row.length >> 1] = -20;
+      }, // dominant max, large negative logits
+      (row) => {
+        row[3] = Infinity;
+      },
+      (row) => {
+        row[row.length - 2] = NaN;
+      },
+      (row) => {
+        row.fill(5);
+      }, // every class the max
+    ];
+    let seed = 7500;
+    for (const C of [127, 128, 129, 131, 1000]) {
+      const geom = { outer: shapes.length, C, inner: 1, span: 1 };
+      const inp = inputs(geom, 'f32', seed++);
+      const x = inp.x as Float32Array;
+      for (const [r, shape] of shapes.entries()) shape(x.subarray(r * C, (r + 1) * C));
+      inp.t[6] = C >> 1; // the dominant row's target is its max
+      expectDefinitions(inp, geom);
     }
   });
 

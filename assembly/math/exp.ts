@@ -334,16 +334,7 @@ export const M_XMIN = 0, M_LOG2E = 1, M_MAGIC = 2, M_HI = 3, M_LO = 4, M_ONE = 5
 /** e^x on four float32 lanes for x ≤ 0 (the bound above; e^XMIN_M below XMIN_M). */
 // @ts-ignore: decorator
 @inline export function expMinusF4(x: v128): v128 {
-  x = f32x4.pmax(x, expK4(M_XMIN)); // x < XMIN_M ? XMIN_M : x (NaN stays)
-  const magic = expK4(M_MAGIC);
-  const kn = f32x4.add(f32x4.mul(x, expK4(M_LOG2E)), magic);
-  const s = i32x4.shl(kn, 23);
-  const n = f32x4.sub(kn, magic);
-  let r = f32x4.sub(x, f32x4.mul(n, expK4(M_HI)));
-  r = f32x4.sub(r, f32x4.mul(n, expK4(M_LO)));
-  const q = expPolyF4(r);
-  const p = f32x4.add(f32x4.add(f32x4.mul(q, f32x4.mul(r, r)), r), expK4(M_ONE));
-  return f32x4.mul(p, s);
+  return expInRangeF4(f32x4.pmax(x, expK4(M_XMIN))); // x < XMIN_M ? XMIN_M : x (NaN stays)
 }
 
 /**
@@ -406,7 +397,36 @@ export const M_XMIN = 0, M_LOG2E = 1, M_MAGIC = 2, M_HI = 3, M_LO = 4, M_ONE = 5
 /** e^x on one float32 for x ≤ 0, bit-identical to a lane of `expMinusF4`. */
 // @ts-ignore: decorator
 @inline export function expMinusF1(x: f32): f32 {
-  x = x < XMIN_M ? XMIN_M : x;
+  return expInRangeF1(x < XMIN_M ? XMIN_M : x);
+}
+
+/** The top of `expInRangeF4`'s domain: n = round(x·log2 e) ≤ 127 (e^88 ≈ 1.65e38). */
+export const XMAX_IN_RANGE: f32 = 88;
+
+/**
+ * e^x on four float32 lanes for x in [XMIN_M, XMAX_IN_RANGE] (≈ [−87.34, 88]): expMinusF4 without its clamp,
+ * for callers that have checked the domain (the CrossEntropy gradient's one-pass rows, assembly/rows/ce_fused.ts).
+ * The same reduction and polynomial: n = round(x·log2 e) ∈ [−126, 127] stays a normal 2^n through the magic bias's
+ * shift, p·2^n ≤ 1.42·2^127 is finite, and the bound is expMinusF4's on [XMIN_M, 0] (this is its code after the
+ * clamp) and ≤ 1 ulp on (0, 88] too (test/exp.test.ts scans every float32 in [2^-10, 88]: measured 0.969 ulp).
+ * Outside the domain the result is meaningless (2^n's exponent bits wrap).
+ */
+// @ts-ignore: decorator
+@inline export function expInRangeF4(x: v128): v128 {
+  const magic = expK4(M_MAGIC);
+  const kn = f32x4.add(f32x4.mul(x, expK4(M_LOG2E)), magic);
+  const s = i32x4.shl(kn, 23);
+  const n = f32x4.sub(kn, magic);
+  let r = f32x4.sub(x, f32x4.mul(n, expK4(M_HI)));
+  r = f32x4.sub(r, f32x4.mul(n, expK4(M_LO)));
+  const q = expPolyF4(r);
+  const p = f32x4.add(f32x4.add(f32x4.mul(q, f32x4.mul(r, r)), r), expK4(M_ONE));
+  return f32x4.mul(p, s);
+}
+
+/** Scalar twin of `expInRangeF4` (bit-identical to a lane). */
+// @ts-ignore: decorator
+@inline export function expInRangeF1(x: f32): f32 {
   const kn = x * LOG2E_F + MAGIC_M;
   const s = reinterpret<f32>(reinterpret<i32>(kn) << 23);
   const n = kn - MAGIC_M;

@@ -1,7 +1,17 @@
 // CrossEntropy's value and gradient in one pass for the common training call: float32 logits in contiguous rows
 // [rows, C] (inner == 1; columns [outer, C, inner] at the end of the file), class-index targets, no label
 // smoothing, with or without class weights and ignore_index, a scalar upstream gs or one per position (g). No
-// statistics are taken or given: each row is read three times.
+// statistics are taken or given: each row is read twice (one-pass rows) or three times.
+//
+// One-pass rows (SIMD build, C ≥ RAW_MIN_CLASSES, every logit in [XMIN_M, XMAX_IN_RANGE] ≈ [−87.3, 88], checked
+// by pmin / pmax in the same pass): steps 1 and the max fuse into `expStoreRaw`, which stores e'_c = e^(x_c) by
+// `expInRangeF4` (x_c itself is the exact argument: no difference, no TwoSum, no clamp; ≤ 1 ulp) and sums s' = Σ e'_c
+// in float64. Then, with E = e^m in float64 (expLse1, relative error ≤ 1.5e-14), s = 1 + (s' − fl32(e^m))/E is
+// the sum below with the max's term replaced by its exact 1, and step 2 scales e'_c by (S/s)/E instead of S/s, so
+// gx_c = e'_c·(S/s)/E = e^(x_c − m)·(1 + δ_c)·S/s with the same ≤ 1 ulp δ_c as step 1's. Steps 3 and the loss use m
+// and s unchanged. A row outside the domain (or with a NaN) is redone by the three passes below. About 10 fewer
+// operations per f32x4 than the three passes (1.3× on C = 1000 and 32000 rows: bench/experiments/kernel-ab.ts
+// ce1000-f32-1e5:fused), for two float64 exps per row, hence the class threshold.
 //
 // Per row, with m = max_c x_c (rowMax) and e_c = e^(x_c − m):
 //   1. e_c in float32 lanes (`expDiffF4`: x − m exact as fl32(x − m) plus its TwoSum error folded into the exp's
@@ -25,7 +35,7 @@
 // (then gs); res: 2 float64. Any alignment. Lane layout: 4 classes per f32x4 (four vectors per iteration of pass 1,
 // the row's last 1–3 classes by its last full vector), float64 halves for the sum and the scaling; scalar tails
 // for rows of fewer than 4 classes (the scalar build runs them alone: its s sums in another order).
-import { expDiffF1, expDiffF4, expLseZ1 } from '../math/exp';
+import { expDiffF1, expDiffF4, expInRangeF1, expInRangeF4, expLse1, expLseZ1, XMAX_IN_RANGE, XMIN_M } from '../math/exp';
 import { hi64, hsum, lo64, pack32 } from '../lanes';
 import { colMax4, rowMax } from './stats';
 import { KEEP32 } from './sum32';
@@ -93,6 +103,71 @@ function expStore(x: usize, gx: usize, C: i32, m: f32): f64 {
     s += <f64>e;
   }
   return s;
+}
+
+/** Rows of at least this many classes try the raw exp (`expStoreRaw`); a row's two extra float64 exps cost
+ *  ~20 ns, paid back by ~10 fewer operations per f32x4 from about 100 classes on. */
+const RAW_MIN_CLASSES: i32 = 128;
+
+/**
+ * The one-pass form of rowMax + expStore for rows whose logits all lie in [XMIN_M, XMAX_IN_RANGE]: e'_c = e^(x_c)
+ * by `expInRangeF4` (the exact argument: no difference, no TwoSum, no clamp; ≤ 1 ulp) stored to gx, with
+ * s' = Σ_c e'_c in float64 as expStore and the row's min and max by pmin / pmax. Returns f64x2(s', m), or s' = NaN
+ * when the row leaves the domain (a NaN logit: pmin and pmax skip it, but its e' makes s' NaN); the caller then
+ * redoes the row by rowMax and expStore. SIMD build, C ≥ 4.
+ */
+function expStoreRaw(x: usize, gx: usize, C: i32): v128 {
+  let c = 0;
+  let a0 = f64x2.splat(0), a1 = a0, a2 = a0, a3 = a0;
+  let lo0 = f32x4.splat(Infinity), lo1 = lo0, hi0 = f32x4.splat(-Infinity), hi1 = hi0;
+  for (; c + 16 <= C; c += 16) {
+    const px = x + (<usize>c << 2), pg = gx + (<usize>c << 2);
+    const x0 = v128.load(px), x1 = v128.load(px, 16), x2 = v128.load(px, 32), x3 = v128.load(px, 48);
+    lo0 = f32x4.pmin(lo0, f32x4.pmin(x0, x1));
+    lo1 = f32x4.pmin(lo1, f32x4.pmin(x2, x3));
+    hi0 = f32x4.pmax(hi0, f32x4.pmax(x0, x1));
+    hi1 = f32x4.pmax(hi1, f32x4.pmax(x2, x3));
+    const e0 = expInRangeF4(x0), e1 = expInRangeF4(x1), e2 = expInRangeF4(x2), e3 = expInRangeF4(x3);
+    v128.store(pg, e0);
+    v128.store(pg, e1, 16);
+    v128.store(pg, e2, 32);
+    v128.store(pg, e3, 48);
+    a0 = f64x2.add(a0, lo64(e0));
+    a1 = f64x2.add(a1, hi64(e0));
+    a2 = f64x2.add(a2, lo64(e1));
+    a3 = f64x2.add(a3, hi64(e1));
+    a0 = f64x2.add(a0, lo64(e2));
+    a1 = f64x2.add(a1, hi64(e2));
+    a2 = f64x2.add(a2, lo64(e3));
+    a3 = f64x2.add(a3, hi64(e3));
+  }
+  for (; c + 4 <= C; c += 4) {
+    const off = <usize>c << 2;
+    const xv = v128.load(x + off);
+    lo0 = f32x4.pmin(lo0, xv);
+    hi0 = f32x4.pmax(hi0, xv);
+    const e = expInRangeF4(xv);
+    v128.store(gx + off, e);
+    a0 = f64x2.add(a0, lo64(e));
+    a1 = f64x2.add(a1, hi64(e));
+  }
+  if (c < C) {
+    const off = <usize>(C - 4) << 2;
+    const xv = v128.load(x + off);
+    lo1 = f32x4.pmin(lo1, xv);
+    hi1 = f32x4.pmax(hi1, xv);
+    const e = expInRangeF4(xv);
+    v128.store(gx + off, e); // lanes already stored get the same bits again
+    const fresh = v128.and(e, v128.load(KEEP32 + (<usize>(4 - (C - c)) << 4)));
+    a2 = f64x2.add(a2, lo64(fresh));
+    a3 = f64x2.add(a3, hi64(fresh));
+  }
+  let hi = f32x4.pmax(hi0, hi1);
+  hi = f32x4.pmax(hi, i32x4.shuffle(hi, hi, 2, 3, 0, 1));
+  const m = max<f32>(f32x4.extract_lane(hi, 0), f32x4.extract_lane(hi, 1));
+  const inDomain = i32x4.all_true(f32x4.ge(f32x4.pmin(lo0, lo1), f32x4.splat(XMIN_M))) && m <= XMAX_IN_RANGE;
+  const sum = hsum(f64x2.add(f64x2.add(a0, a1), f64x2.add(a2, a3)));
+  return f64x2.replace_lane(f64x2.splat(inDomain ? sum : NaN), 1, <f64>m);
 }
 
 /**
@@ -192,12 +267,28 @@ export function ce_index_fused_f32(
     const wt = ignored ? 0.0 : weightAt<f32>(w, ti);
     const gt = -(wt * upstream(g, gs, r, ignored));
     const S = sumOfG(w, C, ti, ignored, gt, true);
-    const mf = rowMax<f32>(row, C);
+    let s: f64 = NaN, k: f64 = 0, mf: f32 = 0;
+    if (ASC_FEATURE_SIMD && C >= RAW_MIN_CLASSES) {
+      const sm = expStoreRaw(row, grow, C);
+      const raw = f64x2.extract_lane(sm, 0);
+      if (raw == raw) {
+        // s' = Σ e^m·e_c with the max's own term fl32(e^m) (≤ 1 ulp) replaced by the float64 e^m: s is then
+        // expStore's Σ_c e^(x_c − m) with its exact 1, and k scales e'_c = e^m·e_c (see the header).
+        mf = <f32>f64x2.extract_lane(sm, 1);
+        const E = expLse1(<f64>mf);
+        s = 1.0 + (raw - <f64>expInRangeF1(mf)) / E;
+        k = ((1.0 / s) * S) / E;
+      }
+    }
+    if (s != s) {
+      mf = rowMax<f32>(row, C);
+      const sum = expStore(row, grow, C, mf);
+      s = abs(<f64>mf) < Infinity ? sum : NaN;
+      k = (1.0 / s) * S;
+    }
     const m = <f64>mf;
-    const sum = expStore(row, grow, C, mf);
-    const s = abs(m) < Infinity ? sum : NaN;
     const invS = 1.0 / s;
-    scaleRow(grow, C, invS * S);
+    scaleRow(grow, C, k);
     if (ignored) continue;
     const xt = <f64>load<f32>(row + (<usize>ti << 2));
     putTarget(grow + (<usize>ti << 2), xt, m, invS, S, gt);

@@ -1,5 +1,5 @@
 // Test-only exports of assembly/math/exp.ts: elementwise maps and the float32 accuracy sweep (test/exp.test.ts).
-import { expDiffF1, expDiffF4, exp1, exp2x, expf1, expf4, expLse1, expLse2x, expMinusF1, expMinusF4 } from '../math/exp';
+import { expDiffF1, expDiffF4, exp1, exp2x, expf1, expf4, expInRangeF1, expInRangeF4, expLse1, expLse2x, expMinusF1, expMinusF4 } from '../math/exp';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Exported maps (used by the accuracy tests, and available to the facade).
@@ -117,16 +117,23 @@ export function exp_lse_f64(src: usize, dst: usize, n: i32): void {
  * Lanes (SIMD build): 4 inputs per iteration through `expf4`, references on two f64x2 halves; scalar tail.
  */
 export function exp_f32_max_ulp_error(startBits: u32, count: i32, stride: u32): f64 {
-  return maxUlpError(startBits, count, stride, false);
+  return maxUlpError(startBits, count, stride, EXPF);
 }
 
 /** `exp_f32_max_ulp_error` of `expMinusF4` / `expMinusF1` (the float32 log-sum-exp exp, for x ≤ 0). */
 export function expm_f32_max_ulp_error(startBits: u32, count: i32, stride: u32): f64 {
-  return maxUlpError(startBits, count, stride, true);
+  return maxUlpError(startBits, count, stride, EXP_MINUS);
 }
 
+/** `exp_f32_max_ulp_error` of `expInRangeF4` / `expInRangeF1` (for x in [ln 2^-126, 88]). */
+export function expr_f32_max_ulp_error(startBits: u32, count: i32, stride: u32): f64 {
+  return maxUlpError(startBits, count, stride, EXP_IN_RANGE);
+}
+
+const EXPF = 0, EXP_MINUS = 1, EXP_IN_RANGE = 2;
+
 // @ts-ignore: decorator
-@inline function maxUlpError(startBits: u32, count: i32, stride: u32, minus: bool): f64 {
+@inline function maxUlpError(startBits: u32, count: i32, stride: u32, which: i32): f64 {
   let worst: f64 = 0;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
@@ -134,7 +141,7 @@ export function expm_f32_max_ulp_error(startBits: u32, count: i32, stride: u32):
     const step = i32x4.splat(stride << 2);
     let bits = i32x4.add(i32x4.splat(startBits), i32x4.mul(i32x4.splat(stride), i32x4(0, 1, 2, 3)));
     for (; i + 4 <= count; i += 4) {
-      const y = minus ? expMinusF4(bits) : expf4(bits);
+      const y = which == EXP_MINUS ? expMinusF4(bits) : which == EXP_IN_RANGE ? expInRangeF4(bits) : expf4(bits);
       const xlo = f64x2.promote_low_f32x4(bits);
       const xhi = f64x2.promote_low_f32x4(i32x4.shuffle(bits, bits, 2, 3, 0, 1));
       const ylo = f64x2.promote_low_f32x4(y);
@@ -151,7 +158,8 @@ export function expm_f32_max_ulp_error(startBits: u32, count: i32, stride: u32):
     const e = exp1(<f64>x);
     const ex = max<i64>(<i64>(reinterpret<u64>(e) >> 52), 1023 - 126);
     const ulp = reinterpret<f64>((ex - 23) << 52);
-    worst = max<f64>(worst, abs(<f64>(minus ? expMinusF1(x) : expf1(x)) - e) / ulp);
+    const y = which == EXP_MINUS ? expMinusF1(x) : which == EXP_IN_RANGE ? expInRangeF1(x) : expf1(x);
+    worst = max<f64>(worst, abs(<f64>y - e) / ulp);
   }
   return worst;
 }

@@ -4,7 +4,8 @@
 //   node scripts/run-ts.mjs bench/experiments/kernel-ab.ts <old.wasm> <new.wasm> [case-id ...] [--rounds=N]
 // Case ids as the bench's (bce-f32-1e5, ce10-f32-1e5, …): float32 MSE, L1, SmoothL1 (β = 1) and BCE sums, CE index
 // loss (stats + loss);
-// `ce10-f32-1e5:stats` or `:loss` times one of the two CE kernels alone. Issue 10's elementwise losses
+// `ce10-f32-1e5:stats` or `:loss` times one of the two CE kernels alone, `:fused` the value-and-gradient kernel
+// (ce_index_fused_f32, 'mean'). Issue 10's elementwise losses
 // (poissonnll-f32-1e5, gaussiannll-f32-1e5, marginranking-f32-1e5, huber-f32-1e5) time their term's sum kernel with default options (`:map` its map,
 // `:grad` its gradient of the input).
 import { allCases } from '../lib/cases.js';
@@ -60,6 +61,15 @@ function setup(file: string, c: Case, part: string): { call: (s: number) => numb
       call: (s) => {
         k.softmax_stats_f32(px[s], rows, C, 1, 1, st);
         return 0;
+      },
+    };
+  }
+  if (part === 'fused') {
+    const gx = put(new Float32Array(c.elements));
+    return {
+      call: (s) => {
+        k.ce_index_fused_f32(px[s], py[s], 0, rows, C, -100, 0, 1 / rows, gx, res);
+        return new Float64Array(memory.buffer, res, 1)[0] / rows + new Float32Array(memory.buffer, gx, n)[n >> 1];
       },
     };
   }

@@ -179,7 +179,7 @@ export const KERNEL_FAMILIES: Record<string, (name: string) => boolean> = {
   /** test/checks-kernels.test.ts: assembly/checks.ts. */
   checks: (n) => /^outside_unit_f(32|64)$/.test(n) || n === 'narrow_i64_i32',
   /** test/exp.test.ts (test build only). */
-  exp: (n) => /^expm?_/.test(n),
+  exp: (n) => /^exp[mr]?_/.test(n),
   /** test/log.test.ts (test build only). */
   log: (n) => /^(log|log1p|log_clamped)_f(32|64)_(map|max_ulp_error)$/.test(n) || n === 'log_f32_max_ulp_error',
   /** test/log1p.test.ts (test build only): assembly/math/softplus.ts and log_split.ts. */
