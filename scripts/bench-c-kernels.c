@@ -12,7 +12,9 @@
 //             four f32x4 accumulators over blocks of 64 classes, each block flushed to a float64 pair, then whole
 //             vectors, then the masked last four). d = fl32(x − m), e^d by expMinusF4 (assembly/math/exp.ts: clamp
 //             at ln 2^-126, n by the 1.5·2^23 + 127 magic bias, Cody–Waite with a 16-bit LN2_HI, 1 + r + r²·Q(r)
-//             with Q of degree 4, times 2^n from the bias bits). s = finiteOr(m, s) stored as float64.
+//             with Q of degree 4, times 2^n from the bias bits). s = finiteOr(m, s) stored as float64. Rows of at
+//             least 512 classes with every logit in [ln 2^-126, 88] in one pass instead (rowSumExpRaw: e^x without
+//             the clamp, pmin / pmax; s = 1 + (s' − fl32(e^m))/e^m with the float64 expLse1).
 //   CE loss   C ≤ 256: Σ (m − x_t) + log Π s with one log per 64 rows (plainSum); C > 256: Σ −(((x_t − m) − log s)
 //             · 1), in float64; mean over rows.
 //   BCE       float32 lanes, per element u = fl32(1 − x), its rounding error c = −x − (u − 1), log(1 − x) as
@@ -68,6 +70,8 @@ static inline double from_bits(uint64_t u) {
 // wasm's f32x4.pmax(a, b) = a < b ? b : a, which is maxps(b, a) (x86 max returns its second operand unless the
 // first is greater); likewise f64x2.pmax.
 INLINE __m128 pmax4(__m128 a, __m128 b) { return _mm_max_ps(b, a); }
+// f32x4.pmin(a, b) = b < a ? b : a = minps(b, a).
+INLINE __m128 pmin4(__m128 a, __m128 b) { return _mm_min_ps(b, a); }
 // v128.bitselect(a, b, mask) with whole-lane masks: mask ? a : b.
 INLINE __m128 sel4(__m128 a, __m128 b, __m128 mask) { return _mm_blendv_ps(b, a, mask); }
 INLINE __m128d sel2(__m128d a, __m128d b, __m128d mask) { return _mm_blendv_pd(b, a, mask); }
@@ -97,8 +101,8 @@ static inline float wmaxf(float a, float b) {
 #define Q3_M ((float)0.008368724025785923)
 #define Q4_M ((float)0.0013814583653584123)
 
-INLINE __m128 exp_minus_f4(__m128 x) {
-  x = pmax4(x, _mm_set1_ps(XMIN_M));
+// expInRangeF4: the same without the clamp, for x in [XMIN_M, 88] (the one-pass rows).
+INLINE __m128 exp_in_range_f4(__m128 x) {
   const __m128 magic = _mm_set1_ps(MAGIC_M);
   __m128 kn = _mm_add_ps(_mm_mul_ps(x, _mm_set1_ps(LOG2E_F)), magic);
   __m128 s = _mm_castsi128_ps(_mm_slli_epi32(_mm_castps_si128(kn), 23));
@@ -113,8 +117,9 @@ INLINE __m128 exp_minus_f4(__m128 x) {
   return _mm_mul_ps(p, s);
 }
 
-static inline float exp_minus_f1(float x) {
-  x = x < XMIN_M ? XMIN_M : x;
+INLINE __m128 exp_minus_f4(__m128 x) { return exp_in_range_f4(pmax4(x, _mm_set1_ps(XMIN_M))); }
+
+static inline float exp_in_range_f1(float x) {
   float kn = x * LOG2E_F + MAGIC_M;
   float s = ffrom(fbits(kn) << 23);
   float n = kn - MAGIC_M;
@@ -126,6 +131,26 @@ static inline float exp_minus_f1(float x) {
   q = q * r + Q0_M;
   float p = (q * (r * r) + r) + 1.0f;
   return p * s;
+}
+
+static inline float exp_minus_f1(float x) { return exp_in_range_f1(x < XMIN_M ? XMIN_M : x); }
+
+// expLse1 (assembly/math/exp.ts): float64 e^x, degree-10 Estrin polynomial after n = round(x·log2 e).
+static inline double exp_lse1(double x) {
+  const double LOG2E = 1.4426950408889634, SHIFT = 6755399441055744.0, LN2 = 0.6931471805599453;
+  const double E0 = 0.49999999999998324, E1 = 0.16666666666611546, E2 = 0.04166666666813667,
+               E3 = 0.008333333370874215, E4 = 0.0013888888516195056, E5 = 0.00019841185230026382,
+               E6 = 2.480193173350701e-05, E7 = 2.7634993622839702e-06, E8 = 2.7476797528710693e-07;
+  x = x < -708 ? -708 : x;
+  double kd = x * LOG2E + SHIFT;
+  double n = kd - SHIFT;
+  double r = x - n * LN2;
+  double r2 = r * r, r4 = r2 * r2;
+  double lo = (E0 + E1 * r) + r2 * (E2 + E3 * r);
+  double hi = ((E4 + E5 * r) + r2 * (E6 + E7 * r)) + r4 * E8;
+  double P = lo + r4 * hi;
+  double p = (P * r2 + r) + 1.0;
+  return from_bits(bits(p) + (bits(kd) << 52));
 }
 
 // ---- log_f64 (assembly/math/log.ts), scalar: BCE's float64 fallback and the CE loss's log ----
@@ -325,7 +350,7 @@ static double bce_mean(const float *x, const void *yv, long n, long rows, long c
 }
 
 // ---- CrossEntropy statistics (assembly/rows/stats.ts softmaxStats<f32>, inner == 1) ----
-enum { PAIR_MAX_C = 256, BLOCK32 = 64 };
+enum { PAIR_MAX_C = 256, BLOCK32 = 64, RAW_MIN_C = 512 };
 
 // KEEP32 + k keeps lanes k … 3.
 static const uint32_t KEEP32[4][4] __attribute__((aligned(16))) = {
@@ -398,6 +423,54 @@ static __attribute__((noinline)) double row_sum_exp(const float *p, long C, floa
   s = hsum(acc);
   for (; i < C; i++) s += (double)exp_minus_f1(p[i] - m);
   return s;
+}
+
+// rowSumExpRaw + rawPass (rows of ≥ RAW_MIN_C classes): one pass of e^(x_c) itself with pmin / pmax; returns 0
+// and leaves *m, *s untouched when the row leaves [XMIN_M, 88] (or has a NaN), else 1 with *s = sumFromRaw(s', m).
+static __attribute__((noinline)) int row_stats_raw(const float *p, long C, double *mOut, double *sOut) {
+  long i = 0;
+  const __m128 zero = _mm_setzero_ps();
+  __m128d acc = _mm_setzero_pd();
+  __m128 lo0 = _mm_set1_ps(__builtin_inff()), lo1 = lo0, hi0 = _mm_set1_ps(-__builtin_inff()), hi1 = hi0;
+  while (i + 16 <= C) {
+    long stop = C < i + BLOCK32 ? C : i + BLOCK32;
+    __m128 a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+    for (; i + 16 <= stop; i += 16) {
+      const float *q = p + i;
+      __m128 x0 = _mm_loadu_ps(q), x1 = _mm_loadu_ps(q + 4), x2 = _mm_loadu_ps(q + 8), x3 = _mm_loadu_ps(q + 12);
+      lo0 = pmin4(lo0, pmin4(x0, x1));
+      lo1 = pmin4(lo1, pmin4(x2, x3));
+      hi0 = pmax4(hi0, pmax4(x0, x1));
+      hi1 = pmax4(hi1, pmax4(x2, x3));
+      a0 = _mm_add_ps(a0, exp_in_range_f4(x0));
+      a1 = _mm_add_ps(a1, exp_in_range_f4(x1));
+      a2 = _mm_add_ps(a2, exp_in_range_f4(x2));
+      a3 = _mm_add_ps(a3, exp_in_range_f4(x3));
+    }
+    acc = flush32(acc, _mm_add_ps(_mm_add_ps(a0, a1), _mm_add_ps(a2, a3)));
+  }
+  __m128 a0 = zero;
+  for (; i + 4 <= C; i += 4) {
+    __m128 xv = _mm_loadu_ps(p + i);
+    lo0 = pmin4(lo0, xv);
+    hi0 = pmax4(hi0, xv);
+    a0 = _mm_add_ps(a0, exp_in_range_f4(xv));
+  }
+  if (i < C) {
+    __m128 xv = _mm_loadu_ps(p + C - 4);
+    lo1 = pmin4(lo1, xv);
+    hi1 = pmax4(hi1, xv);
+    a0 = _mm_add_ps(a0, _mm_and_ps(exp_in_range_f4(xv), keep32(4 - (C - i))));
+  }
+  acc = flush32(acc, a0);
+  double raw = hsum(acc);
+  __m128 hi = pmax4(hi0, hi1);
+  hi = pmax4(hi, _mm_shuffle_ps(hi, hi, _MM_SHUFFLE(1, 0, 3, 2)));
+  float m = wmaxf(_mm_cvtss_f32(hi), _mm_cvtss_f32(_mm_shuffle_ps(hi, hi, 1)));
+  if (!all_true4(_mm_cmpge_ps(pmin4(lo0, lo1), _mm_set1_ps(XMIN_M))) || !(m <= 88.0f) || raw != raw) return 0;
+  *mOut = m;
+  *sOut = 1.0 + (raw - (double)exp_in_range_f1(m)) / exp_lse1(m);
+  return 1;
 }
 
 // Two rows (4 ≤ C ≤ 256): m0, m1 to mOut[0..1], s0, s1 (finiteOr-ed) to sOut[0..1].
@@ -474,6 +547,7 @@ static void softmax_stats(const float *x, long rows, long C, double *stats) {
   }
   for (; r < rows; r++) {
     const float *row = x + r * C;
+    if (C >= RAW_MIN_C && row_stats_raw(row, C, stats + r, sBase + r)) continue;
     float m = row_max(row, C);
     stats[r] = m;
     sBase[r] = finite_or(m, row_sum_exp(row, C, m));

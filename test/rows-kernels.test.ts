@@ -642,6 +642,59 @@ const CONFIGS = [false, true].flatMap((weighted) =>
 const configLabel = (c: { weighted: boolean; eps: number; logProbs: boolean }) =>
   `${c.weighted ? 'w' : 'no w'}, eps ${c.eps}, ${c.logProbs ? 'log-probs' : 'softmax'}`;
 
+// ---------------------------------------------------------------------------------------------------------------
+// Rows around the one-pass domain of the float32 row kernels: rows whose logits all lie in [ln 2^-126, 88] take
+// e^x itself in one pass (stats.ts's rowSumExpRaw, ce_fused.ts's expStoreRaw), the others rowMax and e^(x − m).
+
+const XMIN_M = Math.fround(-87.33654);
+const below = (v: number) => v - Math.abs(v) * 2 ** -23;
+/** One row each: both edges inside, just outside each, far outside each, a wide range, a dominant max (row 6), ±Inf, NaN, all equal. */
+const EDGE_ROWS: Array<(row: Float32Array) => void> = [
+  (row) => {
+    row[row.length - 1] = 88;
+    row[0] = XMIN_M;
+  }, // both edges inside
+  (row) => {
+    row[1] = below(XMIN_M);
+  }, // one logit just under the bottom edge
+  (row) => {
+    row[2] = 88.00001;
+  }, // the max just over the top edge
+  (row) => {
+    row[5] = -95;
+  }, // where 2^round(x·log2 e) is no longer a normal float32
+  (row) => {
+    row[6] = 95;
+    row[7] = 94;
+  }, // where it overflows
+  (row) => {
+    for (let c = 0; c < row.length; c++) row[c] = c % 2 ? 80 - c / 64 : -80 + c / 64;
+  }, // wide range
+  (row) => {
+    row.fill(-60);
+    row[row.length >> 1] = -20;
+  }, // dominant max, large negative logits
+  (row) => {
+    row[3] = Infinity;
+  },
+  (row) => {
+    row[row.length - 2] = NaN;
+  },
+  (row) => {
+    row.fill(5);
+  }, // every class the max
+];
+
+/** float32 inputs of EDGE_ROWS.length rows of C classes shaped by EDGE_ROWS (row 6's target is its max). */
+function edgeRows(C: number, seed: number): { inp: Inputs; geom: Geometry } {
+  const geom = { outer: EDGE_ROWS.length, C, inner: 1, span: 1 };
+  const inp = inputs(geom, 'f32', seed);
+  const x = inp.x as Float32Array;
+  for (const [r, shape] of EDGE_ROWS.entries()) shape(x.subarray(r * C, (r + 1) * C));
+  inp.t[6] = C >> 1;
+  return { inp, geom };
+}
+
 for (const kernel of ['softmax_stats', 'softmax_stats_wide'] as const) {
   describe(kernel, () => {
     for (const dtype of DTYPES) {
@@ -670,6 +723,27 @@ for (const kernel of ['softmax_stats', 'softmax_stats_wide'] as const) {
         });
       }
 
+      // Float32 rows of at least 512 classes (stats.ts's RAW_MIN_C), around the threshold, on both sides of each edge.
+      if (dtype === 'f32') {
+        it('f32: rows at the edges of the one-pass domain: m exactly the max, s within its bound, in both builds', () => {
+          let seed = 7600;
+          for (const C of [511, 512, 513, 515, 1000]) {
+            const { inp, geom } = edgeRows(C, seed++);
+            const ref = refStats(inp.x, geom, kernel === 'softmax_stats_wide');
+            for (const b of builds) {
+              const st = runStats(b, dtype, inp.x, geom, 0, kernel);
+              for (let p = 0; p < geom.outer; p++) {
+                const what = `${kernel}_f32 C = ${C} row ${p} (${b.name})`;
+                if (!(st[p] === ref.m[p] || (Number.isNaN(st[p]) && Number.isNaN(ref.m[p]))))
+                  expect.fail(`${what}: m ${st[p]}, max ${ref.m[p]}`);
+                if (!near(st[geom.outer + p], ref.s[p], ref.bound[p], 'f64'))
+                  expect.fail(`${what}: s ${st[geom.outer + p]}, reference ${ref.s[p]}, bound ${ref.bound[p]}`);
+              }
+            }
+          }
+        });
+      }
+
       it(`${dtype}: NaN, +Inf, all −Inf and −Inf-in-a-finite-row at every position of rows and slabs`, () => {
         const cases: Array<[string, number[]]> = [
           ['NaN', [NaN]],
@@ -680,6 +754,7 @@ for (const kernel of ['softmax_stats', 'softmax_stats_wide'] as const) {
         for (const geom of [
           { outer: 4, C: 10, inner: 1, span: 1 },
           { outer: 3, C: 301, inner: 1, span: 1 },
+          { outer: 3, C: 601, inner: 1, span: 1 },
           { outer: 2, C: 6, inner: 1, span: 1 },
           { outer: 3, C: 3, inner: 1, span: 1 },
           { outer: 2, C: 5, inner: 9, span: 9 },
@@ -1144,54 +1219,11 @@ describe('ce_index_fused_f32, ce_index_fused_cols_f32', () => {
     }
   });
 
-  // Rows of at least RAW_MIN_CLASSES (128) classes whose logits all lie in [ln 2^-126, 88] take e^x in one pass
-  // (ce_fused.ts's expStoreRaw); the others rowMax and e^(x − m). Rows on both sides of each edge of that domain,
-  // with a wide range inside it, dominant targets, +Inf and a lone NaN, at the lengths around the threshold.
+  // Rows of at least 128 classes (ce_fused.ts's RAW_MIN_CLASSES), around the threshold, on both sides of each edge.
   it('rows at the edges of the one-pass domain: both paths against the float64 definitions', () => {
-    const XMIN = Math.fround(-87.33654);
-    const below = (v: number) => v - Math.abs(v) * 2 ** -23;
-    const shapes: Array<(row: Float32Array) => void> = [
-      (row) => {
-        row[row.length - 1] = 88;
-        row[0] = XMIN;
-      }, // both edges inside
-      (row) => {
-        row[1] = below(XMIN);
-      }, // one logit just under the bottom edge
-      (row) => {
-        row[2] = 88.00001;
-      }, // the max just over the top edge
-      (row) => {
-        row[5] = -95;
-      }, // where 2^round(x·log2 e) is no longer a normal float32
-      (row) => {
-        row[6] = 95;
-        row[7] = 94;
-      }, // where it overflows
-      (row) => {
-        for (let c = 0; c < row.length; c++) row[c] = c % 2 ? 80 - c / 64 : -80 + c / 64;
-      }, // wide range
-      (row) => {
-        row.fill(-60);
-        row[row.length >> 1] = -20;
-      }, // dominant max, large negative logits
-      (row) => {
-        row[3] = Infinity;
-      },
-      (row) => {
-        row[row.length - 2] = NaN;
-      },
-      (row) => {
-        row.fill(5);
-      }, // every class the max
-    ];
     let seed = 7500;
     for (const C of [127, 128, 129, 131, 1000]) {
-      const geom = { outer: shapes.length, C, inner: 1, span: 1 };
-      const inp = inputs(geom, 'f32', seed++);
-      const x = inp.x as Float32Array;
-      for (const [r, shape] of shapes.entries()) shape(x.subarray(r * C, (r + 1) * C));
-      inp.t[6] = C >> 1; // the dominant row's target is its max
+      const { inp, geom } = edgeRows(C, seed++);
       expectDefinitions(inp, geom);
     }
   });

@@ -35,9 +35,9 @@
 // (then gs); res: 2 float64. Any alignment. Lane layout: 4 classes per f32x4 (four vectors per iteration of pass 1,
 // the row's last 1–3 classes by its last full vector), float64 halves for the sum and the scaling; scalar tails
 // for rows of fewer than 4 classes (the scalar build runs them alone: its s sums in another order).
-import { expDiffF1, expDiffF4, expInRangeF1, expInRangeF4, expLse1, expLseZ1, XMAX_IN_RANGE, XMIN_M } from '../math/exp';
+import { expDiffF1, expDiffF4, expInRangeF4, expLse1, expLseZ1 } from '../math/exp';
 import { hi64, hsum, lo64, pack32 } from '../lanes';
-import { colMax4, rowMax } from './stats';
+import { colMax4, rawPass, rowMax, sumFromRaw } from './stats';
 import { KEEP32 } from './sum32';
 import { weightAt, zeroSum } from './cross_entropy';
 
@@ -162,12 +162,7 @@ function expStoreRaw(x: usize, gx: usize, C: i32): v128 {
     a2 = f64x2.add(a2, lo64(fresh));
     a3 = f64x2.add(a3, hi64(fresh));
   }
-  let hi = f32x4.pmax(hi0, hi1);
-  hi = f32x4.pmax(hi, i32x4.shuffle(hi, hi, 2, 3, 0, 1));
-  const m = max<f32>(f32x4.extract_lane(hi, 0), f32x4.extract_lane(hi, 1));
-  const inDomain = i32x4.all_true(f32x4.ge(f32x4.pmin(lo0, lo1), f32x4.splat(XMIN_M))) && m <= XMAX_IN_RANGE;
-  const sum = hsum(f64x2.add(f64x2.add(a0, a1), f64x2.add(a2, a3)));
-  return f64x2.replace_lane(f64x2.splat(inDomain ? sum : NaN), 1, <f64>m);
+  return rawPass(hsum(f64x2.add(f64x2.add(a0, a1), f64x2.add(a2, a3))), f32x4.pmin(lo0, lo1), f32x4.pmax(hi0, hi1));
 }
 
 /**
@@ -275,9 +270,8 @@ export function ce_index_fused_f32(
         // s' = Σ e^m·e_c with the max's own term fl32(e^m) (≤ 1 ulp) replaced by the float64 e^m: s is then
         // expStore's Σ_c e^(x_c − m) with its exact 1, and k scales e'_c = e^m·e_c (see the header).
         mf = <f32>f64x2.extract_lane(sm, 1);
-        const E = expLse1(<f64>mf);
-        s = 1.0 + (raw - <f64>expInRangeF1(mf)) / E;
-        k = ((1.0 / s) * S) / E;
+        s = sumFromRaw(raw, mf);
+        k = ((1.0 / s) * S) / expLse1(<f64>mf);
       }
     }
     if (s != s) {

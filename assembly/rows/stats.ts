@@ -21,7 +21,15 @@
 // last full v128, the lanes already counted masked to −Inf). With inner > 1 the loops run over positions: one
 // v128 holds one class at 4 (f32) or 2 (f64) neighbouring positions, loaded with stride inner·sizeof<T>. Every
 // SIMD loop has a scalar tail; the scalar build runs the tails alone.
-import { expLse1, expLse2x, expMinusF1, expMinusF4 } from '../math/exp';
+//
+// Float32 rows of at least RAW_MIN_C classes (longer than rowPair's) whose logits all lie in [XMIN_M, 88] take one
+// pass instead of rowMax + rowSumExp (`rowSumExpRaw`): s' = Σ e^(x_c) by `expInRangeF4` (x_c is the exact argument,
+// ≤ 1 ulp, where rowSumExp rounds x − m first) in the same float32 blocks, min and max by pmin / pmax; then
+// s = 1 + (s' − fl32(e^m))/e^m with e^m in float64 (expLse1), i.e. rowSumExp's sum with the max's exact 1 and the
+// other terms at their own relative error, the blocks' rounding relative to the same block sums. Rows outside the
+// domain or with a NaN are redone by the two passes. 1.16–1.3× on C = 1000 … 128000 rows
+// (bench/experiments/kernel-ab.ts ce1000-f32-1e5:stats), for two float64 exps per row, hence the threshold.
+import { expInRangeF1, expInRangeF4, expLse1, expLse2x, expMinusF1, expMinusF4, XMAX_IN_RANGE, XMIN_M } from '../math/exp';
 import { hi64, hsum, lo64, vne, vpmax, vsplat } from '../lanes';
 import { BLOCK32, flush32, KEEP32 } from './sum32';
 
@@ -151,6 +159,75 @@ function rowSumExp<T>(p: usize, C: i32, m: T): f64 {
   }
   for (; i < C; i++) s += expOf<T>(load<T>(p + (<usize>i * sizeof<T>())), m);
   return s;
+}
+
+/** Float32 rows longer than rowPair's of at least this many classes try `rowSumExpRaw` first. */
+const RAW_MIN_C: i32 = 512;
+
+/**
+ * One pass over a float32 row whose logits all lie in [XMIN_M, XMAX_IN_RANGE]: s' = Σ_c e^(x_c) (`expInRangeF4`,
+ * the exact argument; ≤ 1 ulp) in rowSumExp's float32 blocks, with the row's min and max by pmin / pmax. Returns
+ * f64x2(s', m), or s' = NaN when the row leaves the domain (a NaN logit: pmin / pmax skip it, its e^ makes s'
+ * NaN); `rawStats` turns it into (m, s). SIMD build, C ≥ 16.
+ */
+function rowSumExpRaw(p: usize, C: i32): v128 {
+  let i = 0;
+  const zero = f32x4.splat(0);
+  let acc = f64x2.splat(0);
+  let lo0 = f32x4.splat(Infinity), lo1 = lo0, hi0 = f32x4.splat(-Infinity), hi1 = hi0;
+  while (i + 16 <= C) {
+    const stop = min(C, i + BLOCK32);
+    let a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+    for (; i + 16 <= stop; i += 16) {
+      const q = p + (<usize>i << 2);
+      const x0 = v128.load(q), x1 = v128.load(q, 16), x2 = v128.load(q, 32), x3 = v128.load(q, 48);
+      lo0 = f32x4.pmin(lo0, f32x4.pmin(x0, x1));
+      lo1 = f32x4.pmin(lo1, f32x4.pmin(x2, x3));
+      hi0 = f32x4.pmax(hi0, f32x4.pmax(x0, x1));
+      hi1 = f32x4.pmax(hi1, f32x4.pmax(x2, x3));
+      a0 = f32x4.add(a0, expInRangeF4(x0));
+      a1 = f32x4.add(a1, expInRangeF4(x1));
+      a2 = f32x4.add(a2, expInRangeF4(x2));
+      a3 = f32x4.add(a3, expInRangeF4(x3));
+    }
+    acc = flush32(acc, f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)));
+  }
+  let a0 = zero;
+  for (; i + 4 <= C; i += 4) {
+    const xv = v128.load(p + (<usize>i << 2));
+    lo0 = f32x4.pmin(lo0, xv);
+    hi0 = f32x4.pmax(hi0, xv);
+    a0 = f32x4.add(a0, expInRangeF4(xv));
+  }
+  if (i < C) {
+    const xv = v128.load(p + (<usize>(C - 4) << 2));
+    lo1 = f32x4.pmin(lo1, xv);
+    hi1 = f32x4.pmax(hi1, xv);
+    a0 = f32x4.add(a0, v128.and(expInRangeF4(xv), v128.load(KEEP32 + (<usize>(4 - (C - i)) << 4))));
+  }
+  acc = flush32(acc, a0);
+  return rawPass(hsum(acc), f32x4.pmin(lo0, lo1), f32x4.pmax(hi0, hi1));
+}
+
+/**
+ * The result of a one-pass row (rowSumExpRaw, ce_fused.ts's expStoreRaw) from its sum s' and its lane minima and
+ * maxima: f64x2(s', m), s' replaced by NaN when the row leaves [XMIN_M, XMAX_IN_RANGE].
+ */
+// @ts-ignore: decorator
+@inline export function rawPass(sum: f64, lo: v128, hi: v128): v128 {
+  hi = f32x4.pmax(hi, i32x4.shuffle(hi, hi, 2, 3, 0, 1));
+  const m = max<f32>(f32x4.extract_lane(hi, 0), f32x4.extract_lane(hi, 1));
+  const inDomain = i32x4.all_true(f32x4.ge(lo, f32x4.splat(XMIN_M))) && m <= XMAX_IN_RANGE;
+  return f64x2.replace_lane(f64x2.splat(inDomain ? sum : NaN), 1, <f64>m);
+}
+
+/**
+ * Σ_c e^(x_c − m) from a one-pass row's s' = Σ_c fl32(e^(x_c)): the max's own term fl32(e^m) swapped for the exact 1
+ * (s'/e^m with e^m in float64, expLse1: relative error ≤ 1.5e-14). Once per row.
+ */
+// @ts-ignore: decorator
+@inline export function sumFromRaw(raw: f64, m: f32): f64 {
+  return 1.0 + (raw - <f64>expInRangeF1(m)) / expLse1(<f64>m);
 }
 
 /** e^(x − m) of one element as the row kernels compute it for T: float32 d and expMinusF1, or float64 expLse1. */
@@ -483,6 +560,17 @@ function rowPairWide<T>(p0: usize, p1: usize, C: i32, mOut: usize, sOut: usize):
     }
     for (; r < outer; r++) {
       const row = x + <usize>r * <usize>C * size;
+      if (ASC_FEATURE_SIMD && sizeof<T>() == 4 && !wide && C >= RAW_MIN_C) {
+        // s' = Σ e^m·e_c with the max's own term fl32(e^m) swapped for the float64 e^m: rowSumExp's s with its 1.
+        const sm = rowSumExpRaw(row, C);
+        const raw = f64x2.extract_lane(sm, 0);
+        if (raw == raw) {
+          const m = f64x2.extract_lane(sm, 1);
+          store<f64>(stats + (<usize>r << 3), m);
+          store<f64>(sBase + (<usize>r << 3), sumFromRaw(raw, <f32>m));
+          continue;
+        }
+      }
       const m = rowMax<T>(row, C);
       store<f64>(stats + (<usize>r << 3), <f64>m);
       store<f64>(sBase + (<usize>r << 3), finiteOr(<f64>m, wide ? rowSumExpWide<T>(row, C, m) : rowSumExp<T>(row, C, m)));
