@@ -37,7 +37,8 @@
 // for rows of fewer than 4 classes (the scalar build runs them alone: its s sums in another order).
 import { expDiffF1, expDiffF4, expInRangeF4, expLse1, expLseZ1 } from '../math/exp';
 import { hi64, hsum, lo64, pack32 } from '../lanes';
-import { colMax4, rawPass, rowMax, sumFromRaw } from './stats';
+import { colMax4, rowMax } from './stats';
+import { rawPass, sumFromRaw } from './one_pass';
 import { KEEP32 } from './sum32';
 import { weightAt, zeroSum } from './cross_entropy';
 
@@ -116,7 +117,8 @@ const RAW_MIN_CLASSES: i32 = 128;
  * when the row leaves the domain (a NaN logit: pmin and pmax skip it, but its e' makes s' NaN); the caller then
  * redoes the row by rowMax and expStore. SIMD build, C ≥ 4.
  */
-function expStoreRaw(x: usize, gx: usize, C: i32): v128 {
+// @ts-ignore: decorator
+@inline function expStoreRaw(x: usize, gx: usize, C: i32): v128 {
   let c = 0;
   let a0 = f64x2.splat(0), a1 = a0, a2 = a0, a3 = a0;
   let lo0 = f32x4.splat(Infinity), lo1 = lo0, hi0 = f32x4.splat(-Infinity), hi1 = hi0;
@@ -263,15 +265,18 @@ export function ce_index_fused_f32(
     const gt = -(wt * upstream(g, gs, r, ignored));
     const S = sumOfG(w, C, ti, ignored, gt, true);
     let s: f64 = NaN, k: f64 = 0, mf: f32 = 0;
-    if (ASC_FEATURE_SIMD && C >= RAW_MIN_CLASSES) {
-      const sm = expStoreRaw(row, grow, C);
-      const raw = f64x2.extract_lane(sm, 0);
-      if (raw == raw) {
-        // s' = Σ e^m·e_c with the max's own term fl32(e^m) (≤ 1 ulp) replaced by the float64 e^m: s is then
-        // expStore's Σ_c e^(x_c − m) with its exact 1, and k scales e'_c = e^m·e_c (see the header).
-        mf = <f32>f64x2.extract_lane(sm, 1);
-        s = sumFromRaw(raw, mf);
-        k = ((1.0 / s) * S) / expLse1(<f64>mf);
+    // (ASC_FEATURE_SIMD alone in its condition: the scalar build must not see the v128 code.)
+    if (ASC_FEATURE_SIMD) {
+      if (C >= RAW_MIN_CLASSES) {
+        const sm = expStoreRaw(row, grow, C);
+        const raw = f64x2.extract_lane(sm, 0);
+        if (raw == raw) {
+          // s' = Σ e^m·e_c with the max's own term fl32(e^m) (≤ 1 ulp) replaced by the float64 e^m: s is then
+          // expStore's Σ_c e^(x_c − m) with its exact 1, and k scales e'_c = e^m·e_c (see the header).
+          mf = <f32>f64x2.extract_lane(sm, 1);
+          s = sumFromRaw(raw, mf);
+          k = ((1.0 / s) * S) / expLse1(<f64>mf);
+        }
       }
     }
     if (s != s) {

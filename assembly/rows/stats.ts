@@ -29,7 +29,8 @@
 // other terms at their own relative error, the blocks' rounding relative to the same block sums. Rows outside the
 // domain or with a NaN are redone by the two passes. 1.16–1.3× on C = 1000 … 128000 rows
 // (bench/experiments/kernel-ab.ts ce1000-f32-1e5:stats), for two float64 exps per row, hence the threshold.
-import { expInRangeF1, expInRangeF4, expLse1, expLse2x, expMinusF1, expMinusF4, XMAX_IN_RANGE, XMIN_M } from '../math/exp';
+import { expInRangeF4, expLse1, expLse2x, expMinusF1, expMinusF4 } from '../math/exp';
+import { rawPass, sumFromRaw } from './one_pass';
 import { hi64, hsum, lo64, vne, vpmax, vsplat } from '../lanes';
 import { BLOCK32, flush32, KEEP32 } from './sum32';
 
@@ -170,7 +171,8 @@ const RAW_MIN_C: i32 = 512;
  * f64x2(s', m), or s' = NaN when the row leaves the domain (a NaN logit: pmin / pmax skip it, its e^ makes s'
  * NaN); `rawStats` turns it into (m, s). SIMD build, C ≥ 16.
  */
-function rowSumExpRaw(p: usize, C: i32): v128 {
+// @ts-ignore: decorator
+@inline function rowSumExpRaw(p: usize, C: i32): v128 {
   let i = 0;
   const zero = f32x4.splat(0);
   let acc = f64x2.splat(0);
@@ -209,26 +211,6 @@ function rowSumExpRaw(p: usize, C: i32): v128 {
   return rawPass(hsum(acc), f32x4.pmin(lo0, lo1), f32x4.pmax(hi0, hi1));
 }
 
-/**
- * The result of a one-pass row (rowSumExpRaw, ce_fused.ts's expStoreRaw) from its sum s' and its lane minima and
- * maxima: f64x2(s', m), s' replaced by NaN when the row leaves [XMIN_M, XMAX_IN_RANGE].
- */
-// @ts-ignore: decorator
-@inline export function rawPass(sum: f64, lo: v128, hi: v128): v128 {
-  hi = f32x4.pmax(hi, i32x4.shuffle(hi, hi, 2, 3, 0, 1));
-  const m = max<f32>(f32x4.extract_lane(hi, 0), f32x4.extract_lane(hi, 1));
-  const inDomain = i32x4.all_true(f32x4.ge(lo, f32x4.splat(XMIN_M))) && m <= XMAX_IN_RANGE;
-  return f64x2.replace_lane(f64x2.splat(inDomain ? sum : NaN), 1, <f64>m);
-}
-
-/**
- * Σ_c e^(x_c − m) from a one-pass row's s' = Σ_c fl32(e^(x_c)): the max's own term fl32(e^m) swapped for the exact 1
- * (s'/e^m with e^m in float64, expLse1: relative error ≤ 1.5e-14). Once per row.
- */
-// @ts-ignore: decorator
-@inline export function sumFromRaw(raw: f64, m: f32): f64 {
-  return 1.0 + (raw - <f64>expInRangeF1(m)) / expLse1(<f64>m);
-}
 
 /** e^(x − m) of one element as the row kernels compute it for T: float32 d and expMinusF1, or float64 expLse1. */
 // @ts-ignore: decorator
@@ -560,15 +542,18 @@ function rowPairWide<T>(p0: usize, p1: usize, C: i32, mOut: usize, sOut: usize):
     }
     for (; r < outer; r++) {
       const row = x + <usize>r * <usize>C * size;
-      if (ASC_FEATURE_SIMD && sizeof<T>() == 4 && !wide && C >= RAW_MIN_C) {
-        // s' = Σ e^m·e_c with the max's own term fl32(e^m) swapped for the float64 e^m: rowSumExp's s with its 1.
-        const sm = rowSumExpRaw(row, C);
-        const raw = f64x2.extract_lane(sm, 0);
-        if (raw == raw) {
-          const m = f64x2.extract_lane(sm, 1);
-          store<f64>(stats + (<usize>r << 3), m);
-          store<f64>(sBase + (<usize>r << 3), sumFromRaw(raw, <f32>m));
-          continue;
+      // (ASC_FEATURE_SIMD alone in its condition: the scalar build must not see the v128 code.)
+      if (ASC_FEATURE_SIMD) {
+        if (sizeof<T>() == 4 && !wide && C >= RAW_MIN_C) {
+          // s' = Σ e^m·e_c with the max's own term fl32(e^m) swapped for the float64 e^m: rowSumExp's s with its 1.
+          const sm = rowSumExpRaw(row, C);
+          const raw = f64x2.extract_lane(sm, 0);
+          if (raw == raw) {
+            const m = f64x2.extract_lane(sm, 1);
+            store<f64>(stats + (<usize>r << 3), m);
+            store<f64>(sBase + (<usize>r << 3), sumFromRaw(raw, <f32>m));
+            continue;
+          }
         }
       }
       const m = rowMax<T>(row, C);
