@@ -45,6 +45,21 @@ import { weightAt, zeroSum } from './cross_entropy';
 /** Rows per Math.log in the product form of Σ log s (flushed earlier when the product nears float64's range). */
 const ROWS_PER_LOG: i32 = 64;
 
+/** Four vectors stored at p, p + 16, p + 32, p + 48. */
+// @ts-ignore: decorator
+@inline function store4(p: usize, e0: v128, e1: v128, e2: v128, e3: v128): void {
+  v128.store(p, e0);
+  v128.store(p, e1, 16);
+  v128.store(p, e2, 32);
+  v128.store(p, e3, 48);
+}
+
+/** (a + u) + v in float64 lanes: one accumulator's two terms of a four-vector step, in that order. */
+// @ts-ignore: decorator
+@inline function add2(a: v128, u: v128, v: v128): v128 {
+  return f64x2.add(f64x2.add(a, u), v);
+}
+
 /**
  * e_c = e^(x_c − m) of one row stored to gx; returns Σ_c e_c in float64: four vectors per iteration into four
  * f64x2 accumulators (each vector's low and high halves into their own two), then single vectors, then the row's
@@ -66,18 +81,11 @@ function expStore(x: usize, gx: usize, C: i32, m: f32): f64 {
         const e1 = expDiffF4(v128.load(px, 16), vm, vnm);
         const e2 = expDiffF4(v128.load(px, 32), vm, vnm);
         const e3 = expDiffF4(v128.load(px, 48), vm, vnm);
-        v128.store(pg, e0);
-        v128.store(pg, e1, 16);
-        v128.store(pg, e2, 32);
-        v128.store(pg, e3, 48);
-        a0 = f64x2.add(a0, lo64(e0));
-        a1 = f64x2.add(a1, hi64(e0));
-        a2 = f64x2.add(a2, lo64(e1));
-        a3 = f64x2.add(a3, hi64(e1));
-        a0 = f64x2.add(a0, lo64(e2));
-        a1 = f64x2.add(a1, hi64(e2));
-        a2 = f64x2.add(a2, lo64(e3));
-        a3 = f64x2.add(a3, hi64(e3));
+        store4(pg, e0, e1, e2, e3);
+        a0 = add2(a0, lo64(e0), lo64(e2));
+        a1 = add2(a1, hi64(e0), hi64(e2));
+        a2 = add2(a2, lo64(e1), lo64(e3));
+        a3 = add2(a3, hi64(e1), hi64(e3));
       }
       for (; c + 4 <= C; c += 4) {
         const off = <usize>c << 2;
@@ -130,18 +138,11 @@ const RAW_MIN_CLASSES: i32 = 128;
     hi0 = f32x4.pmax(hi0, f32x4.pmax(x0, x1));
     hi1 = f32x4.pmax(hi1, f32x4.pmax(x2, x3));
     const e0 = expInRangeF4(x0), e1 = expInRangeF4(x1), e2 = expInRangeF4(x2), e3 = expInRangeF4(x3);
-    v128.store(pg, e0);
-    v128.store(pg, e1, 16);
-    v128.store(pg, e2, 32);
-    v128.store(pg, e3, 48);
-    a0 = f64x2.add(a0, lo64(e0));
-    a1 = f64x2.add(a1, hi64(e0));
-    a2 = f64x2.add(a2, lo64(e1));
-    a3 = f64x2.add(a3, hi64(e1));
-    a0 = f64x2.add(a0, lo64(e2));
-    a1 = f64x2.add(a1, hi64(e2));
-    a2 = f64x2.add(a2, lo64(e3));
-    a3 = f64x2.add(a3, hi64(e3));
+    store4(pg, e0, e1, e2, e3);
+    a0 = add2(a0, lo64(e0), lo64(e2));
+    a1 = add2(a1, hi64(e0), hi64(e2));
+    a2 = add2(a2, lo64(e1), lo64(e3));
+    a3 = add2(a3, hi64(e1), hi64(e3));
   }
   for (; c + 4 <= C; c += 4) {
     const off = <usize>c << 2;
