@@ -169,7 +169,7 @@ const RAW_MIN_C: i32 = 512;
  * One pass over a float32 row whose logits all lie in [XMIN_M, XMAX_IN_RANGE]: s' = Σ_c e^(x_c) (`expInRangeF4`,
  * the exact argument; ≤ 1 ulp) in rowSumExp's float32 blocks, with the row's min and max by pmin / pmax. Returns
  * f64x2(s', m), or s' = NaN when the row leaves the domain (a NaN logit: pmin / pmax skip it, its e^ makes s'
- * NaN); `rawStats` turns it into (m, s). SIMD build, C ≥ 16.
+ * NaN); softmaxStats turns it into (m, s) by one_pass.ts's sumFromRaw. SIMD build, C ≥ 16.
  */
 // @ts-ignore: decorator
 @inline function rowSumExpRaw(p: usize, C: i32): v128 {
@@ -210,7 +210,6 @@ const RAW_MIN_C: i32 = 512;
   acc = flush32(acc, a0);
   return rawPass(hsum(acc), f32x4.pmin(lo0, lo1), f32x4.pmax(hi0, hi1));
 }
-
 
 /** e^(x − m) of one element as the row kernels compute it for T: float32 d and expMinusF1, or float64 expLse1. */
 // @ts-ignore: decorator
