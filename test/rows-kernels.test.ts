@@ -648,7 +648,7 @@ const configLabel = (c: { weighted: boolean; eps: number; logProbs: boolean }) =
 
 const XMIN_M = Math.fround(-87.33654);
 const below = (v: number) => v - Math.abs(v) * 2 ** -23;
-/** One row each: both edges inside, just outside each, far outside each, a wide range, a dominant max (row 6), ±Inf, NaN, all equal. */
+/** One row each: both edges inside, just outside each, far outside each, a wide range, a dominant max (row 6), +Inf, NaN, all equal. */
 const EDGE_ROWS: Array<(row: Float32Array) => void> = [
   (row) => {
     row[row.length - 1] = 88;
