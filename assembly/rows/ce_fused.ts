@@ -11,7 +11,7 @@
 // gx_c = e'_c·(S/s)/E = e^(x_c − m)·(1 + δ_c)·S/s with the same ≤ 1 ulp δ_c as step 1's. Steps 3 and the loss use m
 // and s unchanged. A row outside the domain (or with a NaN) is redone by the three passes below. About 10 fewer
 // operations per f32x4 than the three passes (1.3× on C = 1000 and 32000 rows: bench/experiments/kernel-ab.ts
-// ce1000-f32-1e5:fused), for two float64 exps per row, hence the class threshold.
+// ce1000-f32-1e5:fused), for one float64 and one scalar float32 exp per row, hence the class threshold.
 //
 // Per row, with m = max_c x_c (rowMax) and e_c = e^(x_c − m):
 //   1. e_c in float32 lanes (`expDiffF4`: x − m exact as fl32(x − m) plus its TwoSum error folded into the exp's
@@ -114,7 +114,7 @@ function expStore(x: usize, gx: usize, C: i32, m: f32): f64 {
   return s;
 }
 
-/** Rows of at least this many classes try the raw exp (`expStoreRaw`); a row's two extra float64 exps cost
+/** Rows of at least this many classes try the raw exp (`expStoreRaw`); a row's two extra scalar exps cost
  *  ~20 ns, paid back by ~10 fewer operations per f32x4 from about 100 classes on. */
 const RAW_MIN_CLASSES: i32 = 128;
 
@@ -265,7 +265,8 @@ export function ce_index_fused_f32(
     const wt = ignored ? 0.0 : weightAt<f32>(w, ti);
     const gt = -(wt * upstream(g, gs, r, ignored));
     const S = sumOfG(w, C, ti, ignored, gt, true);
-    let s: f64 = NaN, k: f64 = 0, mf: f32 = 0;
+    // E: what the stored e'_c carry beyond e_c = e^(x_c − m) (1 for expStore's, e^m for expStoreRaw's).
+    let s: f64 = NaN, E: f64 = 1, mf: f32 = 0;
     // (ASC_FEATURE_SIMD alone in its condition: the scalar build must not see the v128 code.)
     if (ASC_FEATURE_SIMD) {
       if (C >= RAW_MIN_CLASSES) {
@@ -273,10 +274,10 @@ export function ce_index_fused_f32(
         const raw = f64x2.extract_lane(sm, 0);
         if (raw == raw) {
           // s' = Σ e^m·e_c with the max's own term fl32(e^m) (≤ 1 ulp) replaced by the float64 e^m: s is then
-          // expStore's Σ_c e^(x_c − m) with its exact 1, and k scales e'_c = e^m·e_c (see the header).
+          // expStore's Σ_c e^(x_c − m) with its exact 1, and the scale below divides e'_c = e^m·e_c by E = e^m.
           mf = <f32>f64x2.extract_lane(sm, 1);
-          s = sumFromRaw(raw, mf);
-          k = ((1.0 / s) * S) / expLse1(<f64>mf);
+          E = expLse1(<f64>mf);
+          s = sumFromRaw(raw, mf, E);
         }
       }
     }
@@ -284,11 +285,10 @@ export function ce_index_fused_f32(
       mf = rowMax<f32>(row, C);
       const sum = expStore(row, grow, C, mf);
       s = abs(<f64>mf) < Infinity ? sum : NaN;
-      k = (1.0 / s) * S;
     }
     const m = <f64>mf;
     const invS = 1.0 / s;
-    scaleRow(grow, C, k);
+    scaleRow(grow, C, (invS * S) / E); // (x / 1 is x exactly, signed zeros and NaN included)
     if (ignored) continue;
     const xt = <f64>load<f32>(row + (<usize>ti << 2));
     putTarget(grow + (<usize>ti << 2), xt, m, invS, S, gt);

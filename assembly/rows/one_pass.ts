@@ -2,7 +2,7 @@
 // logits all lie in [XMIN_M, XMAX_IN_RANGE] take e^(x_c) itself in one pass, with the row's min and max by pmin /
 // pmax, instead of rowMax and then e^(x_c − m); see those files' headers. Not exported from the module (index.ts
 // re-exports kernels only).
-import { expInRangeF1, expLse1, XMAX_IN_RANGE, XMIN_M } from '../math/exp';
+import { expInRangeF1, XMAX_IN_RANGE, XMIN_M } from '../math/exp';
 
 /**
  * The result of a one-pass row (rowSumExpRaw, ce_fused.ts's expStoreRaw) from its sum s' and its lane minima and
@@ -18,9 +18,10 @@ import { expInRangeF1, expLse1, XMAX_IN_RANGE, XMIN_M } from '../math/exp';
 
 /**
  * Σ_c e^(x_c − m) from a one-pass row's s' = Σ_c fl32(e^(x_c)): the max's own term fl32(e^m) swapped for the exact 1
- * (s'/e^m with e^m in float64, expLse1: relative error ≤ 1.5e-14). Once per row.
+ * (s'/E with E = e^m in float64, expLse1(m): relative error ≤ 1.5e-14; the caller computes it, ce_fused.ts uses it
+ * again). Once per row.
  */
 // @ts-ignore: decorator
-@inline export function sumFromRaw(raw: f64, m: f32): f64 {
-  return 1.0 + (raw - <f64>expInRangeF1(m)) / expLse1(<f64>m);
+@inline export function sumFromRaw(raw: f64, m: f32, E: f64): f64 {
+  return 1.0 + (raw - <f64>expInRangeF1(m)) / E;
 }

@@ -28,7 +28,8 @@
 // s = 1 + (s' − fl32(e^m))/e^m with e^m in float64 (expLse1), i.e. rowSumExp's sum with the max's exact 1 and the
 // other terms at their own relative error, the blocks' rounding relative to the same block sums. Rows outside the
 // domain or with a NaN are redone by the two passes. 1.16–1.3× on C = 1000 … 128000 rows
-// (bench/experiments/kernel-ab.ts ce1000-f32-1e5:stats), for two float64 exps per row, hence the threshold.
+// (bench/experiments/kernel-ab.ts ce1000-f32-1e5:stats), for one float64 and one scalar float32 exp per row, hence
+// the threshold.
 import { expInRangeF4, expLse1, expLse2x, expMinusF1, expMinusF4 } from '../math/exp';
 import { rawPass, sumFromRaw } from './one_pass';
 import { hi64, hsum, lo64, vne, vpmax, vsplat } from '../lanes';
@@ -550,7 +551,7 @@ function rowPairWide<T>(p0: usize, p1: usize, C: i32, mOut: usize, sOut: usize):
           if (raw == raw) {
             const m = f64x2.extract_lane(sm, 1);
             store<f64>(stats + (<usize>r << 3), m);
-            store<f64>(sBase + (<usize>r << 3), sumFromRaw(raw, <f32>m));
+            store<f64>(sBase + (<usize>r << 3), sumFromRaw(raw, <f32>m, expLse1(m)));
             continue;
           }
         }
